@@ -1,0 +1,40 @@
+# iei-sim: `make run` (baseline scenario) and `make test` (test suite) are all a new user needs.
+# Each target creates .venv with Python >= 3.12 and installs the package on first use.
+
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= scenarios/baseline.yaml
+
+# First interpreter that is really Python >= 3.12 (a pyenv shim that is not activated is skipped).
+PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 $$HOME/.pyenv/versions/3.1[234]*/bin/python3 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: run test test-slow bench lint docs clean-venv
+
+$(BIN)/iei-sim: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found; install it or run 'make PYTHON=/path/to/python3.12'"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(BIN)/iei-sim
+	$(BIN)/iei-sim run $(SCENARIO)
+
+test: $(BIN)/iei-sim
+	$(BIN)/python -m pytest
+
+test-slow: $(BIN)/iei-sim
+	$(BIN)/python -m pytest -m slow
+
+bench: $(BIN)/iei-sim
+	$(BIN)/python benchmarks/bench_regional.py
+
+lint: $(BIN)/iei-sim
+	$(BIN)/ruff check src tests benchmarks
+
+docs: $(BIN)/iei-sim
+	$(BIN)/python -m iei_sim.scenario.reference > docs/scenario-reference.md
+
+clean-venv:
+	rm -rf $(VENV)

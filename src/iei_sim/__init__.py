@@ -1,0 +1,28 @@
+"""iei-sim: agent-based simulator of school–enterprise cooperation (industry–education integration)."""
+
+__version__ = "0.1.0"
+
+from iei_sim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = [
+    "IEIModel",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "run_scenario",
+]
+
+
+def __getattr__(name: str):
+    # The model and runner import Mesa; load them on first use so `iei-sim validate` stays quick.
+    if name == "IEIModel":
+        from iei_sim.model import IEIModel
+
+        return IEIModel
+    if name in ("run_scenario", "RunResult"):
+        from iei_sim import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'iei_sim' has no attribute {name!r}")

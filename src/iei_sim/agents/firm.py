@@ -1,0 +1,89 @@
+"""Firms: decide each year whether to look for a school partner and whether to seek certification."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from iei_sim.mechanisms.partnerships import Partnership
+    from iei_sim.model import IEIModel
+
+
+class Firm(mesa.Agent):
+    """A firm in one region and sector.
+
+    ``belief`` is the firm's expected private net benefit (10k CNY) of one partnership-year; it
+    starts as a noisy reading of the true expectation and is revised by the learning rule.
+    Willingness is the logistic response to that belief plus the incentives the firm expects.
+    """
+
+    model: IEIModel
+
+    def __init__(
+        self,
+        model: IEIModel,
+        index: int,
+        region: str,
+        sector: str,
+        size: str,
+        tech_level: float,
+        discount_rate: float,
+        hires_per_year: float,
+        max_partnerships: int,
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.region = region
+        self.sector = sector
+        self.size = size
+        self.tech_level = tech_level
+        self.discount_rate = discount_rate
+        self.hires_per_year = hires_per_year
+        self.max_partnerships = max_partnerships
+        self.account = model.ledger.open_account("firm", index)
+        self.belief = 0.0
+        self.certified = False
+        self.certification_pending = False
+        self.seeking = False
+        self.partnerships: list[Partnership] = []
+        self.partnerships_ever = 0
+        self.realised_net_benefit = 0.0
+        self.cumulative_net_benefit = 0.0
+        self.search_costs = 0.0
+        self.retention_savings = 0.0
+        self.partnership_years = 0
+        self.pending_education_payoffs: dict[int, float] = {}
+
+    @property
+    def cooperated_this_year(self) -> bool:
+        return self.partnership_years > 0
+
+    @property
+    def participating(self) -> bool:
+        return bool(self.partnerships)
+
+    @property
+    def expected_net_benefit(self) -> float:
+        """Belief about private benefit plus the incentives the firm expects (shallow rung)."""
+        return self.belief + self.model.incentives.expected_for_firm(self, depth=1)
+
+    @property
+    def willingness(self) -> float:
+        return float(
+            1.0
+            / (1.0 + np.exp(-self.expected_net_benefit / self.model.config.learning.temperature))
+        )
+
+    @property
+    def cash(self) -> float:
+        """Net money position from all ledger flows so far."""
+        return self.model.ledger.balance(self.account, "money")
+
+    def step(self) -> None:
+        """Decide whether to search for a (further) school partner this year."""
+        has_room = len(self.partnerships) < self.max_partnerships
+        self.seeking = has_room and self.random.random() < self.willingness
+        self.model.incentives.consider_certification(self)

@@ -1,0 +1,98 @@
+"""Schools: colleges and universities that seek firm partners and adjust programme intake."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from iei_sim.mechanisms.partnerships import Partnership
+    from iei_sim.model import IEIModel
+
+
+class School(mesa.Agent):
+    """A vocational college or applied university with programmes tied to sectors."""
+
+    model: IEIModel
+
+    def __init__(
+        self,
+        model: IEIModel,
+        index: int,
+        region: str,
+        school_type: str,
+        programmes: list[str],
+        enrolment: int,
+        reputation: float,
+        dual_qualified_share: float,
+        practical_share: float,
+    ) -> None:
+        super().__init__(model)
+        self.index = index
+        self.region = region
+        self.school_type = school_type
+        self.programmes = programmes
+        self.enrolment = enrolment
+        self.reputation = reputation
+        self.dual_qualified_share = dual_qualified_share
+        self.practical_share = practical_share
+        self.account = model.ledger.open_account("school", index)
+        self.belief = 0.0
+        self.seeking = False
+        self.partnerships: list[Partnership] = []
+        self.projects_total = 0
+        self.realised_net_benefit = 0.0
+        self.search_costs = 0.0
+        self.proposals_made = 0
+        self.proposals_refused = 0
+        self.partnership_years = 0
+        self.intake_shares = np.full(len(programmes), 1.0 / len(programmes))
+
+    @property
+    def cooperated_this_year(self) -> bool:
+        return self.partnership_years > 0
+
+    @property
+    def duration(self) -> int:
+        spec = self.model.config.students
+        return (
+            spec.duration_vocational
+            if self.school_type == "vocational"
+            else spec.duration_undergraduate
+        )
+
+    @property
+    def capacity(self) -> int:
+        return self.model.config.schools.max_partnerships_per_programme * len(self.programmes)
+
+    @property
+    def teaching_quality(self) -> float:
+        """Teaching quality in [0.5, 1]: rises with the share of dual-qualified teachers."""
+        return 0.5 + 0.5 * self.dual_qualified_share
+
+    @property
+    def willingness(self) -> float:
+        return float(1.0 / (1.0 + np.exp(-self.belief / self.model.config.learning.temperature)))
+
+    @property
+    def budget(self) -> float:
+        return self.model.ledger.balance(self.account, "money")
+
+    def step(self) -> None:
+        """Decide whether to seek a firm partner, and shift intake toward forecast demand."""
+        self.seeking = (
+            len(self.partnerships) < self.capacity and self.random.random() < self.willingness
+        )
+        self._plan_intake()
+
+    def _plan_intake(self) -> None:
+        forecasts = np.array(
+            [self.model.demand_forecast(self.region, sector) for sector in self.programmes]
+        )
+        if forecasts.sum() <= 0:
+            return
+        target = forecasts / forecasts.sum()
+        rate = self.model.config.schools.programme_adjustment
+        self.intake_shares = (1 - rate) * self.intake_shares + rate * target

@@ -1,0 +1,285 @@
+"""Students: a vectorised population (NumPy arrays), with a Mesa agent view for inspection.
+
+Tens of thousands of students are updated each year without a per-student Python loop: every
+operation below works on whole arrays. :class:`Student` is a Mesa agent whose attributes read
+and write the population's arrays, so one student can be inspected like any other agent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from iei_sim.arrays import rank_within_runs
+
+if TYPE_CHECKING:
+    from iei_sim.model import IEIModel
+
+ENROLLED, EMPLOYED, UNEMPLOYED = 0, 1, 2
+STATUS_NAMES = {ENROLLED: "enrolled", EMPLOYED: "employed", UNEMPLOYED: "unemployed"}
+LEVELS = ("vocational", "undergraduate")
+
+_FIELDS: dict[str, tuple[type, int | float | bool]] = {
+    "school": (np.int32, -1),
+    "sector": (np.int16, -1),
+    "level": (np.int8, 0),
+    "home_region": (np.int8, -1),
+    "region": (np.int8, -1),
+    "year": (np.int8, 0),
+    "duration": (np.int8, 0),
+    "theory": (np.float64, 0.0),
+    "practical": (np.float64, 0.0),
+    "internships": (np.int16, 0),
+    "intern_firm": (np.int32, -1),
+    "co_taught": (np.bool_, False),
+    "status": (np.int8, ENROLLED),
+    "employer": (np.int32, -1),
+    "wage": (np.float64, 0.0),
+    "in_sector_job": (np.bool_, False),
+    "enrol_step": (np.int16, 0),
+    "graduation_step": (np.int16, -1),
+}
+
+
+class StudentPopulation(mesa.Agent):
+    """All students of the model as parallel arrays; index ``i`` is student ``i`` for life."""
+
+    model: IEIModel
+
+    def __init__(self, model: IEIModel, capacity: int) -> None:
+        super().__init__(model)
+        self.n = 0
+        for name, (dtype, fill) in _FIELDS.items():
+            setattr(self, name, np.full(capacity, fill, dtype=dtype))
+        self.graduates = np.empty(0, dtype=np.int64)
+        self._views: dict[int, Student] = {}
+
+    # -- storage -------------------------------------------------------------------------------
+    @property
+    def capacity(self) -> int:
+        return len(self.school)
+
+    def _reserve(self, extra: int) -> None:
+        needed = self.n + extra
+        if needed <= self.capacity:
+            return
+        new_capacity = max(needed, int(self.capacity * 1.5) + 1)
+        for name, (dtype, fill) in _FIELDS.items():
+            old = getattr(self, name)
+            grown = np.full(new_capacity, fill, dtype=dtype)
+            grown[: self.n] = old[: self.n]
+            setattr(self, name, grown)
+
+    def enrol(
+        self,
+        school: np.ndarray,
+        sector: np.ndarray,
+        level: np.ndarray,
+        region: np.ndarray,
+        duration: np.ndarray,
+        year: np.ndarray | None = None,
+        theory: np.ndarray | None = None,
+        practical: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Append new students; return their indices."""
+        k = len(school)
+        self._reserve(k)
+        idx = np.arange(self.n, self.n + k)
+        self.school[idx] = school
+        self.sector[idx] = sector
+        self.level[idx] = level
+        self.home_region[idx] = region
+        self.region[idx] = region
+        self.duration[idx] = duration
+        self.year[idx] = 0 if year is None else year
+        self.theory[idx] = 0.0 if theory is None else theory
+        self.practical[idx] = 0.0 if practical is None else practical
+        self.enrol_step[idx] = self.model.steps
+        self.n += k
+        return idx
+
+    def enrolled(self) -> np.ndarray:
+        return np.flatnonzero(self.status[: self.n] == ENROLLED)
+
+    # -- the yearly update -------------------------------------------------------------------
+    def step(self) -> None:
+        """Admit this year's intake, teach everyone, place interns, graduate the final year."""
+        self._admit_intake()
+        current = self.enrolled()
+        self.learn(current)
+        self.take_internships(current)
+        self.attend_co_taught_courses(current)
+        self.graduates = self.advance_year(current)
+
+    def _admit_intake(self) -> None:
+        model = self.model
+        rows = [
+            (s.index, model.sector_index[programme], count)
+            for s in model.school_list
+            for programme, count in zip(
+                s.programmes,
+                np.round(s.enrolment / s.duration * s.intake_shares).astype(int),
+                strict=True,
+            )
+        ]
+        school, sector, count = (np.array(col, dtype=np.int64) for col in zip(*rows, strict=True))
+        school_arr = np.repeat(school, count)
+        self.enrol(
+            school=school_arr,
+            sector=np.repeat(sector, count),
+            level=model.school_level[school_arr],
+            region=model.school_region[school_arr],
+            duration=model.school_duration[school_arr],
+        )
+
+    def learn(self, idx: np.ndarray) -> None:
+        """Theory and practice grow with teaching quality and the school's practical share."""
+        spec = self.model.config.students
+        school = self.school[idx]
+        quality = self.model.school_quality[school]
+        practical_share = self.model.school_practical_share[school]
+        noise = self.rng.normal(1.0, spec.skill_noise, size=(2, len(idx)))
+        self.theory[idx] += spec.theory_gain * quality * 2 * (1 - practical_share) * noise[0]
+        self.practical[idx] += spec.practical_gain * quality * 2 * practical_share * noise[1]
+
+    def take_internships(self, idx: np.ndarray) -> None:
+        """Fill the intern places partnerships offer this year (see ``model.intern_slots``)."""
+        slots = self.model.intern_slots
+        if slots.size == 0:
+            self.placed_slots = np.empty(0, dtype=np.int64)
+            self.placed_students = np.empty(0, dtype=np.int64)
+            return
+        n_sectors = len(self.model.sectors)
+        eligible = idx[self.year[idx] >= 1]
+        student_key = self.school[eligible].astype(np.int64) * n_sectors + self.sector[eligible]
+        # Within each school-programme, students without an internship go first, then at random.
+        order = np.lexsort(
+            (self.rng.random(len(eligible)), self.internships[eligible] > 0, student_key)
+        )
+        eligible, student_key = eligible[order], student_key[order]
+        slot_key = slots["school"].astype(np.int64) * n_sectors + slots["sector"]
+        slot_order = np.argsort(slot_key, kind="stable")
+        slot_key_sorted = slot_key[slot_order]
+        big = np.int64(1 << 20)
+        student_code = student_key * big + rank_within_runs(student_key)
+        slot_code = slot_key_sorted * big + rank_within_runs(slot_key_sorted)
+        pos = np.searchsorted(slot_code, student_code)
+        pos_clipped = np.minimum(pos, len(slot_code) - 1)
+        hit = slot_code[pos_clipped] == student_code
+        students = eligible[hit]
+        placed = slot_order[pos_clipped[hit]]
+        firms = slots["firm"][placed]
+        self.practical[students] += self.model.config.students.internship_gain
+        self.internships[students] += 1
+        self.intern_firm[students] = firms
+        self.placed_slots = placed
+        self.placed_students = students
+
+    def attend_co_taught_courses(self, idx: np.ndarray) -> None:
+        """Students of a programme with a deep partnership take courses co-taught by firm experts."""
+        deep = self.model.deep_programmes  # bool [school, sector]
+        if not deep.any():
+            return
+        taking = idx[deep[self.school[idx], self.sector[idx]]]
+        gain = self.model.config.students.co_teaching_gain
+        self.practical[taking] += gain
+        self.theory[taking] += gain / 2
+        self.co_taught[taking] = True
+
+    def advance_year(self, idx: np.ndarray) -> np.ndarray:
+        """Move everyone up a year; return the indices of those who just finished."""
+        self.year[idx] += 1
+        done = idx[self.year[idx] >= self.duration[idx]]
+        self.graduation_step[done] = self.model.steps
+        return done
+
+    # -- derived -------------------------------------------------------------------------------
+    def job_skill(self, idx: np.ndarray) -> np.ndarray:
+        """What employers see: practice weighs more than theory."""
+        return 0.4 * self.theory[idx] + 0.6 * self.practical[idx]
+
+    def student(self, index: int) -> Student:
+        """A Mesa agent view of one student (created on first request, then reused)."""
+        if not 0 <= index < self.n:
+            raise IndexError(f"no student {index}; there are {self.n}")
+        if index not in self._views:
+            self._views[index] = Student(self.model, self, index)
+        return self._views[index]
+
+
+class Student(mesa.Agent):
+    """One student, as a Mesa agent whose state lives in the population's arrays.
+
+    Students are stepped together by :meth:`StudentPopulation.step`; a view never steps alone.
+    """
+
+    def __init__(self, model: IEIModel, population: StudentPopulation, index: int) -> None:
+        super().__init__(model)
+        self._population = population
+        self.index = index
+
+    def _get(self, field: str):
+        return getattr(self._population, field)[self.index]
+
+    @property
+    def school(self):
+        return self.model.school_list[int(self._get("school"))]
+
+    @property
+    def programme(self) -> str:
+        return self.model.sectors[int(self._get("sector"))]
+
+    @property
+    def level(self) -> str:
+        return LEVELS[int(self._get("level"))]
+
+    @property
+    def home_region(self) -> str:
+        return self.model.region_names[int(self._get("home_region"))]
+
+    @property
+    def region(self) -> str:
+        return self.model.region_names[int(self._get("region"))]
+
+    @property
+    def year(self) -> int:
+        return int(self._get("year"))
+
+    @property
+    def theory_skill(self) -> float:
+        return float(self._get("theory"))
+
+    @property
+    def practical_skill(self) -> float:
+        return float(self._get("practical"))
+
+    @property
+    def internships(self) -> int:
+        return int(self._get("internships"))
+
+    @property
+    def co_taught(self) -> bool:
+        return bool(self._get("co_taught"))
+
+    @property
+    def status(self) -> str:
+        return STATUS_NAMES[int(self._get("status"))]
+
+    @property
+    def employer(self):
+        firm = int(self._get("employer"))
+        return None if firm < 0 else self.model.firm_list[firm]
+
+    @property
+    def wage(self) -> float:
+        return float(self._get("wage"))
+
+    def __repr__(self) -> str:
+        return (
+            f"Student({self.index}, {self.level} {self.programme} at school {self.school.index}, "
+            f"year {self.year}, theory={self.theory_skill:.2f}, "
+            f"practice={self.practical_skill:.2f}, "
+            f"internships={self.internships}, {self.status})"
+        )

@@ -1,0 +1,109 @@
+"""The ``iei-sim`` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from iei_sim.scenario import ScenarioError, load_scenario, scenario_hash
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Simulate school–enterprise cooperation under incentive and risk-sharing policies.",
+)
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+HEADLINE = [
+    ("firm_participation_rate", "Firm participation rate"),
+    ("school_willingness", "School willingness"),
+    ("firm_willingness", "Firm willingness"),
+    ("deep_partnership_share", "Deep partnerships (share)"),
+    ("education_project_share", "Education-oriented projects (share)"),
+    ("project_gini", "Concentration of projects (Gini)"),
+    ("student_coverage", "Student coverage"),
+    ("graduate_employment_rate", "Graduate employment rate"),
+    ("intern_retention_rate", "Intern retention rate"),
+    ("lagging_region_outflow", "Lagging-region net outflow"),
+    ("fiscal_cost", "Fiscal cost, whole run (10k CNY)"),
+]
+
+
+def _load_or_exit(path: Path):
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
+    """Check a scenario file without running it."""
+    loaded = _load_or_exit(scenario)
+    console.print(f"{scenario}: OK (scenario '{loaded.name}', hash {scenario_hash(loaded)})")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="random seed (default: the scenario's)")
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="years to simulate (default: the scenario's)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default: results/<name>/<hash>-seed<seed>)")
+    ] = None,
+    plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
+) -> None:
+    """Run one scenario and write its results folder."""
+    loaded = _load_or_exit(scenario)
+    from iei_sim.run import default_out_dir, run_scenario
+
+    seed = loaded.seed if seed is None else seed
+    steps = loaded.steps if steps is None else steps
+    out_dir = out or default_out_dir(loaded, seed)
+    with Progress(
+        TextColumn(f"[bold]{loaded.name}[/] seed {seed}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("years"),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("run", total=steps)
+        result = run_scenario(
+            loaded,
+            seed=seed,
+            steps=steps,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    written = result.write(out_dir, plots=plots)
+    table = Table(title=f"{loaded.name}: {steps} years, seed {seed}", show_header=True)
+    table.add_column("outcome")
+    table.add_column("value", justify="right")
+    for key, label in HEADLINE:
+        value = result.summary[key]
+        table.add_row(label, f"{value:,.1f}" if key == "fiscal_cost" else f"{value:.3f}")
+    console.print(table)
+    console.print(f"Results written to {written}/")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Incentive rules: tax deduction for (certified) firms and subsidies from the government budget.
+
+Each rule answers two questions: what a firm *expects* from it when deciding (``expected``),
+and what is actually paid at the end of the year (``settle``). The deduction is a tax
+expenditure (revenue forgone, funded by the treasury, not capped); subsidies come from the
+regional government's discretionary budget and are paid pro rata when the budget runs short.
+Certification follows the 2023 plan: only certified integration-oriented enterprises deduct,
+and few qualify (seed 004 §1, §4.3).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from iei_sim.mechanisms.partnerships import firm_spending
+
+if TYPE_CHECKING:
+    from iei_sim.agents.firm import Firm
+    from iei_sim.agents.government import Government
+    from iei_sim.model import IEIModel
+    from iei_sim.scenario.schema import PolicySpec
+
+CERTIFICATION_HORIZON = 3  # years of deductions a firm weighs against the application cost
+
+
+class IncentivePolicy:
+    """The incentive rules a scenario switches on, behind one interface."""
+
+    def __init__(self, model: IEIModel, policy: PolicySpec) -> None:
+        self.model = model
+        self.deduction = policy.tax_deduction
+        self.subsidies = policy.subsidies
+
+    # -- expectations used in decisions -------------------------------------------------------
+    def expected_for_firm(self, firm: Firm, depth: int) -> float:
+        """Incentives a firm expects per partnership-year at ``depth``."""
+        model = self.model
+        total = 0.0
+        if self.deduction.enabled:
+            eligible = 1.0
+            if self.deduction.certified_only and not firm.certified:
+                eligible = 1.0 - self.deduction.certification_strictness
+            total += eligible * self.deduction.rate * firm_spending(model, depth)
+        p = model.config.partnerships
+        total += self.subsidies.per_intern * p.interns[depth - 1]
+        if depth == 3:
+            total += self.subsidies.per_deep_project
+        return total
+
+    # -- certification -------------------------------------------------------------------------
+    def consider_certification(self, firm: Firm) -> None:
+        """A partnering firm applies when expected deductions outweigh the application cost."""
+        d = self.deduction
+        if not (d.enabled and d.certified_only) or firm.certified or firm.certification_pending:
+            return
+        if not firm.partnerships:
+            return
+        depth = max(p.depth for p in firm.partnerships)
+        gain = (
+            d.rate
+            * firm_spending(self.model, depth)
+            * len(firm.partnerships)
+            * CERTIFICATION_HORIZON
+        )
+        if gain > d.certification_cost:
+            ledger = self.model.ledger
+            ledger.transfer(
+                firm.account,
+                ledger.outside["market"],
+                "money",
+                d.certification_cost,
+                "certification_application",
+            )
+            firm.search_costs += d.certification_cost
+            firm.certification_pending = True
+
+    def process_certifications(self, government: Government) -> None:
+        """Decide pending applications of the region; quality is judged on partnership depth."""
+        d = self.deduction
+        for firm in self.model.firms_in_region[government.region]:
+            if (
+                not firm.certification_pending
+                or self.model.rng.random() >= d.processing_probability
+            ):
+                continue
+            firm.certification_pending = False
+            depth = max((p.depth for p in firm.partnerships), default=0)
+            quality = depth / 3 + self.model.rng.normal(0.0, 0.15)
+            firm.certified = quality >= d.certification_strictness
+
+    # -- payment -------------------------------------------------------------------------------
+    def settle(self) -> None:
+        """Pay this year's deductions and subsidies through the ledger."""
+        model = self.model
+        ledger = model.ledger
+        treasury = ledger.outside["treasury"]
+        subsidy_claims: dict[str, list[tuple[object, int, float, str]]] = defaultdict(list)
+        for partnership in model.active_partnerships:
+            firm = partnership.firm
+            gov = model.government_of[firm.region]
+            if self.deduction.enabled and (firm.certified or not self.deduction.certified_only):
+                amount = self.deduction.rate * firm_spending(model, partnership.depth)
+                ledger.transfer(treasury, gov.account, "money", amount, "tax_expenditure")
+                ledger.transfer(gov.account, firm.account, "money", amount, "tax_deduction")
+                partnership.incentives_this_year += amount
+            intern_subsidy = self.subsidies.per_intern * partnership.interns_this_year
+            if intern_subsidy:
+                subsidy_claims[firm.region].append(
+                    (partnership, firm.account, intern_subsidy, "intern_subsidy")
+                )
+            if partnership.depth == 3 and self.subsidies.per_deep_project:
+                subsidy_claims[firm.region].append(
+                    (
+                        partnership,
+                        firm.account,
+                        self.subsidies.per_deep_project,
+                        "deep_project_subsidy",
+                    )
+                )
+        if self.subsidies.per_dual_teacher:
+            for school in model.school_list:
+                amount = self.subsidies.per_dual_teacher * 100 * school.dual_qualified_share
+                subsidy_claims[school.region].append(
+                    (None, school.account, amount, "dual_teacher_subsidy")
+                )
+        for region, claims in subsidy_claims.items():
+            gov = model.government_of[region]
+            requested = sum(c[2] for c in claims)
+            scale = min(1.0, max(gov.budget, 0.0) / requested) if requested else 0.0
+            for partnership, account, amount, purpose in claims:
+                paid = amount * scale
+                ledger.transfer(gov.account, account, "money", paid, purpose)
+                if partnership is not None:
+                    partnership.incentives_this_year += paid

@@ -1,0 +1,185 @@
+"""The graduate labour market: intern retention, migration, matching and wages (vectorised).
+
+Order of a year's clearing (human-capital theory, seed 002 §1.2.2; brain drain, seed 004 §1):
+1. host firms keep some of their interns (a screening signal that saves recruitment cost);
+2. the others may look for work in a higher-wage region, more so the larger the wage gap;
+3. in each region and sector, the most skilled applicants fill the remaining vacancies;
+4. some of the unmatched take a job outside their sector, at a wage penalty; the rest are
+   unemployed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from iei_sim.agents.students import EMPLOYED, UNEMPLOYED
+from iei_sim.arrays import rank_within_runs, stochastic_round
+
+if TYPE_CHECKING:
+    from iei_sim.model import IEIModel
+
+
+@dataclass
+class LabourMarketResult:
+    """This year's graduate outcomes."""
+
+    graduates: int = 0
+    employed: int = 0
+    in_sector: int = 0
+    mean_wage: float = 0.0
+    interned: int = 0
+    retained: int = 0
+    lagging_graduates: int = 0
+    lagging_outflow: int = 0
+    lagging_inflow: int = 0
+    mean_job_skill: float = 0.0
+    covered: int = 0
+
+
+def clear(model: IEIModel) -> LabourMarketResult:
+    """Match this year's graduates to firms; pay first-year wages through the ledger."""
+    cfg = model.config.labour_market
+    rng = model.rng
+    st = model.students
+    grads = st.graduates
+    result = LabourMarketResult(graduates=len(grads))
+    for firm in model.firm_list:
+        firm.retention_savings = 0.0
+    if len(grads) == 0:
+        return result
+    vacancies = stochastic_round(rng, model.firm_hires * model.demand_index)
+    skill = st.job_skill(grads)
+    employer = np.full(len(grads), -1, dtype=np.int64)
+    in_sector = np.zeros(len(grads), dtype=bool)
+    search_region = st.home_region[grads].astype(np.int64)
+
+    # 1. Retention of interns by their host firm.
+    host = st.intern_firm[grads].astype(np.int64)
+    interned = host >= 0
+    wants = interned & (rng.random(len(grads)) < cfg.retention_probability)
+    cand = np.flatnonzero(wants)
+    if len(cand):
+        order = np.lexsort((-skill[cand], host[cand]))
+        cand = cand[order]
+        rank = rank_within_runs(host[cand])
+        kept = cand[rank < vacancies[host[cand]]]
+        employer[kept] = host[kept]
+        in_sector[kept] = True
+        search_region[kept] = model.firm_region[host[kept]]
+        np.subtract.at(vacancies, host[kept], 1)
+        savings = (
+            np.bincount(host[kept], minlength=len(model.firm_list))
+            * model.config.firms.recruitment_cost
+        )
+        for firm_index in np.flatnonzero(savings):
+            model.firm_list[firm_index].retention_savings = float(savings[firm_index])
+    retained = employer >= 0
+
+    # 2. Migration toward the best-paid other region.
+    wages = model.region_wage
+    looking = ~retained
+    if len(wages) > 1:
+        home = search_region.copy()
+        best_other = np.array([_best_other(wages, r) for r in range(len(wages))])[home]
+        gap = np.maximum(0.0, wages[best_other] / wages[home] - 1.0)
+        p_move = np.clip(cfg.migration_base + cfg.migration_wage_elasticity * gap, 0.0, 1.0)
+        moves = looking & (rng.random(len(grads)) < p_move)
+        search_region[moves] = best_other[moves]
+
+    # 3. Matching within region and sector, most skilled first.
+    sector = st.sector[grads].astype(np.int64)
+    n_sectors = len(model.sectors)
+    for region in range(len(wages)):
+        for s in range(n_sectors):
+            applicants = np.flatnonzero(looking & (search_region == region) & (sector == s))
+            _fill(rng, model, applicants, skill, vacancies, employer, region, s)
+    in_sector |= (employer >= 0) & ~retained
+
+    # 4. Cross-sector jobs for some of the unmatched.
+    unmatched = (employer < 0) & (rng.random(len(grads)) < cfg.unmatched_cross_sector)
+    for region in range(len(wages)):
+        applicants = np.flatnonzero(unmatched & (search_region == region))
+        _fill(rng, model, applicants, skill, vacancies, employer, region, None)
+
+    employed = employer >= 0
+    final_region = np.where(
+        employed, model.firm_region[np.maximum(employer, 0)], st.home_region[grads]
+    )
+    wage = np.where(
+        employed,
+        cfg.base_wage
+        * wages[final_region]
+        * (0.7 + 0.6 * np.clip(skill, 0.0, 1.5))
+        * np.where(in_sector, 1.0, 1.0 - cfg.mismatch_wage_penalty),
+        0.0,
+    )
+    st.status[grads] = np.where(employed, EMPLOYED, UNEMPLOYED)
+    st.employer[grads] = employer
+    st.region[grads] = final_region
+    st.wage[grads] = wage
+    st.in_sector_job[grads] = in_sector & employed
+
+    ledger = model.ledger
+    hired = grads[employed]
+    ledger.transfer_many(
+        model.school_accounts[st.school[hired]],
+        model.firm_accounts[employer[employed]],
+        "graduates",
+        np.ones(len(hired)),
+        "graduate_hire",
+    )
+    ledger.transfer_many(
+        model.firm_accounts[employer[employed]],
+        ledger.outside["households"],
+        "money",
+        wage[employed],
+        "graduate_wages",
+    )
+
+    home = st.home_region[grads]
+    lagging = model.region_is_lagging[home]
+    moved = employed & (final_region != home)
+    result.employed = int(employed.sum())
+    result.in_sector = int((in_sector & employed).sum())
+    result.mean_wage = float(wage[employed].mean()) if employed.any() else 0.0
+    result.interned = int(interned.sum())
+    result.retained = int(retained.sum())
+    result.lagging_graduates = int(lagging.sum())
+    result.lagging_outflow = int((moved & lagging).sum())
+    result.lagging_inflow = int((moved & model.region_is_lagging[final_region] & ~lagging).sum())
+    result.mean_job_skill = float(skill.mean())
+    result.covered = int((interned | st.co_taught[grads] | (st.internships[grads] > 0)).sum())
+    return result
+
+
+def _fill(
+    rng: np.random.Generator,
+    model: IEIModel,
+    applicants: np.ndarray,
+    skill: np.ndarray,
+    vacancies: np.ndarray,
+    employer: np.ndarray,
+    region: int,
+    sector: int | None,
+) -> None:
+    if len(applicants) == 0:
+        return
+    firms = model.firms_by_cell(region, sector)
+    if len(firms) == 0:
+        return
+    open_posts = np.repeat(firms, np.maximum(vacancies[firms], 0))
+    if len(open_posts) == 0:
+        return
+    rng.shuffle(open_posts)
+    best_first = applicants[np.argsort(-skill[applicants], kind="stable")]
+    k = min(len(best_first), len(open_posts))
+    employer[best_first[:k]] = open_posts[:k]
+    np.subtract.at(vacancies, open_posts[:k], 1)
+
+
+def _best_other(wages: np.ndarray, region: int) -> int:
+    others = [r for r in range(len(wages)) if r != region]
+    return max(others, key=lambda r: (wages[r], -r))

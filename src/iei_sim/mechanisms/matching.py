@@ -1,0 +1,95 @@
+"""The partnership market: searching for partners, screening candidates, accepting offers.
+
+Both sides search among candidates in their region whose sector matches; screening each
+candidate costs ``search_cost``. A proposal is accepted only if the receiving side's expected
+net benefit beats its outside option of zero (MODEL.md §2; seeds 000 §5.3, 003 §3).
+Firms rank schools by research capacity (reputation), so reputation attracts partners: this
+preferential attachment is what concentrates projects in a few schools (seed 000 §3.2).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from iei_sim.mechanisms.partnerships import start_partnership
+
+if TYPE_CHECKING:
+    from iei_sim.agents.firm import Firm
+    from iei_sim.agents.school import School
+    from iei_sim.model import IEIModel
+
+
+def firm_offer_value(model: IEIModel, firm: Firm, school: School) -> float:
+    """Firm's expected net benefit of a shallow partnership with this particular school."""
+    rnd_shallow = model.config.firms.rnd_value[0] * firm.tech_level
+    return firm.expected_net_benefit + rnd_shallow * (model.school_capacity(school) - 1.0)
+
+
+def school_accepts(school: School) -> bool:
+    return school.belief > 0 and len(school.partnerships) < school.capacity
+
+
+def firm_accepts(model: IEIModel, firm: Firm, school: School) -> bool:
+    has_room = len(firm.partnerships) < firm.max_partnerships
+    return has_room and firm_offer_value(model, firm, school) > 0
+
+
+def form_partnerships(model: IEIModel) -> int:
+    """Let this year's seekers search and propose; return the number of new partnerships."""
+    p = model.config.partnerships
+    ledger = model.ledger
+    market = ledger.outside["market"]
+    formed = 0
+    for firm in model.firm_list:
+        firm.search_costs = 0.0
+    for school in model.school_list:
+        school.search_costs = 0.0
+        school.proposals_made = 0
+        school.proposals_refused = 0
+
+    seekers: list[Firm | School] = [f for f in model.firm_list if f.seeking]
+    seekers += [s for s in model.school_list if s.seeking]
+    model.random.shuffle(seekers)
+    for seeker in seekers:
+        if seeker in model.firm_set:
+            firm = seeker
+            candidates = [
+                s
+                for s in model.schools_for(firm.region, firm.sector, p.candidates_per_search)
+                if not _already_partners(s, firm)
+            ]
+            cost = len(candidates) * p.search_cost
+            firm.search_costs += cost
+            ledger.transfer(firm.account, market, "money", cost, "partner_search")
+            if not candidates:
+                continue
+            school = max(candidates, key=model.school_capacity)
+            if school_accepts(school) and len(firm.partnerships) < firm.max_partnerships:
+                start_partnership(model, school, firm)
+                formed += 1
+        else:
+            school = seeker
+            if len(school.partnerships) >= school.capacity:
+                continue
+            candidates = [
+                f
+                for f in model.firms_for(school.region, school.programmes, p.candidates_per_search)
+                if not _already_partners(school, f)
+            ]
+            cost = len(candidates) * p.search_cost
+            school.search_costs += cost
+            ledger.transfer(school.account, market, "money", cost, "partner_search")
+            if not candidates:
+                continue
+            firm = max(candidates, key=lambda f: (f.tech_level * f.hires_per_year, f.index))
+            school.proposals_made += 1
+            if firm_accepts(model, firm, school):
+                start_partnership(model, school, firm)
+                formed += 1
+            else:
+                school.proposals_refused += 1
+    return formed
+
+
+def _already_partners(school: School, firm: Firm) -> bool:
+    return any(p.firm is firm for p in school.partnerships)

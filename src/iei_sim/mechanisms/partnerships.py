@@ -1,0 +1,276 @@
+"""Partnerships: what a school–firm partnership moves each year, and how trust and depth evolve.
+
+Depth ladder (MODEL.md §2; seeds 001 §3.3, 002 §3.2): 1 shallow (visits, donations, talks),
+2 medium (internships, joint courses), 3 deep (industry college, co-taught courses).
+A year that is good for both sides builds trust; enough trust moves the partnership one rung
+up; a bad year costs trust and a rung; trust below the floor ends the partnership.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from iei_sim.agents.firm import Firm
+    from iei_sim.agents.school import School
+    from iei_sim.model import IEIModel
+
+DEPTH_NAMES = {1: "shallow", 2: "medium", 3: "deep"}
+ORIENTATIONS = ("education", "rnd")
+
+
+@dataclass
+class Partnership:
+    """One school–firm cooperation project and its running totals."""
+
+    id: int
+    school: School
+    firm: Firm
+    start_step: int
+    orientation: str
+    trust: float
+    depth: int = 1
+    peak_depth: int = 1
+    end_step: int | None = None
+    # This year's figures, reset by operate().
+    firm_cost: float = 0.0
+    firm_value: float = 0.0
+    firm_outlook: float = 0.0
+    school_value: float = 0.0
+    interns_this_year: int = 0
+    intern_skill_sum: float = 0.0
+    incentives_this_year: float = 0.0
+    # Totals over the partnership's life.
+    totals: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.end_step is None
+
+    def add_total(self, key: str, amount: float) -> None:
+        self.totals[key] = self.totals.get(key, 0.0) + amount
+
+
+def firm_spending(model: IEIModel, depth: int) -> float:
+    """Firm's yearly outlay on a partnership of this depth (money, equipment, mentors)."""
+    p = model.config.partnerships
+    d = depth - 1
+    return p.firm_money[d] + p.firm_equipment[d] + p.mentor_hours[d] * p.mentor_hour_cost
+
+
+def firm_cost(model: IEIModel, depth: int) -> float:
+    """Spending plus the firm's own coordination overhead."""
+    return firm_spending(model, depth) + model.config.partnerships.firm_overhead[depth - 1]
+
+
+def orientation_values(
+    model: IEIModel, firm: Firm, depth: int, school_capacity: float = 1.0
+) -> dict[str, float]:
+    """Expected yearly value to ``firm`` of an R&D- vs an education-oriented project.
+
+    R&D pays the same year, in proportion to the firm's technology level and the school's
+    research capacity; education pays ``education_payoff_lag`` years later, with probability
+    ``education_payoff_probability``, discounted at the firm's own rate (seed 000 §3.1).
+    """
+    f = model.config.firms
+    d = depth - 1
+    rnd = f.rnd_value[d] * firm.tech_level * school_capacity
+    talent_need = min(1.0, firm.hires_per_year / max(f.hires_per_year_large, 1e-9))
+    discount = (1.0 + firm.discount_rate) ** -f.education_payoff_lag
+    education = (
+        f.education_value[d] * f.education_payoff_probability * discount * (0.5 + talent_need)
+    )
+    return {"rnd": rnd, "education": education}
+
+
+def expected_private_benefit(model: IEIModel, firm: Firm, depth: int = 1) -> float:
+    """True expected private net benefit of one partnership-year at ``depth`` (no incentives)."""
+    p = model.config.partnerships
+    values = orientation_values(model, firm, depth)
+    interns = p.interns[depth - 1] * model.config.firms.intern_value * 0.5
+    return max(values.values()) + interns - firm_cost(model, depth)
+
+
+def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
+    """Logit choice between R&D and education, on the firm's expected values."""
+    values = orientation_values(model, firm, 1, model.school_capacity(school))
+    temperature = model.config.learning.temperature
+    gap = (values["education"] - values["rnd"]) / temperature
+    p_education = 1.0 / (1.0 + np.exp(-gap))
+    return "education" if model.rng.random() < p_education else "rnd"
+
+
+def operate(model: IEIModel) -> None:
+    """Run every active partnership for one year: resource flows and intern places.
+
+    Sets ``model.intern_slots`` (a structured array: partnership, school, sector, firm) and
+    ``model.deep_programmes`` (school × sector mask of deep partnerships).
+    """
+    cfg = model.config
+    p = cfg.partnerships
+    ledger = model.ledger
+    slots: list[tuple[int, int, int, int, int]] = []
+    model.deep_programmes[:] = False
+    for partnership in model.active_partnerships:
+        firm, school = partnership.firm, partnership.school
+        d = partnership.depth - 1
+        partnership.firm_cost = firm_cost(model, partnership.depth)
+        partnership.interns_this_year = 0
+        partnership.intern_skill_sum = 0.0
+        partnership.incentives_this_year = 0.0
+        ledger.transfer(
+            firm.account, school.account, "money", p.firm_money[d], "cooperation_funding"
+        )
+        ledger.transfer(
+            firm.account, school.account, "equipment", p.firm_equipment[d], "equipment_donation"
+        )
+        ledger.transfer(
+            firm.account, school.account, "mentor_hours", p.mentor_hours[d], "mentoring"
+        )
+        ledger.transfer(
+            firm.account,
+            ledger.outside["market"],
+            "money",
+            p.mentor_hours[d] * p.mentor_hour_cost + p.firm_overhead[d],
+            "firm_overhead",
+        )
+        values = orientation_values(model, firm, partnership.depth, model.school_capacity(school))
+        if partnership.orientation == "rnd":
+            output = values["rnd"] * model.rng.lognormal(0.0, 0.3)
+            ledger.transfer(school.account, firm.account, "rnd_output", output, "joint_rnd")
+            partnership.firm_value = output
+            partnership.firm_outlook = 0.0
+        else:
+            # Education pays later and uncertainly: the firm judges the year on the discounted
+            # expectation ("outlook"); the payoff itself arrives, or not, after the lag.
+            partnership.firm_value = 0.0
+            partnership.firm_outlook = values["education"]
+            if model.rng.random() < cfg.firms.education_payoff_probability:
+                due = model.steps + cfg.firms.education_payoff_lag
+                payoff = values["education"] / (
+                    cfg.firms.education_payoff_probability
+                    * (1.0 + firm.discount_rate) ** -cfg.firms.education_payoff_lag
+                )
+                firm.pending_education_payoffs[due] = (
+                    firm.pending_education_payoffs.get(due, 0.0) + payoff
+                )
+        partnership.school_value = (
+            cfg.schools.cooperation_value[d]
+            + p.firm_money[d]
+            + p.firm_equipment[d]
+            - cfg.schools.coordination_cost[d]
+        )
+        ledger.transfer(
+            school.account,
+            ledger.outside["market"],
+            "money",
+            cfg.schools.coordination_cost[d],
+            "school_coordination",
+        )
+        sector = model.sector_index[firm.sector]
+        for _ in range(int(p.interns[d])):
+            slots.append((partnership.id, school.index, sector, firm.index, 0))
+        if partnership.depth == 3:
+            model.deep_programmes[school.index, sector] = True
+        partnership.add_total("firm_money", p.firm_money[d])
+        partnership.add_total("equipment", p.firm_equipment[d])
+        partnership.add_total("mentor_hours", p.mentor_hours[d])
+    model.intern_slots = np.array(
+        slots,
+        dtype=[
+            ("partnership", np.int64),
+            ("school", np.int64),
+            ("sector", np.int64),
+            ("firm", np.int64),
+            ("pad", np.int8),
+        ],
+    )
+
+
+def record_internships(model: IEIModel) -> None:
+    """Credit each partnership with the interns the student population actually placed."""
+    students = model.students
+    if len(students.placed_slots) == 0:
+        return
+    partnership_ids = model.intern_slots["partnership"][students.placed_slots]
+    skills = students.practical[students.placed_students]
+    ids, inverse = np.unique(partnership_ids, return_inverse=True)
+    counts = np.bincount(inverse)
+    skill_sums = np.bincount(inverse, weights=skills)
+    intern_value = model.config.firms.intern_value
+    for pid, count, skill_sum in zip(ids, counts, skill_sums, strict=True):
+        partnership = model.partnerships[int(pid)]
+        partnership.interns_this_year = int(count)
+        partnership.intern_skill_sum = float(skill_sum)
+        partnership.firm_value += intern_value * min(skill_sum, float(count))
+        partnership.add_total("interns", int(count))
+    firm_accounts = np.array([model.partnerships[int(pid)].firm.account for pid in ids])
+    school_accounts = np.array([model.partnerships[int(pid)].school.account for pid in ids])
+    model.ledger.transfer_many(
+        school_accounts, firm_accounts, "interns", counts.astype(float), "internship"
+    )
+
+
+def review(model: IEIModel) -> None:
+    """Close the year: each side's realised net benefit, then trust, depth and dissolution."""
+    p = model.config.partnerships
+    for agent in (*model.firm_list, *model.school_list):
+        agent.partnership_years = len(agent.partnerships)
+    for firm in model.firm_list:
+        firm.realised_net_benefit = firm.pending_education_payoffs.pop(model.steps, 0.0)
+        firm.realised_net_benefit += firm.retention_savings - firm.search_costs
+    for school in model.school_list:
+        school.realised_net_benefit = -school.search_costs
+    for partnership in list(model.active_partnerships):
+        firm, school = partnership.firm, partnership.school
+        retention_share = firm.retention_savings / len(firm.partnerships)
+        firm_net = (
+            partnership.firm_value
+            + retention_share
+            - partnership.firm_cost
+            + partnership.incentives_this_year
+        )
+        firm.realised_net_benefit += firm_net - retention_share
+        school.realised_net_benefit += partnership.school_value
+        school.projects_total += 1
+        if firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0:
+            partnership.trust += p.trust_gain
+            if partnership.trust >= p.deepen_threshold and partnership.depth < 3:
+                partnership.depth += 1
+                partnership.trust -= p.deepen_threshold
+                partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
+        else:
+            partnership.trust -= p.trust_loss
+            if partnership.depth > 1:
+                partnership.depth -= 1
+        if partnership.trust < p.dissolve_below:
+            end_partnership(model, partnership)
+    for firm in model.firm_list:
+        firm.cumulative_net_benefit += firm.realised_net_benefit
+
+
+def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnership:
+    partnership = Partnership(
+        id=len(model.partnerships),
+        school=school,
+        firm=firm,
+        start_step=model.steps,
+        orientation=choose_orientation(model, firm, school),
+        trust=model.config.partnerships.initial_trust,
+    )
+    model.partnerships.append(partnership)
+    model.active_partnerships.append(partnership)
+    school.partnerships.append(partnership)
+    firm.partnerships.append(partnership)
+    firm.partnerships_ever += 1
+    return partnership
+
+
+def end_partnership(model: IEIModel, partnership: Partnership) -> None:
+    partnership.end_step = model.steps
+    model.active_partnerships.remove(partnership)
+    partnership.school.partnerships.remove(partnership)
+    partnership.firm.partnerships.remove(partnership)

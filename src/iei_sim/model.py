@@ -1,0 +1,286 @@
+"""IEIModel: builds the population from a validated Scenario and schedules one year per step."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from iei_sim.agents.association import IndustryAssociation
+from iei_sim.agents.firm import Firm
+from iei_sim.agents.government import Government
+from iei_sim.agents.school import School
+from iei_sim.agents.students import Student, StudentPopulation
+from iei_sim.ledger import Ledger
+from iei_sim.mechanisms import labour_market, matching, partnerships
+from iei_sim.mechanisms.incentives import IncentivePolicy
+from iei_sim.mechanisms.learning import make_learning_rule
+from iei_sim.mechanisms.partnerships import Partnership
+from iei_sim.mechanisms.risk import make_risk_rule
+from iei_sim.outcomes import compute_outcomes, reporters
+from iei_sim.scenario.schema import Scenario
+
+
+class IEIModel(mesa.Model):
+    """School–enterprise cooperation in one or more regions.
+
+    One step is one year. The schedule (see :meth:`step`) runs the organisations' own decisions
+    first (government, associations, schools, firms), then the shared mechanisms: the
+    partnership market, the partnerships' resource flows, risk events, the students' year, the
+    labour market, incentive payments, partnership review and learning.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        seed = scenario.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.config = scenario
+        self.ledger = Ledger()
+        self.incentives = IncentivePolicy(self, scenario.policy)
+        self.learning = make_learning_rule(scenario.learning)
+        self.risk = make_risk_rule(scenario.policy.risk_sharing)
+        self.sectors = scenario.sectors
+        self.sector_index = {s: i for i, s in enumerate(self.sectors)}
+        self.region_names = list(scenario.regions)
+        self.region_index = {r: i for i, r in enumerate(self.region_names)}
+        self.region_wage = np.array([r.wage_level for r in scenario.regions.values()])
+        self.region_is_lagging = np.array([r.kind == "lagging" for r in scenario.regions.values()])
+        self.partnerships: list[Partnership] = []
+        self.active_partnerships: list[Partnership] = []
+        self.labour = labour_market.LabourMarketResult()
+        self.outcomes: dict[str, float] = {}
+        self._build_organisations()
+        self._build_students()
+        self.intern_slots = np.zeros(
+            0,
+            dtype=[
+                ("partnership", np.int64),
+                ("school", np.int64),
+                ("sector", np.int64),
+                ("firm", np.int64),
+                ("pad", np.int8),
+            ],
+        )
+        self.deep_programmes = np.zeros((len(self.school_list), len(self.sectors)), dtype=bool)
+        self.datacollector = mesa.DataCollector(model_reporters=reporters())
+
+    # -- construction --------------------------------------------------------------------------
+    def _build_organisations(self) -> None:
+        cfg = self.config
+        rng = self.rng
+        self.government_of: dict[str, Government] = {}
+        self.firm_list: list[Firm] = []
+        self.school_list: list[School] = []
+        for r_index, (region, spec) in enumerate(cfg.regions.items()):
+            self.government_of[region] = Government(self, r_index, region, spec.government_budget)
+            sectors = list(spec.sector_shares)
+            shares = np.array([spec.sector_shares[s] for s in sectors])
+            for _ in range(spec.schools):
+                school_type = "vocational" if rng.random() < spec.vocational_share else "university"
+                k = min(cfg.schools.programmes_per_school, int((shares > 0).sum()))
+                programmes = list(rng.choice(sectors, size=k, replace=False, p=shares))
+                size = cfg.schools.size_sigma
+                self.school_list.append(
+                    School(
+                        self,
+                        index=len(self.school_list),
+                        region=region,
+                        school_type=school_type,
+                        programmes=[str(p) for p in programmes],
+                        enrolment=max(
+                            10,
+                            round(
+                                    spec.students_per_school * rng.lognormal(-(size**2) / 2, size)
+                                ),
+                        ),
+                        reputation=float(rng.lognormal(0.0, cfg.schools.reputation_sigma)),
+                        dual_qualified_share=_beta_around(
+                            rng, cfg.schools.dual_qualified_share_mean
+                        ),
+                        practical_share=_beta_around(rng, cfg.schools.practical_share_mean),
+                    )
+                )
+            for _ in range(spec.firms):
+                large = rng.random() < spec.large_firm_share
+                f = cfg.firms
+                self.firm_list.append(
+                    Firm(
+                        self,
+                        index=len(self.firm_list),
+                        region=region,
+                        sector=str(rng.choice(sectors, p=shares)),
+                        size="large" if large else "sme",
+                        tech_level=min(
+                            1.0, _beta_around(rng, spec.tech_level) + (0.1 if large else 0.0)
+                        ),
+                        discount_rate=float(
+                            np.clip(rng.normal(f.discount_rate_mean, f.discount_rate_sd), 0.01, 0.9)
+                        ),
+                        hires_per_year=(f.hires_per_year_large if large else f.hires_per_year_sme)
+                        * float(rng.lognormal(-0.045, 0.3)),
+                        max_partnerships=f.max_partnerships_large
+                        if large
+                        else f.max_partnerships_sme,
+                    )
+                )
+            for sector in sectors:
+                IndustryAssociation(self, region, sector, cfg.associations.information_quality)
+        self.firm_set = set(self.firm_list)
+        self.firms_in_region = {
+            r: [f for f in self.firm_list if f.region == r] for r in self.region_names
+        }
+        self.schools_in_region = {
+            r: [s for s in self.school_list if s.region == r] for r in self.region_names
+        }
+        # Arrays for the vectorised submodels.
+        self.firm_region = np.array(
+            [self.region_index[f.region] for f in self.firm_list], dtype=np.int64
+        )
+        self.firm_sector = np.array(
+            [self.sector_index[f.sector] for f in self.firm_list], dtype=np.int64
+        )
+        self.firm_hires = np.array([f.hires_per_year for f in self.firm_list])
+        self.firm_accounts = np.array([f.account for f in self.firm_list], dtype=np.int64)
+        self.firm_groups = self.firm_region * len(self.sectors) + self.firm_sector
+        self.school_accounts = np.array([s.account for s in self.school_list], dtype=np.int64)
+        self.school_region = np.array(
+            [self.region_index[s.region] for s in self.school_list], dtype=np.int64
+        )
+        self.school_groups = self.school_region
+        self.school_level = np.array(
+            [0 if s.school_type == "vocational" else 1 for s in self.school_list], dtype=np.int64
+        )
+        self.school_duration = np.array([s.duration for s in self.school_list], dtype=np.int64)
+        self.school_quality = np.array([s.teaching_quality for s in self.school_list])
+        self.school_practical_share = np.array([s.practical_share for s in self.school_list])
+        self._firm_cells = {
+            (r, s): np.flatnonzero((self.firm_region == r) & (self.firm_sector == s))
+            for r in range(len(self.region_names))
+            for s in range(len(self.sectors))
+        }
+        self._school_cells = {
+            (region, sector): [
+                s for s in self.school_list if s.region == region and sector in s.programmes
+            ]
+            for region in self.region_names
+            for sector in self.sectors
+        }
+        self.demand_index = np.ones(len(self.firm_list))
+        self.associations = {
+            (a.region, a.sector): a for a in self.agents_by_type[IndustryAssociation]
+        }
+        # Prior beliefs: the true expectation read with noise.
+        noise = cfg.learning.prior_noise
+        for firm in self.firm_list:
+            firm.belief = partnerships.expected_private_benefit(self, firm, 1) + rng.normal(
+                0.0, noise
+            )
+        p, s = cfg.partnerships, cfg.schools
+        school_value = (
+            s.cooperation_value[0] + p.firm_money[0] + p.firm_equipment[0] - s.coordination_cost[0]
+        )
+        for school in self.school_list:
+            school.belief = school_value + rng.normal(0.0, noise)
+        self._mean_reputation = float(np.mean([s.reputation for s in self.school_list]))
+
+    def _build_students(self) -> None:
+        rows = []
+        for school in self.school_list:
+            per_year = school.enrolment / school.duration * school.intake_shares
+            for programme, count in zip(
+                school.programmes, np.round(per_year).astype(int), strict=True
+            ):
+                for year in range(school.duration):
+                    rows.append((school.index, self.sector_index[programme], year, count))
+        school, sector, year, count = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+        total = int(count.sum())
+        yearly_intake = total / max(1.0, float(self.school_duration.mean()))
+        self.students = StudentPopulation(
+            self, capacity=int(total + yearly_intake * (self.config.steps + 1))
+        )
+        school_arr = np.repeat(school, count)
+        years = np.repeat(year, count)
+        spec = self.config.students
+        quality = self.school_quality[school_arr]
+        practical_share = self.school_practical_share[school_arr]
+        self.students.enrol(
+            school=school_arr,
+            sector=np.repeat(sector, count),
+            level=self.school_level[school_arr],
+            region=self.school_region[school_arr],
+            duration=self.school_duration[school_arr],
+            year=years,
+            theory=years * spec.theory_gain * quality * 2 * (1 - practical_share),
+            practical=years * spec.practical_gain * quality * 2 * practical_share,
+        )
+
+    # -- queries used by agents and mechanisms ------------------------------------------------
+    def school_capacity(self, school: School) -> float:
+        """Research capacity relative to the average school, from reputation (0.5 … 2)."""
+        return float(np.clip(school.reputation / self._mean_reputation, 0.5, 2.0))
+
+    def schools_for(self, region: str, sector: str, k: int) -> list[School]:
+        pool = self._school_cells[(region, sector)]
+        if len(pool) <= k:
+            return list(pool)
+        return [pool[i] for i in self.rng.choice(len(pool), size=k, replace=False)]
+
+    def firms_for(self, region: str, sectors: list[str], k: int) -> list[Firm]:
+        r = self.region_index[region]
+        pool = np.concatenate([self._firm_cells[(r, self.sector_index[s])] for s in sectors])
+        if len(pool) > k:
+            pool = pool[self.rng.choice(len(pool), size=k, replace=False)]
+        return [self.firm_list[i] for i in pool]
+
+    def firms_by_cell(self, region: int, sector: int | None) -> np.ndarray:
+        if sector is None:
+            return np.flatnonzero(self.firm_region == region)
+        return self._firm_cells[(region, sector)]
+
+    def labour_demand(self, region: str, sector: str) -> float:
+        cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
+        return float((self.firm_hires[cell] * self.demand_index[cell]).sum())
+
+    def demand_forecast(self, region: str, sector: str) -> float:
+        association = self.associations.get((region, sector))
+        return association.forecast if association else self.labour_demand(region, sector)
+
+    def student(self, index: int) -> Student:
+        """Inspect one student as a Mesa agent."""
+        return self.students.student(index)
+
+    # -- the year ----------------------------------------------------------------------------
+    def step(self) -> None:
+        growth = np.array([r.labour_demand_growth for r in self.config.regions.values()])
+        self.demand_index = (1.0 + growth[self.firm_region]) ** self.steps
+        self.agents_by_type[Government].do("step")
+        self.agents_by_type[IndustryAssociation].do("step")
+        self.agents_by_type[School].shuffle_do("step")
+        self.agents_by_type[Firm].shuffle_do("step")
+        matching.form_partnerships(self)
+        partnerships.operate(self)
+        self.risk.apply(self)
+        self.students.step()
+        partnerships.record_internships(self)
+        self.labour = labour_market.clear(self)
+        self.incentives.settle()
+        partnerships.review(self)
+        self.learning.update(self)
+        self._update_reputation()
+        self.outcomes = compute_outcomes(self)
+        self.datacollector.collect(self)
+        self.ledger.close_step(self.steps)
+
+    def _update_reputation(self) -> None:
+        s = self.config.schools
+        for school in self.school_list:
+            school.reputation = (
+                (1 - s.reputation_decay) * school.reputation
+                + s.reputation_decay
+                + s.reputation_gain * len(school.partnerships)
+            )
+
+
+def _beta_around(rng: np.random.Generator, mean: float, concentration: float = 20.0) -> float:
+    """A draw in (0, 1) with the given mean (Beta with the given concentration)."""
+    mean = float(np.clip(mean, 1e-3, 1 - 1e-3))
+    return float(rng.beta(mean * concentration, (1 - mean) * concentration))

@@ -1,0 +1,155 @@
+"""Outcomes (MODEL.md §4): each a named, documented function of the model, computed once a step.
+
+``OUTCOMES`` maps an outcome's name to (description, how it enters the run summary). Summary
+rules: ``mean`` = mean over the final ``summary_window`` years; ``total`` = sum over the run;
+``final`` = value after the last year.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from iei_sim.arrays import gini, top_share
+
+if TYPE_CHECKING:
+    from iei_sim.model import IEIModel
+
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "firm_participation_rate": ("share of firms in at least one active partnership", "mean"),
+    "firm_willingness": ("mean firm willingness to seek a partner (0-1)", "mean"),
+    "school_willingness": ("mean school willingness to seek a partner (0-1)", "mean"),
+    "hot_cold_index": (
+        "school willingness minus firm willingness ('hot schools, cold firms')",
+        "mean",
+    ),
+    "school_offer_refusal_rate": ("share of schools' proposals that firms refused", "mean"),
+    "partnerships_active": ("active school-firm partnerships", "mean"),
+    "partnerships_new": ("partnerships formed this year", "mean"),
+    "shallow_partnership_share": ("share of active partnerships at the shallow rung", "mean"),
+    "medium_partnership_share": ("share of active partnerships at the medium rung", "mean"),
+    "deep_partnership_share": ("share of active partnerships at the deep rung", "mean"),
+    "mean_partnership_duration": ("mean age (years) of active partnerships", "mean"),
+    "education_project_share": ("share of active projects that are education-oriented", "mean"),
+    "project_gini": ("Gini of cumulative projects across schools", "final"),
+    "project_top_decile_share": (
+        "share of cumulative projects held by the top 10% of schools",
+        "final",
+    ),
+    "student_coverage": ("share of graduates with an internship or a co-taught course", "mean"),
+    "skills_mismatch": ("share of employed graduates working outside their sector", "mean"),
+    "graduate_employment_rate": ("share of graduates employed after graduation", "mean"),
+    "graduate_job_skill": ("mean job skill of graduates (0.4 theory + 0.6 practice)", "mean"),
+    "mean_graduate_wage": ("mean first-year wage of employed graduates (10k CNY)", "mean"),
+    "intern_retention_rate": (
+        "share of graduates with an internship kept by their host firm",
+        "mean",
+    ),
+    "lagging_region_outflow": (
+        "net share of lagging-region graduates employed in another region",
+        "mean",
+    ),
+    "firm_net_benefit": ("mean realised net benefit of participating firms (10k CNY/yr)", "mean"),
+    "school_budget": ("mean school money balance (10k CNY)", "final"),
+    "certified_firm_share": (
+        "share of firms certified as integration-oriented enterprises",
+        "final",
+    ),
+    "fiscal_cost": ("government spending on IEI incentives (10k CNY)", "total"),
+    "fiscal_cost_per_participating_firm": (
+        "incentive spending per participating firm this year",
+        "mean",
+    ),
+}
+
+POLICY_PURPOSES = (
+    "tax_deduction",
+    "intern_subsidy",
+    "deep_project_subsidy",
+    "dual_teacher_subsidy",
+)
+
+
+def read_outcome(model: IEIModel, name: str) -> float:
+    """DataCollector reporter body: one outcome of the step's computed outcomes."""
+    return model.outcomes[name]
+
+
+def reporters() -> dict[str, partial]:
+    """Model reporters for Mesa's DataCollector, one per outcome."""
+    return {name: partial(read_outcome, name=name) for name in OUTCOMES}
+
+
+def _share(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator else 0.0
+
+
+def compute_outcomes(model: IEIModel) -> dict[str, float]:
+    firms, schools = model.firm_list, model.school_list
+    active = model.active_partnerships
+    depths = np.array([p.depth for p in active], dtype=int)
+    participating = [f for f in firms if f.partnerships]
+    school_w = float(np.mean([s.willingness for s in schools]))
+    firm_w = float(np.mean([f.willingness for f in firms]))
+    projects = np.array([s.projects_total for s in schools])
+    labour = model.labour
+    fiscal = model.ledger.open_total(
+        from_kind="government", resource="money", purposes=POLICY_PURPOSES
+    )
+    made = sum(s.proposals_made for s in schools)
+    out = {
+        "firm_participation_rate": _share(len(participating), len(firms)),
+        "firm_willingness": firm_w,
+        "school_willingness": school_w,
+        "hot_cold_index": school_w - firm_w,
+        "school_offer_refusal_rate": _share(sum(s.proposals_refused for s in schools), made),
+        "partnerships_active": float(len(active)),
+        "partnerships_new": float(sum(1 for p in active if p.start_step == model.steps)),
+        "shallow_partnership_share": _share((depths == 1).sum(), len(depths)),
+        "medium_partnership_share": _share((depths == 2).sum(), len(depths)),
+        "deep_partnership_share": _share((depths == 3).sum(), len(depths)),
+        "mean_partnership_duration": float(
+            np.mean([model.steps - p.start_step + 1 for p in active])
+        )
+        if active
+        else 0.0,
+        "education_project_share": _share(
+            sum(p.orientation == "education" for p in active), len(active)
+        ),
+        "project_gini": gini(projects),
+        "project_top_decile_share": top_share(projects, 0.1),
+        "student_coverage": _share(labour.covered, labour.graduates),
+        "skills_mismatch": _share(labour.employed - labour.in_sector, labour.employed),
+        "graduate_employment_rate": _share(labour.employed, labour.graduates),
+        "graduate_job_skill": labour.mean_job_skill,
+        "mean_graduate_wage": labour.mean_wage,
+        "intern_retention_rate": _share(labour.retained, labour.interned),
+        "lagging_region_outflow": _share(
+            labour.lagging_outflow - labour.lagging_inflow, labour.lagging_graduates
+        ),
+        "firm_net_benefit": float(np.mean([f.realised_net_benefit for f in participating]))
+        if participating
+        else 0.0,
+        "school_budget": float(np.mean([s.budget for s in schools])),
+        "certified_firm_share": _share(sum(f.certified for f in firms), len(firms)),
+        "fiscal_cost": fiscal,
+        "fiscal_cost_per_participating_firm": _share(fiscal, len(participating)),
+    }
+    return out
+
+
+def summarise(timeseries, window: int) -> dict[str, float]:
+    """Collapse a per-step outcome table into one value per outcome (see ``OUTCOMES``)."""
+    summary: dict[str, float] = {}
+    for name, (_, rule) in OUTCOMES.items():
+        column = timeseries[name]
+        if rule == "total":
+            value = column.sum()
+        elif rule == "final":
+            value = column.iloc[-1]
+        else:
+            value = column.iloc[-window:].mean()
+        summary[name] = round(float(value), 10)
+    return summary

@@ -1,0 +1,201 @@
+"""run_scenario(scenario, seed) -> RunResult, and writing a run folder.
+
+This is the one entry point the CLI, experiments and notebooks share. A run folder is written
+atomically (into a temporary sibling, then renamed), so an interrupted write never leaves a
+half-finished folder where a complete one is expected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from iei_sim import __version__
+from iei_sim.mechanisms.partnerships import DEPTH_NAMES
+from iei_sim.model import IEIModel
+from iei_sim.outcomes import summarise
+from iei_sim.scenario import Scenario, scenario_hash, scenario_to_yaml
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, as plain tables (no live model needed to plot or compare)."""
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    summary: dict
+    ledger: pd.DataFrame
+    firms: pd.DataFrame
+    schools: pd.DataFrame
+    partnerships: pd.DataFrame
+
+    def write(self, out_dir: str | Path, plots: bool = True) -> Path:
+        """Write the run folder (replacing an earlier run of the same key) and return its path."""
+        out_dir = Path(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        try:
+            self.timeseries.to_csv(staging / "timeseries.csv", index=False, float_format="%.10g")
+            (staging / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
+            (staging / "scenario.resolved.yaml").write_text(scenario_to_yaml(self.scenario))
+            self.ledger.to_csv(staging / "ledger.csv", index=False, float_format="%.10g")
+            self.firms.to_csv(staging / "firms.csv", index=False, float_format="%.10g")
+            self.schools.to_csv(staging / "schools.csv", index=False, float_format="%.10g")
+            self.partnerships.to_csv(
+                staging / "partnerships.csv", index=False, float_format="%.10g"
+            )
+            if plots:
+                from iei_sim.plots import write_run_plots
+
+                write_run_plots(self.timeseries, staging / "plots")
+            os.chmod(staging, 0o755)
+            if out_dir.exists():
+                shutil.rmtree(out_dir)
+            staging.rename(out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return out_dir
+
+
+def run_scenario(
+    scenario: Scenario,
+    seed: int | None = None,
+    steps: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Simulate ``scenario`` for ``steps`` years (default: the scenario's) from ``seed``."""
+    seed = scenario.seed if seed is None else seed
+    steps = scenario.steps if steps is None else steps
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    model = IEIModel(scenario, seed=seed)
+    for done in range(1, steps + 1):
+        model.step()
+        if progress is not None:
+            progress(done, steps)
+    return collect_result(model, scenario, seed)
+
+
+def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:
+    """Turn a finished model into a RunResult."""
+    timeseries = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    timeseries.insert(0, "step", range(1, len(timeseries) + 1))
+    summary = {
+        "scenario": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "seed": seed,
+        "steps": int(model.steps),
+        "iei_sim_version": __version__,
+        **summarise(timeseries, scenario.summary_window),
+    }
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        timeseries=timeseries,
+        summary=summary,
+        ledger=model.ledger.flows(),
+        firms=_firm_table(model),
+        schools=_school_table(model),
+        partnerships=_partnership_table(model),
+    )
+
+
+def default_out_dir(scenario: Scenario, seed: int, root: str | Path = "results") -> Path:
+    """``results/<name>/<hash>-seed<seed>``: the same scenario and seed always land in one place."""
+    return Path(root) / scenario.name / f"{scenario_hash(scenario)[:10]}-seed{seed}"
+
+
+def _firm_table(model: IEIModel) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "firm": f.index,
+            "region": f.region,
+            "sector": f.sector,
+            "size": f.size,
+            "tech_level": f.tech_level,
+            "discount_rate": f.discount_rate,
+            "hires_per_year": f.hires_per_year,
+            "participating": f.participating,
+            "certified": f.certified,
+            "active_partnerships": len(f.partnerships),
+            "partnerships_ever": f.partnerships_ever,
+            "max_depth": max((p.depth for p in f.partnerships), default=0),
+            "belief": f.belief,
+            "willingness": f.willingness,
+            "net_benefit_last_year": f.realised_net_benefit,
+            "net_benefit_total": f.cumulative_net_benefit,
+            "cash": f.cash,
+        }
+        for f in model.firm_list
+    )
+
+
+def _school_table(model: IEIModel) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "school": s.index,
+            "region": s.region,
+            "type": s.school_type,
+            "programmes": ";".join(s.programmes),
+            "enrolment": s.enrolment,
+            "reputation": s.reputation,
+            "dual_qualified_share": s.dual_qualified_share,
+            "practical_share": s.practical_share,
+            "active_partnerships": len(s.partnerships),
+            "projects_total": s.projects_total,
+            "belief": s.belief,
+            "willingness": s.willingness,
+            "budget": s.budget,
+        }
+        for s in model.school_list
+    )
+
+
+def _partnership_table(model: IEIModel) -> pd.DataFrame:
+    columns = [
+        "partnership",
+        "school",
+        "firm",
+        "start_step",
+        "end_step",
+        "depth",
+        "depth_name",
+        "peak_depth",
+        "orientation",
+        "trust",
+        "firm_money",
+        "equipment",
+        "mentor_hours",
+        "interns",
+    ]
+    rows = [
+        {
+            "partnership": p.id,
+            "school": p.school.index,
+            "firm": p.firm.index,
+            "start_step": p.start_step,
+            "end_step": p.end_step,
+            "depth": p.depth,
+            "depth_name": DEPTH_NAMES[p.depth],
+            "peak_depth": p.peak_depth,
+            "orientation": p.orientation,
+            "trust": p.trust,
+            "firm_money": p.totals.get("firm_money", 0.0),
+            "equipment": p.totals.get("equipment", 0.0),
+            "mentor_hours": p.totals.get("mentor_hours", 0.0),
+            "interns": p.totals.get("interns", 0.0),
+        }
+        for p in model.partnerships
+    ]
+    return pd.DataFrame(rows, columns=columns)

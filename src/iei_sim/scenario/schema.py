@@ -1,0 +1,325 @@
+"""Typed scenario schema: every field a researcher can set, with its default, bounds and meaning.
+
+A scenario is data, not code. Each field carries its bounds (checked on load) and a description
+(rendered into ``docs/scenario-reference.md``), so documentation and validation cannot drift.
+Money is in units of 10,000 CNY per year; one step is one academic/fiscal year.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+DepthTriple = Annotated[
+    tuple[NonNegative, NonNegative, NonNegative],
+    Field(description="values for (shallow, medium, deep) partnerships"),
+]
+
+SHARE_TOLERANCE = 1e-6
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class RegionSpec(Section):
+    """One region: its organisations, industrial structure and labour market."""
+
+    kind: Literal["leading", "lagging"] = Field(
+        "leading", description="leading (eastern cluster) or lagging (central/western) region"
+    )
+    schools: int = Field(50, ge=1, description="number of schools (colleges and universities)")
+    firms: int = Field(500, ge=1, description="number of firms")
+    students_per_school: int = Field(
+        500, ge=1, description="mean enrolment per school (school sizes are heavy-tailed)"
+    )
+    vocational_share: Probability = Field(
+        0.6,
+        description="share of schools that are vocational colleges (rest: applied universities)",
+    )
+    sector_shares: dict[str, Probability] = Field(
+        default_factory=lambda: {"manufacturing": 0.4, "digital": 0.3, "services": 0.3},
+        description="share of firms (and of school programmes) in each sector; must sum to 1",
+    )
+    large_firm_share: Probability = Field(
+        0.15, description="share of firms that are large (rest: SMEs)"
+    )
+    wage_level: Positive = Field(1.0, description="regional wage index (leading region about 1.0)")
+    tech_level: Probability = Field(0.6, description="mean technology level of the region's firms")
+    labour_demand_growth: float = Field(
+        0.02, ge=-0.5, le=0.5, description="yearly growth of graduate demand"
+    )
+    government_budget: NonNegative = Field(
+        2000.0, description="yearly discretionary budget for subsidies (10k CNY)"
+    )
+
+    @field_validator("sector_shares")
+    @classmethod
+    def _shares_sum_to_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        if not shares:
+            raise ValueError("name at least one sector")
+        total = sum(shares.values())
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"shares must sum to 1 (they sum to {total:g})")
+        return shares
+
+
+class FirmSpec(Section):
+    """Economics and behaviour of firms."""
+
+    hires_per_year_sme: NonNegative = Field(6.0, description="graduates an SME hires per year")
+    hires_per_year_large: NonNegative = Field(
+        50.0, description="graduates a large firm hires per year"
+    )
+    recruitment_cost: NonNegative = Field(
+        1.5, description="cost of recruiting one graduate on the open market (10k CNY)"
+    )
+    intern_value: NonNegative = Field(
+        0.6, description="value of one intern-year of work at full practical skill (10k CNY)"
+    )
+    rnd_value: DepthTriple = Field(
+        (1.0, 4.0, 10.0), description="yearly R&D value to a technology-leading firm, by depth"
+    )
+    education_value: DepthTriple = Field(
+        (1.0, 5.0, 16.0), description="later value of better-trained graduates, by depth"
+    )
+    education_payoff_lag: int = Field(
+        3, ge=0, le=10, description="years before education-oriented work pays the firm back"
+    )
+    education_payoff_probability: Probability = Field(
+        0.6, description="chance that education-oriented work pays back at all"
+    )
+    discount_rate_mean: Probability = Field(0.15, description="mean yearly discount rate of firms")
+    discount_rate_sd: NonNegative = Field(0.08, description="spread of firms' discount rates")
+    max_partnerships_sme: int = Field(1, ge=0, description="partnerships an SME can run at once")
+    max_partnerships_large: int = Field(
+        4, ge=0, description="partnerships a large firm can run at once"
+    )
+
+
+class SchoolSpec(Section):
+    """Resources and behaviour of schools."""
+
+    programmes_per_school: int = Field(
+        2, ge=1, description="programmes per school, each tied to one sector"
+    )
+    reputation_sigma: NonNegative = Field(
+        1.0, description="log-normal spread of initial reputation (heavy tail ⇒ concentration)"
+    )
+    size_sigma: NonNegative = Field(0.5, description="log-normal spread of school sizes")
+    dual_qualified_share_mean: Probability = Field(
+        0.35, description="mean share of dual-qualified (双师型) teachers"
+    )
+    practical_share_mean: Probability = Field(0.4, description="mean share of practical courses")
+    budget_per_student: NonNegative = Field(
+        1.2, description="yearly public funding per student (10k CNY)"
+    )
+    max_partnerships_per_programme: int = Field(
+        6, ge=0, description="partnerships one programme office can manage at once"
+    )
+    cooperation_value: DepthTriple = Field(
+        (2.0, 4.0, 8.0), description="yearly value to the school of a partnership, by depth"
+    )
+    coordination_cost: DepthTriple = Field(
+        (0.5, 1.0, 2.0), description="yearly staff cost to the school of a partnership, by depth"
+    )
+    reputation_gain: NonNegative = Field(
+        0.05, description="reputation gained per active partnership per year (relative)"
+    )
+    reputation_decay: Probability = Field(0.05, description="yearly decay of reputation toward 1")
+    programme_adjustment: Probability = Field(
+        0.2, description="yearly pull of programme intake toward forecast demand (0 = fixed)"
+    )
+
+
+class AssociationSpec(Section):
+    """Industry associations (one per region and sector)."""
+
+    information_quality: Probability = Field(
+        0.5, description="quality of published demand forecasts (1 = exact)"
+    )
+
+
+class PartnershipSpec(Section):
+    """What one school–firm partnership costs, moves and how it evolves."""
+
+    firm_money: DepthTriple = Field(
+        (0.2, 1.5, 4.0), description="firm money to the school per year"
+    )
+    firm_equipment: DepthTriple = Field(
+        (0.5, 1.0, 3.0), description="equipment value donated per year"
+    )
+    mentor_hours: DepthTriple = Field(
+        (20.0, 200.0, 600.0), description="firm mentor hours per year"
+    )
+    mentor_hour_cost: NonNegative = Field(0.01, description="cost of one mentor hour (10k CNY)")
+    firm_overhead: DepthTriple = Field(
+        (0.3, 1.0, 2.0), description="firm's coordination cost per year"
+    )
+    interns: DepthTriple = Field((0.0, 4.0, 10.0), description="intern places per year")
+    search_cost: NonNegative = Field(0.3, description="cost of screening one candidate partner")
+    candidates_per_search: int = Field(5, ge=1, description="candidates screened per search")
+    trust_gain: NonNegative = Field(
+        0.25, description="trust gained after a year good for both sides"
+    )
+    trust_loss: NonNegative = Field(0.35, description="trust lost after a year bad for either side")
+    deepen_threshold: Positive = Field(1.0, description="trust needed to move one rung up")
+    initial_trust: float = Field(0.3, ge=-1.0, le=5.0, description="trust of a new partnership")
+    dissolve_below: float = Field(
+        0.0, ge=-5.0, le=5.0, description="a partnership whose trust falls below this ends"
+    )
+
+
+class StudentSpec(Section):
+    """Student learning, internships and graduation."""
+
+    duration_vocational: int = Field(3, ge=1, le=8, description="years of a vocational programme")
+    duration_undergraduate: int = Field(
+        4, ge=1, le=8, description="years of an undergraduate programme"
+    )
+    theory_gain: NonNegative = Field(
+        0.25, description="theory skill gained per year at full quality"
+    )
+    practical_gain: NonNegative = Field(
+        0.2, description="practical skill gained per year at full quality"
+    )
+    internship_gain: NonNegative = Field(0.25, description="practical skill gained per internship")
+    co_teaching_gain: NonNegative = Field(
+        0.1, description="practical skill gained per year in a co-taught (deep partnership) course"
+    )
+    skill_noise: NonNegative = Field(0.05, description="spread of yearly skill gains")
+
+
+class LabourMarketSpec(Section):
+    """Graduate job matching and migration."""
+
+    base_wage: Positive = Field(6.0, description="starting wage of a matched graduate (10k CNY/yr)")
+    mismatch_wage_penalty: Probability = Field(
+        0.2, description="wage cut for a job outside the graduate's sector"
+    )
+    retention_probability: Probability = Field(
+        0.6, description="chance an intern is kept when the host firm has a vacancy"
+    )
+    migration_base: Probability = Field(
+        0.05, description="yearly chance a graduate looks for work in the other region"
+    )
+    migration_wage_elasticity: NonNegative = Field(
+        0.5, description="extra migration chance per unit of relative wage gap"
+    )
+    unmatched_cross_sector: Probability = Field(
+        0.5, description="chance an unmatched graduate takes a job outside their sector"
+    )
+
+
+class TaxDeductionSpec(Section):
+    """Tax deduction on cooperation spending (2023 plan: 30% education-surcharge deduction)."""
+
+    enabled: bool = Field(False, description="whether the deduction is in force")
+    rate: Probability = Field(0.3, description="share of eligible cooperation spending deducted")
+    certified_only: bool = Field(
+        True, description="only certified integration-oriented enterprises may deduct"
+    )
+    certification_strictness: Probability = Field(
+        0.5, description="quality bar for certification (0 lax … 1 strict)"
+    )
+    certification_cost: NonNegative = Field(1.0, description="firm's cost of one application")
+    processing_probability: Probability = Field(
+        0.5, description="chance an application is decided within the year (friction)"
+    )
+
+
+class SubsidySpec(Section):
+    """Direct subsidies paid from the regional government's budget."""
+
+    per_intern: NonNegative = Field(0.0, description="paid to the host firm per intern-year")
+    per_deep_project: NonNegative = Field(
+        0.0, description="paid to the firm per deep partnership-year"
+    )
+    per_dual_teacher: NonNegative = Field(
+        0.0, description="paid to the school per percentage point of dual-qualified teachers"
+    )
+
+
+class RiskSharingSpec(Section):
+    """Risk events and how losses are split (full rules arrive with the risk submodel)."""
+
+    rule: Literal["none"] = Field("none", description="risk submodel; 'none' = no risk events")
+
+
+class PolicySpec(Section):
+    """Policy levers."""
+
+    tax_deduction: TaxDeductionSpec = TaxDeductionSpec()
+    subsidies: SubsidySpec = SubsidySpec()
+    risk_sharing: RiskSharingSpec = RiskSharingSpec()
+
+
+class LearningSpec(Section):
+    """How firms and schools update their willingness from experience."""
+
+    rule: Literal["reinforcement_imitation", "reinforcement", "none"] = Field(
+        "reinforcement_imitation",
+        description="reinforcement on own net benefit, optionally plus imitation of peers",
+    )
+    rate: Probability = Field(0.3, description="weight of the latest realised net benefit")
+    imitation_probability: Probability = Field(
+        0.1, description="yearly chance of comparing with a random peer"
+    )
+    imitation_sensitivity: Positive = Field(
+        1.0, description="Fermi-rule sensitivity to the payoff gap when imitating"
+    )
+    temperature: Positive = Field(
+        1.0, description="how sharply willingness responds to expected net benefit (10k CNY)"
+    )
+    prior_noise: NonNegative = Field(
+        2.0, description="noise in each agent's initial view of cooperation's benefit (10k CNY)"
+    )
+
+
+class Scenario(Section):
+    """A complete, validated scenario."""
+
+    name: str = Field("scenario", min_length=1, description="short name, used for output folders")
+    description: str = Field("", description="what this scenario stands for")
+    steps: int = Field(20, ge=1, le=200, description="years to simulate")
+    seed: int = Field(0, ge=0, description="default random seed (the CLI's --seed overrides it)")
+    summary_window: int = Field(5, ge=1, description="final years averaged into summary rates")
+    regions: dict[str, RegionSpec] = Field(
+        default_factory=lambda: {
+            "east": RegionSpec(kind="leading"),
+            "west": RegionSpec(kind="lagging", wage_level=0.7, tech_level=0.4),
+        },
+        description="regions by name",
+    )
+    firms: FirmSpec = FirmSpec()
+    schools: SchoolSpec = SchoolSpec()
+    associations: AssociationSpec = AssociationSpec()
+    partnerships: PartnershipSpec = PartnershipSpec()
+    students: StudentSpec = StudentSpec()
+    labour_market: LabourMarketSpec = LabourMarketSpec()
+    policy: PolicySpec = PolicySpec()
+    learning: LearningSpec = LearningSpec()
+
+    @model_validator(mode="after")
+    def _regions_consistent(self) -> Scenario:
+        if not self.regions:
+            raise ValueError("at least one region is required")
+        sectors = {s for r in self.regions.values() for s in r.sector_shares}
+        if not sectors:
+            raise ValueError("regions name no sectors")
+        return self
+
+    @property
+    def sectors(self) -> list[str]:
+        """All sectors named by any region, in first-seen order."""
+        seen: dict[str, None] = {}
+        for region in self.regions.values():
+            for sector in region.sector_shares:
+                seen.setdefault(sector, None)
+        return list(seen)
