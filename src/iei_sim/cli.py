@@ -50,7 +50,7 @@ def _load_or_exit(path: Path):
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
     """Check a scenario file without running it."""
     loaded = _load_or_exit(scenario)
-    console.print(f"{scenario}: OK (scenario '{loaded.name}', hash {scenario_hash(loaded)})")
+    typer.echo(f"{scenario}: OK (scenario '{loaded.name}', hash {scenario_hash(loaded)})")
 
 
 @app.command()
@@ -98,7 +98,7 @@ def run(
         value = result.summary[key]
         table.add_row(label, f"{value:,.1f}" if key == "fiscal_cost" else f"{value:.3f}")
     console.print(table)
-    console.print(f"Results written to {written}/")
+    typer.echo(f"Results written to {written}/")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ wages) make sources and sinks visible instead of letting value appear or vanish.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,10 +41,19 @@ class Ledger:
 
     def __init__(self) -> None:
         self.accounts: list[Account] = []
-        self._kinds: list[str] = []
+        self._kind_codes: dict[str, int] = {}
+        self._account_kind: list[int] = []
         self._store = np.zeros((0, len(RESOURCES)))
         self._purposes: dict[str, int] = {}
-        self._step_records: list[tuple[np.ndarray, ...]] = []
+        # Open step: scalar transfers as plain lists (cheap to append), vector ones as chunks.
+        self._scalar: tuple[list[int], list[int], list[int], list[float], list[int]] = (
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        self._chunks: list[tuple[np.ndarray, ...]] = []
         self._closed: list[pd.DataFrame] = []
         self.outside = {kind: self.open_account(kind, 0) for kind in OUTSIDE_KINDS}
 
@@ -51,7 +61,7 @@ class Ledger:
     def open_account(self, kind: str, owner: int) -> int:
         """Register an account and return its index (agents keep this as ``account``)."""
         self.accounts.append(Account(kind, owner))
-        self._kinds.append(kind)
+        self._account_kind.append(self._kind_codes.setdefault(kind, len(self._kind_codes)))
         if len(self.accounts) > len(self._store):
             grown = np.zeros((max(64, 2 * len(self._store)), len(RESOURCES)))
             grown[: len(self._store)] = self._store
@@ -63,10 +73,14 @@ class Ledger:
         return self._store[: len(self.accounts)]
 
     def balance(self, account: int, resource: str = "money") -> float:
-        return float(self._balances[account, _RESOURCE_INDEX[resource]])
+        return float(self._store[account, _RESOURCE_INDEX[resource]])
 
     def balances(self, accounts: np.ndarray, resource: str = "money") -> np.ndarray:
         return self._balances[accounts, _RESOURCE_INDEX[resource]]
+
+    def total_volume(self) -> float:
+        """Sum of absolute balances: the scale against which :meth:`imbalance` is judged."""
+        return float(np.abs(self._balances).sum())
 
     def imbalance(self) -> float:
         """Largest absolute column sum of all balances: zero when every flow is conserved."""
@@ -77,20 +91,17 @@ class Ledger:
         """Move ``amount`` of ``resource`` from ``src`` to ``dst`` (amount must be >= 0)."""
         if amount == 0:
             return
-        if amount < 0 or not np.isfinite(amount):
+        if not 0 < amount < math.inf:
             raise ValueError(f"transfer amount must be finite and >= 0, got {amount}")
         r = _RESOURCE_INDEX[resource]
-        self._balances[src, r] -= amount
-        self._balances[dst, r] += amount
-        self._step_records.append(
-            (
-                np.array([src]),
-                np.array([dst]),
-                np.array([r]),
-                np.array([amount]),
-                np.array([self._purpose_id(purpose)]),
-            )
-        )
+        self._store[src, r] -= amount
+        self._store[dst, r] += amount
+        srcs, dsts, res, amounts, purposes = self._scalar
+        srcs.append(src)
+        dsts.append(dst)
+        res.append(r)
+        amounts.append(amount)
+        purposes.append(self._purpose_id(purpose))
 
     def transfer_many(
         self, src: np.ndarray, dst: np.ndarray, resource: str, amounts: np.ndarray, purpose: str
@@ -108,14 +119,32 @@ class Ledger:
         r = _RESOURCE_INDEX[resource]
         np.add.at(self._balances[:, r], src, -amounts)
         np.add.at(self._balances[:, r], dst, amounts)
-        self._step_records.append(
+        self._chunks.append(
             (
-                src.copy(),
-                dst.copy(),
+                src,
+                dst,
                 np.full(len(amounts), r),
-                amounts.copy(),
+                amounts,
                 np.full(len(amounts), self._purpose_id(purpose)),
             )
+        )
+
+    def _purpose_id(self, purpose: str) -> int:
+        return self._purposes.setdefault(purpose, len(self._purposes))
+
+    def _open_records(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        scalar = tuple(np.asarray(column) for column in self._scalar)
+        parts = [scalar, *self._chunks] if len(scalar[0]) else list(self._chunks)
+        if not parts:
+            empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0)
+            return empty_i, empty_i, empty_i, empty_f, empty_i
+        src, dst, res, amt, pur = (np.concatenate(c) for c in zip(*parts, strict=True))
+        return (
+            src.astype(np.int64),
+            dst.astype(np.int64),
+            res.astype(np.int64),
+            amt.astype(float),
+            pur.astype(np.int64),
         )
 
     def open_total(
@@ -126,78 +155,68 @@ class Ledger:
         purposes: tuple[str, ...] | None = None,
     ) -> float:
         """Total moved so far in the open step, filtered by kind, resource and purpose."""
-        if not self._step_records:
-            return 0.0
-        src, dst, res, amt, pur = (np.concatenate(p) for p in zip(*self._step_records, strict=True))
-        kinds = np.array(self._kinds, dtype=object)
+        src, dst, res, amt, pur = self._open_records()
+        kinds = np.asarray(self._account_kind)
         keep = res == _RESOURCE_INDEX[resource]
         if from_kind is not None:
-            keep &= kinds[src] == from_kind
+            keep &= kinds[src] == self._kind_codes.get(from_kind, -1)
         if to_kind is not None:
-            keep &= kinds[dst] == to_kind
+            keep &= kinds[dst] == self._kind_codes.get(to_kind, -1)
         if purposes is not None:
-            wanted = [self._purposes[p] for p in purposes if p in self._purposes]
-            keep &= np.isin(pur, wanted)
+            keep &= np.isin(pur, [self._purposes[p] for p in purposes if p in self._purposes])
         return float(amt[keep].sum())
-
-    def _purpose_id(self, purpose: str) -> int:
-        return self._purposes.setdefault(purpose, len(self._purposes))
 
     # -- per-step aggregation ------------------------------------------------------------------
     def close_step(self, step: int) -> pd.DataFrame:
         """Aggregate this step's transfers by kind pair, resource and purpose; start a new step."""
-        frame = self.step_transfers(step)
-        self._step_records = []
-        if frame.empty:
-            return frame
-        grouped = (
-            frame.groupby(["step", "from_type", "to_type", "resource", "purpose"], sort=True)[
-                "amount"
-            ]
-            .sum()
-            .reset_index()
-        )
+        src, dst, res, amt, pur = self._open_records()
+        self._scalar = ([], [], [], [], [])
+        self._chunks = []
+        kinds = np.asarray(self._account_kind)
+        n_kinds, n_purposes = len(self._kind_codes), max(len(self._purposes), 1)
+        key = ((kinds[src] * n_kinds + kinds[dst]) * len(RESOURCES) + res) * n_purposes + pur
+        unique, inverse = np.unique(key, return_inverse=True)
+        totals = np.bincount(inverse, weights=amt, minlength=len(unique))
+        key, p = np.divmod(unique, n_purposes)
+        key, r = np.divmod(key, len(RESOURCES))
+        from_kind, to_kind = np.divmod(key, n_kinds)
+        kind_names = np.array(list(self._kind_codes), dtype=object)
+        grouped = pd.DataFrame(
+            {
+                "step": np.full(len(unique), step),
+                "from_type": kind_names[from_kind],
+                "to_type": kind_names[to_kind],
+                "resource": np.array(RESOURCES, dtype=object)[r],
+                "purpose": np.array(list(self._purposes), dtype=object)[p] if len(unique) else [],
+                "amount": totals,
+            }
+        ).sort_values(["from_type", "to_type", "resource", "purpose"], ignore_index=True)
         self._closed.append(grouped)
         return grouped
 
     def step_transfers(self, step: int) -> pd.DataFrame:
         """Account-level transfers of the current (open) step: who paid what to whom."""
-        if not self._step_records:
-            return pd.DataFrame(
-                columns=[
-                    "step",
-                    "from_type",
-                    "from_id",
-                    "to_type",
-                    "to_id",
-                    "resource",
-                    "purpose",
-                    "amount",
-                ]
-            )
-        src, dst, res, amt, pur = (
-            np.concatenate(parts) for parts in zip(*self._step_records, strict=True)
-        )
-        kinds = np.array(self._kinds, dtype=object)
+        src, dst, res, amt, pur = self._open_records()
+        kind_names = np.array(list(self._kind_codes), dtype=object)
+        kinds = np.asarray(self._account_kind, dtype=np.int64)
         owners = np.array([a.owner for a in self.accounts])
         purposes = np.array(list(self._purposes), dtype=object)
         return pd.DataFrame(
             {
-                "step": step,
-                "from_type": kinds[src],
+                "step": np.full(len(src), step),
+                "from_type": kind_names[kinds[src]],
                 "from_id": owners[src],
-                "to_type": kinds[dst],
+                "to_type": kind_names[kinds[dst]],
                 "to_id": owners[dst],
                 "resource": np.array(RESOURCES, dtype=object)[res],
-                "purpose": purposes[pur],
+                "purpose": purposes[pur] if len(pur) else [],
                 "amount": amt,
             }
         )
 
     def flows(self) -> pd.DataFrame:
         """All closed steps' aggregated flows (the content of ``ledger.csv``)."""
+        columns = ["step", "from_type", "to_type", "resource", "purpose", "amount"]
         if not self._closed:
-            return pd.DataFrame(
-                columns=["step", "from_type", "to_type", "resource", "purpose", "amount"]
-            )
-        return pd.concat(self._closed, ignore_index=True)
+            return pd.DataFrame(columns=columns)
+        return pd.concat(self._closed, ignore_index=True)[columns]

@@ -48,6 +48,7 @@ class IEIModel(mesa.Model):
         self.active_partnerships: list[Partnership] = []
         self.labour = labour_market.LabourMarketResult()
         self.outcomes: dict[str, float] = {}
+        self.depth_mix = {r: {1: 1.0, 2: 0.0, 3: 0.0} for r in self.region_names}
         self._build_organisations()
         self._build_students()
         self.intern_slots = np.zeros(
@@ -189,7 +190,9 @@ class IEIModel(mesa.Model):
             for programme, count in zip(
                 school.programmes, np.round(per_year).astype(int), strict=True
             ):
-                for year in range(school.duration):
+                # Cohorts that have completed 1 … duration-1 years; the first step's intake
+                # brings the new first-year cohort.
+                for year in range(1, school.duration):
                     rows.append((school.index, self.sector_index[programme], year, count))
         school, sector, year, count = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
         total = int(count.sum())
@@ -216,7 +219,7 @@ class IEIModel(mesa.Model):
     # -- queries used by agents and mechanisms ------------------------------------------------
     def school_capacity(self, school: School) -> float:
         """Research capacity relative to the average school, from reputation (0.5 … 2)."""
-        return float(np.clip(school.reputation / self._mean_reputation, 0.5, 2.0))
+        return min(2.0, max(0.5, school.reputation / self._mean_reputation))
 
     def schools_for(self, region: str, sector: str, k: int) -> list[School]:
         pool = self._school_cells[(region, sector)]

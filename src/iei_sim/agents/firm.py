@@ -54,8 +54,14 @@ class Firm(mesa.Agent):
         self.cumulative_net_benefit = 0.0
         self.search_costs = 0.0
         self.retention_savings = 0.0
+        self.incentives_received = 0.0
         self.partnership_years = 0
         self.pending_education_payoffs: dict[int, float] = {}
+
+    @property
+    def private_net_benefit(self) -> float:
+        """Last year's realised net benefit without incentives: what the firm learns from."""
+        return self.realised_net_benefit - self.incentives_received
 
     @property
     def cooperated_this_year(self) -> bool:
@@ -67,8 +73,8 @@ class Firm(mesa.Agent):
 
     @property
     def expected_net_benefit(self) -> float:
-        """Belief about private benefit plus the incentives the firm expects (shallow rung)."""
-        return self.belief + self.model.incentives.expected_for_firm(self, depth=1)
+        """Belief about private benefit plus the incentives the firm expects."""
+        return self.belief + self.model.incentives.expected_for_firm(self)
 
     @property
     def willingness(self) -> float:

@@ -51,6 +51,11 @@ class School(mesa.Agent):
         self.intake_shares = np.full(len(programmes), 1.0 / len(programmes))
 
     @property
+    def private_net_benefit(self) -> float:
+        """Schools' cooperation benefit carries no incentives, so it equals the realised one."""
+        return self.realised_net_benefit
+
+    @property
     def cooperated_this_year(self) -> bool:
         return self.partnership_years > 0
 

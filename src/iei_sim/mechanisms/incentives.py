@@ -33,7 +33,17 @@ class IncentivePolicy:
         self.subsidies = policy.subsidies
 
     # -- expectations used in decisions -------------------------------------------------------
-    def expected_for_firm(self, firm: Firm, depth: int) -> float:
+    def expected_for_firm(self, firm: Firm) -> float:
+        """Incentives a firm expects per partnership-year.
+
+        Firms judge a new partnership by where partnerships in their region typically are on
+        the depth ladder (``model.depth_mix``): an intern or deep-project subsidy only matters
+        to the extent that partnerships reach the rungs it pays for.
+        """
+        mix = self.model.depth_mix[firm.region]
+        return sum(share * self.expected_at_depth(firm, depth) for depth, share in mix.items())
+
+    def expected_at_depth(self, firm: Firm, depth: int) -> float:
         """Incentives a firm expects per partnership-year at ``depth``."""
         model = self.model
         total = 0.0

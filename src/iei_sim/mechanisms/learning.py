@@ -45,13 +45,11 @@ class ReinforcementImitation:
         ):
             beliefs = np.array([a.belief for a in agents])
             payoffs = np.array([a.realised_net_benefit for a in agents])
+            private = np.array([a.private_net_benefit for a in agents])
             cooperated = np.array([a.cooperated_this_year for a in agents])
-            per_partnership = payoffs / np.maximum(
-                np.array([a.partnership_years for a in agents]), 1
-            )
-            beliefs = np.where(
-                cooperated, beliefs + self.rate * (per_partnership - beliefs), beliefs
-            )
+            years = np.maximum(np.array([a.partnership_years for a in agents]), 1)
+            # Beliefs are about the private benefit; incentives are added when deciding.
+            beliefs = np.where(cooperated, beliefs + self.rate * (private / years - beliefs), beliefs)
             if self.imitation_probability > 0:
                 beliefs = self._imitate(model.rng, beliefs, payoffs, groups)
             for agent, belief in zip(agents, beliefs, strict=True):

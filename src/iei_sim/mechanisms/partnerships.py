@@ -2,8 +2,9 @@
 
 Depth ladder (MODEL.md §2; seeds 001 §3.3, 002 §3.2): 1 shallow (visits, donations, talks),
 2 medium (internships, joint courses), 3 deep (industry college, co-taught courses).
-A year that is good for both sides builds trust; enough trust moves the partnership one rung
-up; a bad year costs trust and a rung; trust below the floor ends the partnership.
+A year that is good for both sides builds trust, a bad one erodes it; the rung is set by the
+trust accumulated (one rung per ``deepen_threshold``), so bad years also move a partnership
+down; trust below ``dissolve_below`` ends the partnership.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ DEPTH_NAMES = {1: "shallow", 2: "medium", 3: "deep"}
 ORIENTATIONS = ("education", "rnd")
 
 
-@dataclass
+@dataclass(eq=False)
 class Partnership:
     """One school–firm cooperation project and its running totals."""
 
@@ -52,6 +53,11 @@ class Partnership:
 
     def add_total(self, key: str, amount: float) -> None:
         self.totals[key] = self.totals.get(key, 0.0) + amount
+
+
+def depth_for_trust(trust: float, threshold: float) -> int:
+    """Rung of the ladder that accumulated trust supports: one rung per ``threshold`` of trust."""
+    return int(min(3, max(1, 1 + trust // threshold)))
 
 
 def firm_spending(model: IEIModel, depth: int) -> float:
@@ -220,6 +226,7 @@ def review(model: IEIModel) -> None:
     for agent in (*model.firm_list, *model.school_list):
         agent.partnership_years = len(agent.partnerships)
     for firm in model.firm_list:
+        firm.incentives_received = 0.0
         firm.realised_net_benefit = firm.pending_education_payoffs.pop(model.steps, 0.0)
         firm.realised_net_benefit += firm.retention_savings - firm.search_costs
     for school in model.school_list:
@@ -234,22 +241,30 @@ def review(model: IEIModel) -> None:
             + partnership.incentives_this_year
         )
         firm.realised_net_benefit += firm_net - retention_share
+        firm.incentives_received += partnership.incentives_this_year
         school.realised_net_benefit += partnership.school_value
         school.projects_total += 1
-        if firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0:
-            partnership.trust += p.trust_gain
-            if partnership.trust >= p.deepen_threshold and partnership.depth < 3:
-                partnership.depth += 1
-                partnership.trust -= p.deepen_threshold
-                partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
-        else:
-            partnership.trust -= p.trust_loss
-            if partnership.depth > 1:
-                partnership.depth -= 1
+        good_year = firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0
+        partnership.trust += p.trust_gain if good_year else -p.trust_loss
+        partnership.depth = depth_for_trust(partnership.trust, p.deepen_threshold)
+        partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
         if partnership.trust < p.dissolve_below:
             end_partnership(model, partnership)
     for firm in model.firm_list:
         firm.cumulative_net_benefit += firm.realised_net_benefit
+    update_depth_mix(model)
+
+
+def update_depth_mix(model: IEIModel) -> None:
+    """Share of each region's active partnerships on each rung (shallow only if there are none)."""
+    counts = {region: dict.fromkeys(DEPTH_NAMES, 0) for region in model.region_names}
+    for partnership in model.active_partnerships:
+        counts[partnership.firm.region][partnership.depth] += 1
+    for region, by_depth in counts.items():
+        total = sum(by_depth.values())
+        model.depth_mix[region] = (
+            {d: n / total for d, n in by_depth.items()} if total else {1: 1.0, 2: 0.0, 3: 0.0}
+        )
 
 
 def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnership:

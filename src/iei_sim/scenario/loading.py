@@ -9,16 +9,17 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import annotated_types
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from iei_sim.scenario.schema import Scenario
+from iei_sim.scenario.schema import DepthTriple, Scenario
 
 EXTENDS = "extends"
 
@@ -32,7 +33,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+        # Always one line, whatever the message: the CLI prints one line per problem.
+        return " ".join(f"{self.file}: {self.field}: {self.message}".split())
 
 
 class ScenarioError(Exception):
@@ -53,7 +55,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     data, origins = _read_with_extends(path, chain=())
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted.split("."), value)
-        origins[tuple(dotted.split("."))] = "override"
+        key = tuple(dotted.split("."))
+        origins = {k: v for k, v in origins.items() if k[: len(key)] != key}
+        origins[key] = "override"
     return validate_scenario(data, origins=origins, default_file=str(path))
 
 
@@ -66,7 +70,11 @@ def validate_scenario(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem_from_error(err, origins or {}, default_file) for err in exc.errors()]
+        problems: list[Problem] = []
+        for err in exc.errors():
+            problem = _problem_from_error(err, origins or {}, default_file)
+            if problem not in problems:  # a short list gives one "missing" error per slot
+                problems.append(problem)
         raise ScenarioError(problems) from None
 
 
@@ -119,26 +127,94 @@ def _read_with_extends(
     return merged, origins
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # unhashable key: let PyYAML report it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice in the same mapping",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ScenarioError([Problem(str(path), "<file>", "is a folder, not a scenario file")])
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "<file>", "file not found")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [Problem(str(path), "<file>", f"not UTF-8 text (bad byte at offset {exc.start})")]
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(
+            [Problem(str(path), "<file>", f"cannot read: {exc.strerror or exc}")]
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         raise ScenarioError(
             [Problem(str(path), "<yaml>", f"YAML syntax error at {where}: {exc.problem}")]
         ) from None
+    except yaml.reader.ReaderError as exc:
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ScenarioError(
+            [
+                Problem(
+                    str(path),
+                    "<yaml>",
+                    f"YAML error: character #x{char:04x} at offset {exc.position}: {exc.reason}",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(str(path), "<yaml>", f"YAML error: {exc}")]) from None
+        message = " ".join(str(exc).split())
+        raise ScenarioError([Problem(str(path), "<yaml>", f"YAML error: {message}")]) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ScenarioError(
-            [Problem(str(path), "<document>", "must be a mapping of field: value pairs")]
+            [
+                Problem(
+                    str(path),
+                    "<document>",
+                    "must be a mapping of field: value pairs "
+                    f"(got {_kind_of(data)}); allowed top-level fields: "
+                    + ", ".join(Scenario.model_fields),
+                )
+            ]
         )
     return data
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -176,113 +252,236 @@ def _problem_from_error(
     err: dict[str, Any], origins: dict[tuple[str, ...], str], default_file: str
 ) -> Problem:
     loc = tuple(str(part) for part in err["loc"])
+    kind = err["type"]
+    if not loc:
+        loc = _section_named_in(err["msg"])
+    tuple_loc = _tuple_field_loc(loc)
+    if tuple_loc is not None:
+        return _tuple_problem(err, loc, tuple_loc, origins, default_file)
     dotted = ".".join(loc) or "<document>"
     file = _origin_of(loc, origins, default_file)
-    kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.5)
+        allowed_keys = _allowed_keys(loc[:-1])
+        hint = difflib.get_close_matches(loc[-1], allowed_keys, n=1, cutoff=0.5)
         message = "unknown field"
         if hint:
-            message += f"; did you mean '{hint[0]}'?"
-        message += f" Allowed here: {', '.join(allowed)}"
+            message += f" (did you mean '{hint[0]}'?)"
+        message += f"; allowed here: {', '.join(allowed_keys)}"
         return Problem(file, dotted, message)
-    message = err["msg"].removeprefix("Value error, ")
-    if "input" in err and kind not in ("missing",) and not isinstance(err["input"], dict | list):
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = "must be a mapping of field: value pairs"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+    if "input" in err and kind != "missing" and not isinstance(err["input"], dict | list):
         message += f" (got {err['input']!r})"
+    contributors = _files_under(loc, origins)
+    if len(contributors) > 1:
+        others = [f for f in contributors if f != file]
+        message += f" (merged with values from {', '.join(others)})"
     allowed = _allowed_values(loc)
     if allowed and allowed not in message:
         message += f"; allowed: {allowed}"
     return Problem(file, dotted, message)
 
 
+def _tuple_problem(
+    err: dict[str, Any],
+    loc: tuple[str, ...],
+    field_loc: tuple[str, ...],
+    origins: dict[tuple[str, ...], str],
+    default_file: str,
+) -> Problem:
+    """One problem per tuple field (depth triples), never per missing slot."""
+    target = _target_at(field_loc)
+    n = len(get_args(_strip(target[0])[0])) if target else 0
+    labels = _tuple_labels(n)
+    need = f"needs {n} values" + (f" ({', '.join(labels)})" if labels else "")
+    kind = err["type"]
+    got = err.get("input")
+    if kind in ("missing", "too_long", "too_short") and isinstance(got, list | tuple):
+        message = f"{need}, got {len(got)}: {list(got)!r}"
+    elif kind in ("tuple_type", "list_type"):
+        message = f"must be a list; {need} (got {got!r})"
+    else:
+        index = int(loc[len(field_loc)]) if len(loc) > len(field_loc) else -1
+        which = labels[index] if 0 <= index < len(labels) else f"value {index + 1}"
+        message = f"{which} value: {err['msg'].removeprefix('Value error, ')}"
+        if not isinstance(got, dict | list):
+            message += f" (got {got!r})"
+    allowed = _allowed_values(field_loc)
+    if allowed:
+        message += f"; allowed: {allowed}"
+    return Problem(_origin_of(field_loc, origins, default_file), ".".join(field_loc), message)
+
+
 def _origin_of(loc: tuple[str, ...], origins: dict[tuple[str, ...], str], default: str) -> str:
     for length in range(len(loc), 0, -1):
         if loc[:length] in origins:
             return origins[loc[:length]]
-    # An error about a whole section belongs to the file that set any leaf of it.
+    # An error about a whole section (shares that do not sum to 1) belongs to the most derived
+    # file that set any leaf of it: origins list a base file's leaves before its child's.
+    under = _files_under(loc, origins)
+    return under[-1] if under else default
+
+
+def _files_under(loc: tuple[str, ...], origins: dict[tuple[str, ...], str]) -> list[str]:
+    """Files that set a leaf strictly inside ``loc``, base first, each once."""
+    files: dict[str, None] = {}
     for path, file in origins.items():
-        if path[: len(loc)] == loc:
-            return file
-    return default
+        if len(path) > len(loc) and path[: len(loc)] == loc:
+            files.pop(file, None)
+            files[file] = None
+    return list(files)
 
 
-def _field_at(loc: tuple[str, ...]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
-    """Walk the schema along ``loc``; return (model class holding the last key, its FieldInfo)."""
-    model: Any = Scenario
-    info: FieldInfo | None = None
-    holder: type[BaseModel] | None = None
-    i = 0
-    while i < len(loc):
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None, None
-        info = model.model_fields.get(loc[i])
-        if info is None:
-            return model, None
-        holder = model
-        annotation = info.annotation
-        i += 1
-        if get_origin(annotation) is dict and i < len(loc):
-            annotation = get_args(annotation)[1]
-            i += 1  # skip the dict key
-        model = annotation
-    return holder, info
+def _section_named_in(message: str) -> tuple[str, ...]:
+    """Best field for a whole-scenario error (``loc == ()``): the one section its text names."""
+    words = set(re.findall(r"[a-z_]+", message.lower()))
+    hits = [
+        name
+        for name, info in Scenario.model_fields.items()
+        if _is_section(info.annotation) and (name in words or name.removesuffix("s") in words)
+    ]
+    return (hits[0],) if len(hits) == 1 else ()
+
+
+def _is_section(annotation: Any) -> bool:
+    annotation = _strip(annotation)[0]
+    return get_origin(annotation) is dict or (
+        isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    )
+
+
+def _strip(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Split ``Annotated[T, ...]`` into (T, metadata)."""
+    metadata: tuple[Any, ...] = ()
+    while get_origin(annotation) is Annotated:
+        metadata = (*metadata, *annotation.__metadata__)
+        annotation = get_args(annotation)[0]
+    return annotation, metadata
+
+
+def _target_at(loc: tuple[str, ...]) -> tuple[Any, tuple[Any, ...]] | None:
+    """Walk the schema along ``loc``: (annotation, constraint metadata) of what sits there."""
+    annotation: Any = Scenario
+    metadata: tuple[Any, ...] = ()
+    for key in loc:
+        annotation, extra = _strip(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = annotation.model_fields.get(key)
+            if info is None:
+                return None
+            annotation, metadata = info.annotation, tuple(info.metadata)
+        elif get_origin(annotation) is dict:
+            annotation, metadata = get_args(annotation)[1], ()
+        elif get_origin(annotation) is tuple and key.isdigit():
+            args = get_args(annotation)
+            if not args:
+                return None
+            annotation, metadata = args[min(int(key), len(args) - 1)], ()
+        else:
+            return None
+    annotation, extra = _strip(annotation)
+    return annotation, (*metadata, *extra)
+
+
+def _tuple_field_loc(loc: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``loc`` of the tuple field that ``loc`` is, or is an element of; else None."""
+    candidates = [loc]
+    if loc and loc[-1].isdigit():
+        candidates.append(loc[:-1])
+    for candidate in candidates:
+        target = _target_at(candidate)
+        if target is not None and get_origin(target[0]) is tuple:
+            return candidate
+    return None
+
+
+def _depth_labels() -> tuple[str, ...]:
+    """(shallow, medium, deep), read from the description of the schema's ``DepthTriple``."""
+    for item in getattr(DepthTriple, "__metadata__", ()):
+        match = re.search(r"\(([^)]*)\)", getattr(item, "description", None) or "")
+        if match:
+            return tuple(part.strip() for part in match.group(1).split(","))
+    return ()
+
+
+DEPTH_LABELS = _depth_labels()
+
+
+def _tuple_labels(n: int) -> tuple[str, ...]:
+    return DEPTH_LABELS if len(DEPTH_LABELS) == n else ()
 
 
 def _allowed_keys(loc: tuple[str, ...]) -> list[str]:
-    if not loc:
-        return list(Scenario.model_fields)
-    _, info = _field_at(loc)
-    if info is None:
+    target = _target_at(loc)
+    if target is None:
         return []
-    annotation = info.annotation
+    annotation = target[0]
     if get_origin(annotation) is dict:
-        annotation = get_args(annotation)[1]
+        annotation = _strip(get_args(annotation)[1])[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return list(annotation.model_fields)
     return []
 
 
 def _allowed_values(loc: tuple[str, ...]) -> str:
-    """Human description of what a leaf field accepts, from its type and bounds."""
-    # Tuple elements (depth triples) report on the tuple field itself.
-    while loc and loc[-1].isdigit():
-        loc = loc[:-1]
-    _, info = _field_at(loc)
-    if info is None:
-        return ""
-    bounds = _bounds(info.metadata)
-    annotation = info.annotation
+    """Human description of what the field at ``loc`` accepts, from its type and bounds."""
+    target = _target_at(loc)
+    return _describe(*target) if target else ""
+
+
+def _describe(annotation: Any, metadata: tuple[Any, ...] = ()) -> str:
+    annotation, extra = _strip(annotation)
+    metadata = (*metadata, *extra)
+    origin = get_origin(annotation)
     args = get_args(annotation)
-    if get_origin(annotation) is tuple:
-        inner = _bounds(getattr(args[0], "__metadata__", ()) if args else ())
-        return f"a list of {len(args)} numbers{inner}"
-    if str(get_origin(annotation)) == "typing.Literal":
+    if origin is tuple:
+        inner = _bounds(_strip(args[0])[1]) if args else ""
+        labels = _tuple_labels(len(args))
+        described = f"a list of {len(args)} numbers{inner}"
+        return described + (f" for ({', '.join(labels)})" if labels else "")
+    if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in args)
-    if get_origin(annotation) is dict:
-        value = args[1] if len(args) == 2 else None
-        inner = _bounds(getattr(value, "__metadata__", ()))
-        return f"a mapping of name: number{inner}"
-    name = {int: "an integer", float: "a number", bool: "true or false", str: "text"}.get(
-        annotation, ""
+    if origin is dict:
+        value = _strip(args[1])[0] if len(args) == 2 else None
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            return f"a mapping of name: settings (keys: {', '.join(value.model_fields)})"
+        return f"a mapping of name: {_describe(args[1])}" if value is not None else "a mapping"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"a mapping with keys: {', '.join(annotation.model_fields)}"
+    if annotation is str:
+        min_len = _min_length(metadata)
+        return "non-empty text" if min_len else "text"
+    name = {int: "an integer", float: "a number", bool: "true or false"}.get(annotation, "")
+    return f"{name}{_bounds(metadata)}" if name else ""
+
+
+def _flat(metadata: Any) -> list[Any]:
+    items: list[Any] = []
+    for item in metadata:
+        items.extend(item.metadata if isinstance(item, FieldInfo) else [item])
+    return items
+
+
+def _min_length(metadata: Any) -> int:
+    return max(
+        (m.min_length for m in _flat(metadata) if isinstance(m, annotated_types.MinLen)), default=0
     )
-    return f"{name}{bounds}" if name else ""
 
 
 def _bounds(metadata: Any) -> str:
     lo = hi = None
     lo_open = hi_open = False
-    for item in metadata:
-        item_meta = item.metadata if isinstance(item, FieldInfo) else [item]
-        for m in item_meta:
-            if isinstance(m, annotated_types.Ge):
-                lo = m.ge
-            elif isinstance(m, annotated_types.Gt):
-                lo, lo_open = m.gt, True
-            elif isinstance(m, annotated_types.Le):
-                hi = m.le
-            elif isinstance(m, annotated_types.Lt):
-                hi, hi_open = m.lt, True
+    for m in _flat(metadata):
+        if isinstance(m, annotated_types.Ge):
+            lo = m.ge
+        elif isinstance(m, annotated_types.Gt):
+            lo, lo_open = m.gt, True
+        elif isinstance(m, annotated_types.Le):
+            hi = m.le
+        elif isinstance(m, annotated_types.Lt):
+            hi, hi_open = m.lt, True
     if lo is None and hi is None:
         return ""
     if hi is None:

@@ -169,8 +169,8 @@ class PartnershipSpec(Section):
         0.25, description="trust gained after a year good for both sides"
     )
     trust_loss: NonNegative = Field(0.35, description="trust lost after a year bad for either side")
-    deepen_threshold: Positive = Field(1.0, description="trust needed to move one rung up")
-    initial_trust: float = Field(0.3, ge=-1.0, le=5.0, description="trust of a new partnership")
+    deepen_threshold: Positive = Field(1.0, description="trust that supports each rung above shallow")
+    initial_trust: float = Field(0.6, ge=-1.0, le=5.0, description="trust of a new partnership")
     dissolve_below: float = Field(
         0.0, ge=-5.0, le=5.0, description="a partnership whose trust falls below this ends"
     )

@@ -1,0 +1,100 @@
+"""The ledger conserves every resource and aggregates exactly what was transferred."""
+
+import numpy as np
+import pytest
+
+from iei_sim.ledger import RESOURCES, Ledger
+from iei_sim.run import run_scenario
+from tests.helpers import tiny
+
+
+def test_transfers_move_value_between_accounts_and_conserve_it():
+    ledger = Ledger()
+    a, b = ledger.open_account("firm", 0), ledger.open_account("school", 0)
+    ledger.transfer(a, b, "money", 5.0, "cooperation_funding")
+    ledger.transfer_many(
+        np.array([b, b]), np.array([a, a]), "interns", np.array([1.0, 2.0]), "internship"
+    )
+    assert ledger.balance(a) == -5.0 and ledger.balance(b) == 5.0
+    assert ledger.balance(a, "interns") == 3.0 and ledger.balance(b, "interns") == -3.0
+    assert ledger.imbalance() == 0.0
+
+
+@pytest.mark.parametrize("amount", [-1.0, float("nan"), float("inf")])
+def test_negative_or_non_finite_transfers_are_refused(amount):
+    ledger = Ledger()
+    a, b = ledger.open_account("firm", 0), ledger.open_account("school", 0)
+    with pytest.raises(ValueError):
+        ledger.transfer(a, b, "money", amount, "x")
+    with pytest.raises(ValueError):
+        ledger.transfer_many(np.array([a]), np.array([b]), "money", np.array([amount]), "x")
+    assert ledger.imbalance() == 0.0
+
+
+def test_step_aggregation_equals_the_sum_of_account_level_transfers():
+    ledger = Ledger()
+    firms = [ledger.open_account("firm", i) for i in range(3)]
+    school = ledger.open_account("school", 0)
+    for i, f in enumerate(firms):
+        ledger.transfer(f, school, "money", 1.0 + i, "cooperation_funding")
+    ledger.transfer(firms[0], ledger.outside["market"], "money", 0.5, "partner_search")
+    detail = ledger.step_transfers(step=1)
+    flows = ledger.close_step(step=1)
+    assert detail["amount"].sum() == pytest.approx(flows["amount"].sum())
+    funding = flows[(flows.from_type == "firm") & (flows.purpose == "cooperation_funding")]
+    assert funding["amount"].item() == pytest.approx(6.0)
+    assert set(flows.columns) >= {"step", "from_type", "to_type", "resource", "amount"}
+    assert ledger.step_transfers(step=2).empty  # the next step starts empty
+
+
+def test_a_whole_run_conserves_every_resource_and_agents_read_their_balances_from_it():
+    from iei_sim.model import IEIModel
+
+    scenario = tiny({"policy.tax_deduction.enabled": True, "policy.subsidies.per_intern": 0.5})
+    model = IEIModel(scenario, seed=3)
+    for _ in range(scenario.steps):
+        model.step()
+        assert model.ledger.imbalance() <= 1e-12 * max(model.ledger.total_volume(), 1.0)
+    ledger = model.ledger
+    for firm in model.firm_list:
+        assert firm.cash == ledger.balance(firm.account, "money")
+    assert set(ledger.flows()["resource"]) <= set(RESOURCES)
+
+
+def test_fiscal_cost_is_what_governments_paid_out_in_incentives():
+    scenario = tiny(
+        {
+            "policy.tax_deduction.enabled": True,
+            "policy.tax_deduction.certification_strictness": 0.2,
+            "policy.subsidies.per_intern": 0.5,
+        }
+    )
+    result = run_scenario(scenario, seed=5)
+    flows = result.ledger
+    paid = flows[
+        (flows.from_type == "government")
+        & (flows.resource == "money")
+        & flows.purpose.isin(
+            ["tax_deduction", "intern_subsidy", "deep_project_subsidy", "dual_teacher_subsidy"]
+        )
+    ]
+    assert result.summary["fiscal_cost"] > 0
+    assert result.summary["fiscal_cost"] == pytest.approx(paid["amount"].sum(), rel=1e-9)
+    assert result.timeseries["fiscal_cost"].sum() == pytest.approx(result.summary["fiscal_cost"])
+
+
+def test_subsidies_never_exceed_the_government_budget():
+    budget = 5.0
+    scenario = tiny(
+        {
+            "policy.subsidies.per_intern": 50.0,
+            "regions.east.government_budget": budget,
+            "regions.west.government_budget": budget,
+        }
+    )
+    result = run_scenario(scenario, seed=2)
+    flows = result.ledger
+    subsidies = flows[(flows.from_type == "government") & (flows.purpose == "intern_subsidy")]
+    per_step = subsidies.groupby("step")["amount"].sum()
+    assert (per_step.cumsum() <= 2 * budget * per_step.index.to_numpy() + 1e-9).all()
+    assert per_step.sum() > 0
