@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from tests.helpers import tiny
 
 from iei_sim.ledger import RESOURCES, Ledger
 from iei_sim.run import run_scenario
-from tests.helpers import tiny
 
 
 def test_transfers_move_value_between_accounts_and_conserve_it():
@@ -61,25 +61,37 @@ def test_a_whole_run_conserves_every_resource_and_agents_read_their_balances_fro
     assert set(ledger.flows()["resource"]) <= set(RESOURCES)
 
 
-def test_fiscal_cost_is_what_governments_paid_out_in_incentives():
+def test_fiscal_cost_is_what_governments_paid_out_net_of_clawbacks():
     scenario = tiny(
         {
             "policy.tax_deduction.enabled": True,
             "policy.tax_deduction.certification_strictness": 0.2,
             "policy.subsidies.per_intern": 0.5,
+            "policy.monitoring.intensity": 0.5,
+            "policy.risk_sharing.rule": "shared",
+            "policy.risk_sharing.fund_budget": 5.0,
         }
     )
     result = run_scenario(scenario, seed=5)
     flows = result.ledger
-    paid = flows[
-        (flows.from_type == "government")
-        & (flows.resource == "money")
-        & flows.purpose.isin(
-            ["tax_deduction", "intern_subsidy", "deep_project_subsidy", "dual_teacher_subsidy"]
+    money = flows[flows.resource == "money"]
+    paid = money[
+        (money.from_type == "government")
+        & money.purpose.isin(
+            [
+                "tax_deduction",
+                "intern_subsidy",
+                "deep_project_subsidy",
+                "dual_teacher_subsidy",
+                "evaluation_funding",
+            ]
         )
     ]
-    assert result.summary["fiscal_cost"] > 0
-    assert result.summary["fiscal_cost"] == pytest.approx(paid["amount"].sum(), rel=1e-9)
+    fund = money[money.from_type == "risk_fund"]
+    clawed = money[(money.to_type == "government") & (money.purpose == "clawback")]
+    expected = paid["amount"].sum() + fund["amount"].sum() - clawed["amount"].sum()
+    assert paid["amount"].sum() > 0 and fund["amount"].sum() > 0
+    assert result.summary["fiscal_cost"] == pytest.approx(expected, rel=1e-9)
     assert result.timeseries["fiscal_cost"].sum() == pytest.approx(result.summary["fiscal_cost"])
 
 

@@ -3,12 +3,13 @@
 import mesa
 import numpy as np
 import pytest
+from scipy import stats
+from tests.helpers import tiny
 
 from iei_sim.agents.students import ENROLLED, Student
 from iei_sim.mechanisms import matching
 from iei_sim.model import IEIModel
 from iei_sim.run import run_scenario
-from tests.helpers import tiny
 
 SEEDS = range(6)
 
@@ -157,18 +158,22 @@ def test_school_willingness_exceeds_firm_willingness_without_incentives():
 
 
 def test_a_generous_subsidy_raises_firm_participation():
-    """Paired over common seeds: every seed shows more participation with the subsidy."""
-    base = _mean_outcome(tiny(steps=6), "firm_participation_rate")
-    subsidised = _mean_outcome(
-        tiny(
-            {
-                "policy.subsidies.per_intern": 3.0,
-                "policy.subsidies.per_deep_project": 10.0,
-                "regions.east.government_budget": 1e6,
-                "regions.west.government_budget": 1e6,
-            },
-            steps=6,
-        ),
-        "firm_participation_rate",
+    """Paired over 10 common seeds; criterion: one-sided paired t-test, p < 0.01."""
+    seeds = range(10)
+    base = np.array(
+        [run_scenario(tiny(steps=6), seed=s).summary["firm_participation_rate"] for s in seeds]
     )
-    assert (subsidised >= base).all() and subsidised.mean() > base.mean() + 0.01
+    generous = tiny(
+        {
+            "policy.subsidies.per_intern": 3.0,
+            "policy.subsidies.per_deep_project": 10.0,
+            "regions.east.government_budget": 1e6,
+            "regions.west.government_budget": 1e6,
+        },
+        steps=6,
+    )
+    subsidised = np.array(
+        [run_scenario(generous, seed=s).summary["firm_participation_rate"] for s in seeds]
+    )
+    test = stats.ttest_rel(subsidised, base, alternative="greater")
+    assert test.pvalue < 0.01, (subsidised - base, test)

@@ -4,17 +4,26 @@ import json
 
 import pandas as pd
 import pytest
+from tests.helpers import tiny
 
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.run import default_out_dir, run_scenario
 from iei_sim.scenario import scenario_hash
-from tests.helpers import tiny
 
 REQUIRED_SUMMARY_KEYS = {
-    "firm_participation_rate", "school_willingness", "deep_partnership_share",
-    "education_project_share", "project_gini", "student_coverage", "graduate_employment_rate",
-    "intern_retention_rate", "lagging_region_outflow", "fiscal_cost",
-    "seed", "iei_sim_version", "scenario_hash",
+    "firm_participation_rate",
+    "school_willingness",
+    "deep_partnership_share",
+    "education_project_share",
+    "project_gini",
+    "student_coverage",
+    "graduate_employment_rate",
+    "intern_retention_rate",
+    "lagging_region_outflow",
+    "fiscal_cost",
+    "seed",
+    "iei_sim_version",
+    "scenario_hash",
 }
 
 
@@ -27,11 +36,19 @@ def test_run_folder_holds_every_output(tmp_path, scenario):
     result = run_scenario(scenario, seed=7)
     out = result.write(tmp_path / "run")
     names = {p.name for p in out.iterdir()}
-    assert {"timeseries.csv", "summary.json", "scenario.resolved.yaml", "ledger.csv", "firms.csv",
-            "schools.csv", "partnerships.csv", "plots"} <= names
+    assert {
+        "timeseries.csv",
+        "summary.json",
+        "scenario.resolved.yaml",
+        "ledger.csv",
+        "firms.csv",
+        "schools.csv",
+        "partnerships.csv",
+        "plots",
+    } <= names
     assert len(list((out / "plots").glob("*.png"))) >= 5
     summary = json.loads((out / "summary.json").read_text())
-    assert REQUIRED_SUMMARY_KEYS <= set(summary)
+    assert set(summary) >= REQUIRED_SUMMARY_KEYS
     assert summary["seed"] == 7 and summary["scenario_hash"] == scenario_hash(scenario)
     ts = pd.read_csv(out / "timeseries.csv")
     assert len(ts) == scenario.steps and set(OUTCOMES) <= set(ts.columns)
@@ -40,7 +57,9 @@ def test_run_folder_holds_every_output(tmp_path, scenario):
     assert set(ledger["step"]) == set(range(1, scenario.steps + 1))
     firms = pd.read_csv(out / "firms.csv")
     assert len(firms) == sum(r.firms for r in scenario.regions.values())
-    assert {"region", "sector", "size", "participating", "certified", "net_benefit_total"} <= set(firms.columns)
+    assert {"region", "sector", "size", "participating", "certified", "net_benefit_total"} <= set(
+        firms.columns
+    )
     schools = pd.read_csv(out / "schools.csv")
     assert len(schools) == sum(r.schools for r in scenario.regions.values())
 
@@ -56,8 +75,15 @@ def test_resolved_scenario_reloads_to_the_same_scenario(tmp_path, scenario):
 def test_same_scenario_and_seed_give_byte_identical_outputs(tmp_path, scenario):
     a = run_scenario(scenario, seed=3).write(tmp_path / "a", plots=False)
     b = run_scenario(scenario, seed=3).write(tmp_path / "b", plots=False)
-    for name in ("timeseries.csv", "summary.json", "ledger.csv", "firms.csv", "schools.csv",
-                 "partnerships.csv", "scenario.resolved.yaml"):
+    for name in (
+        "timeseries.csv",
+        "summary.json",
+        "ledger.csv",
+        "firms.csv",
+        "schools.csv",
+        "partnerships.csv",
+        "scenario.resolved.yaml",
+    ):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 

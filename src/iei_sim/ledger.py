@@ -190,7 +190,7 @@ class Ledger:
                 "purpose": np.array(list(self._purposes), dtype=object)[p] if len(unique) else [],
                 "amount": totals,
             }
-        ).sort_values(["from_type", "to_type", "resource", "purpose"], ignore_index=True)
+        )  # np.unique sorted the keys: a deterministic order
         self._closed.append(grouped)
         return grouped
 

@@ -14,6 +14,7 @@ from iei_sim.ledger import Ledger
 from iei_sim.mechanisms import labour_market, matching, partnerships
 from iei_sim.mechanisms.incentives import IncentivePolicy
 from iei_sim.mechanisms.learning import make_learning_rule
+from iei_sim.mechanisms.monitoring import Monitoring
 from iei_sim.mechanisms.partnerships import Partnership
 from iei_sim.mechanisms.risk import make_risk_rule
 from iei_sim.outcomes import compute_outcomes, reporters
@@ -37,7 +38,21 @@ class IEIModel(mesa.Model):
         self.ledger = Ledger()
         self.incentives = IncentivePolicy(self, scenario.policy)
         self.learning = make_learning_rule(scenario.learning)
-        self.risk = make_risk_rule(scenario.policy.risk_sharing)
+        platform = scenario.policy.platform
+        p = scenario.partnerships
+        self.search_candidates = p.candidates_per_search + (
+            platform.extra_candidates if platform.enabled else 0
+        )
+        self.search_cost_per_candidate = p.search_cost * (
+            1.0 - (platform.search_cost_reduction if platform.enabled else 0.0)
+        )
+        self.search_cost_per_year = (
+            self.search_candidates
+            * self.search_cost_per_candidate
+            / scenario.firms.planning_horizon
+        )
+        self.cross_region_share = platform.cross_region_share if platform.enabled else 0.0
+        self.information_gain = platform.information_gain if platform.enabled else 0.0
         self.sectors = scenario.sectors
         self.sector_index = {s: i for i, s in enumerate(self.sectors)}
         self.region_names = list(scenario.regions)
@@ -51,6 +66,8 @@ class IEIModel(mesa.Model):
         self.depth_mix = {r: {1: 1.0, 2: 0.0, 3: 0.0} for r in self.region_names}
         self._build_organisations()
         self._build_students()
+        self.risk = make_risk_rule(self)
+        self.monitoring = Monitoring(self)
         self.intern_slots = np.zeros(
             0,
             dtype=[
@@ -89,9 +106,7 @@ class IEIModel(mesa.Model):
                         programmes=[str(p) for p in programmes],
                         enrolment=max(
                             10,
-                            round(
-                                    spec.students_per_school * rng.lognormal(-(size**2) / 2, size)
-                                ),
+                            round(spec.students_per_school * rng.lognormal(-(size**2) / 2, size)),
                         ),
                         reputation=float(rng.lognormal(0.0, cfg.schools.reputation_sigma)),
                         dual_qualified_share=_beta_around(
@@ -124,7 +139,9 @@ class IEIModel(mesa.Model):
                     )
                 )
             for sector in sectors:
-                IndustryAssociation(self, region, sector, cfg.associations.information_quality)
+                quality = cfg.associations.information_quality
+                quality += self.information_gain * (1.0 - quality)
+                IndustryAssociation(self, region, sector, quality)
         self.firm_set = set(self.firm_list)
         self.firms_in_region = {
             r: [f for f in self.firm_list if f.region == r] for r in self.region_names
@@ -165,12 +182,13 @@ class IEIModel(mesa.Model):
             for region in self.region_names
             for sector in self.sectors
         }
+        self._firm_pools: dict[tuple[str, ...], dict[str, list[Firm]]] = {}
         self.demand_index = np.ones(len(self.firm_list))
         self.associations = {
             (a.region, a.sector): a for a in self.agents_by_type[IndustryAssociation]
         }
         # Prior beliefs: the true expectation read with noise.
-        noise = cfg.learning.prior_noise
+        noise = cfg.learning.prior_noise * (1.0 - self.information_gain)
         for firm in self.firm_list:
             firm.belief = partnerships.expected_private_benefit(self, firm, 1) + rng.normal(
                 0.0, noise
@@ -222,17 +240,34 @@ class IEIModel(mesa.Model):
         return min(2.0, max(0.5, school.reputation / self._mean_reputation))
 
     def schools_for(self, region: str, sector: str, k: int) -> list[School]:
-        pool = self._school_cells[(region, sector)]
-        if len(pool) <= k:
-            return list(pool)
-        return [pool[i] for i in self.rng.choice(len(pool), size=k, replace=False)]
+        """Up to ``k`` random schools teaching ``sector``: in ``region``, some elsewhere via the platform."""
+        return self._sample_candidates(
+            {r: self._school_cells[(r, sector)] for r in self.region_names}, region, k
+        )
 
     def firms_for(self, region: str, sectors: list[str], k: int) -> list[Firm]:
-        r = self.region_index[region]
-        pool = np.concatenate([self._firm_cells[(r, self.sector_index[s])] for s in sectors])
-        if len(pool) > k:
-            pool = pool[self.rng.choice(len(pool), size=k, replace=False)]
-        return [self.firm_list[i] for i in pool]
+        """Up to ``k`` random firms in the given sectors: in ``region``, some elsewhere via the platform."""
+        key = tuple(sectors)
+        if key not in self._firm_pools:
+            self._firm_pools[key] = {
+                r: [
+                    self.firm_list[i]
+                    for s in sectors
+                    for i in self._firm_cells[(self.region_index[r], self.sector_index[s])]
+                ]
+                for r in self.region_names
+            }
+        return self._sample_candidates(self._firm_pools[key], region, k)
+
+    def _sample_candidates(self, pools: dict[str, list], region: str, k: int) -> list:
+        k_away = (
+            int(self.rng.binomial(k, self.cross_region_share)) if self.cross_region_share else 0
+        )
+        away = [a for r, pool in pools.items() if r != region for a in pool]
+        k_away = min(k_away, len(away))
+        home = pools[region]
+        chosen = self.random.sample(home, min(k - k_away, len(home)))
+        return chosen + self.random.sample(away, k_away)
 
     def firms_by_cell(self, region: int, sector: int | None) -> np.ndarray:
         if sector is None:
@@ -261,12 +296,14 @@ class IEIModel(mesa.Model):
         self.agents_by_type[Firm].shuffle_do("step")
         matching.form_partnerships(self)
         partnerships.operate(self)
-        self.risk.apply(self)
         self.students.step()
         partnerships.record_internships(self)
+        self.risk.apply(self)
         self.labour = labour_market.clear(self)
         self.incentives.settle()
+        self.monitoring.evaluate()
         partnerships.review(self)
+        self.monitoring.close_exposed()
         self.learning.update(self)
         self._update_reputation()
         self.outcomes = compute_outcomes(self)

@@ -57,7 +57,13 @@ OUTCOMES: dict[str, tuple[str, str]] = {
         "share of firms certified as integration-oriented enterprises",
         "final",
     ),
-    "fiscal_cost": ("government spending on IEI incentives (10k CNY)", "total"),
+    "formalistic_project_share": ("share of active projects run on paper only", "mean"),
+    "projects_evaluated": ("projects evaluated by monitoring this year", "mean"),
+    "projects_exposed": ("formalistic projects exposed this year", "mean"),
+    "risk_events": ("risk events (incidents, disruptions, leaks, defections) this year", "mean"),
+    "risk_losses": ("money lost to risk events this year (10k CNY)", "mean"),
+    "risk_fund_payouts": ("risk-compensation fund payouts this year (10k CNY)", "mean"),
+    "fiscal_cost": ("government spending on IEI policy, net of clawbacks (10k CNY)", "total"),
     "fiscal_cost_per_participating_firm": (
         "incentive spending per participating firm this year",
         "mean",
@@ -95,8 +101,10 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
     firm_w = float(np.mean([f.willingness for f in firms]))
     projects = np.array([s.projects_total for s in schools])
     labour = model.labour
-    fiscal = model.ledger.open_total(
-        from_kind="government", resource="money", purposes=POLICY_PURPOSES
+    fiscal = (
+        model.ledger.open_total(from_kind="government", resource="money", purposes=POLICY_PURPOSES)
+        + model.ledger.open_total(from_kind="risk_fund", resource="money")
+        - model.ledger.open_total(to_kind="government", resource="money", purposes=("clawback",))
     )
     made = sum(s.proposals_made for s in schools)
     out = {
@@ -134,6 +142,12 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         else 0.0,
         "school_budget": float(np.mean([s.budget for s in schools])),
         "certified_firm_share": _share(sum(f.certified for f in firms), len(firms)),
+        "formalistic_project_share": _share(sum(p.formalistic for p in active), len(active)),
+        "projects_evaluated": float(model.monitoring.year_evaluated),
+        "projects_exposed": float(model.monitoring.year_exposed),
+        "risk_events": float(model.risk.year_events),
+        "risk_losses": model.risk.year_losses,
+        "risk_fund_payouts": model.risk.year_compensation,
         "fiscal_cost": fiscal,
         "fiscal_cost_per_participating_firm": _share(fiscal, len(participating)),
     }

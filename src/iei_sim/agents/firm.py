@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 if TYPE_CHECKING:
     from iei_sim.mechanisms.partnerships import Partnership
@@ -46,6 +46,7 @@ class Firm(mesa.Agent):
         self.account = model.ledger.open_account("firm", index)
         self.belief = 0.0
         self.certified = False
+        self.exposed = False  # caught running a project on paper (see mechanisms.monitoring)
         self.certification_pending = False
         self.seeking = False
         self.partnerships: list[Partnership] = []
@@ -78,10 +79,9 @@ class Firm(mesa.Agent):
 
     @property
     def willingness(self) -> float:
-        return float(
-            1.0
-            / (1.0 + np.exp(-self.expected_net_benefit / self.model.config.learning.temperature))
-        )
+        """Chance of searching this year: logistic in the expected net benefit of searching."""
+        gain = self.expected_net_benefit - self.model.search_cost_per_year
+        return float(1.0 / (1.0 + math.exp(-gain / self.model.config.learning.temperature)))
 
     @property
     def cash(self) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -79,7 +80,7 @@ class School(mesa.Agent):
 
     @property
     def willingness(self) -> float:
-        return float(1.0 / (1.0 + np.exp(-self.belief / self.model.config.learning.temperature)))
+        return float(1.0 / (1.0 + math.exp(-self.belief / self.model.config.learning.temperature)))
 
     @property
     def budget(self) -> float:

@@ -31,6 +31,8 @@ class IncentivePolicy:
         self.model = model
         self.deduction = policy.tax_deduction
         self.subsidies = policy.subsidies
+        # Expectations depend only on region and certification status: cache them per year.
+        self._expected_cache: dict[tuple[str, bool], float] = {}
 
     # -- expectations used in decisions -------------------------------------------------------
     def expected_for_firm(self, firm: Firm) -> float:
@@ -40,10 +42,19 @@ class IncentivePolicy:
         the depth ladder (``model.depth_mix``): an intern or deep-project subsidy only matters
         to the extent that partnerships reach the rungs it pays for.
         """
-        mix = self.model.depth_mix[firm.region]
-        return sum(share * self.expected_at_depth(firm, depth) for depth, share in mix.items())
+        key = (firm.region, firm.certified)
+        if key not in self._expected_cache:
+            mix = self.model.depth_mix[firm.region]
+            self._expected_cache[key] = sum(
+                share * self.expected_at_depth(firm, depth) for depth, share in mix.items()
+            )
+        return self._expected_cache[key]
 
-    def expected_at_depth(self, firm: Firm, depth: int) -> float:
+    def forget_expectations(self) -> None:
+        """Drop cached expectations (called when the regions' depth mix changes)."""
+        self._expected_cache.clear()
+
+    def expected_at_depth(self, firm: Firm, depth: int, with_interns: bool = True) -> float:
         """Incentives a firm expects per partnership-year at ``depth``."""
         model = self.model
         total = 0.0
@@ -52,11 +63,18 @@ class IncentivePolicy:
             if self.deduction.certified_only and not firm.certified:
                 eligible = 1.0 - self.deduction.certification_strictness
             total += eligible * self.deduction.rate * firm_spending(model, depth)
-        p = model.config.partnerships
-        total += self.subsidies.per_intern * p.interns[depth - 1]
+        if with_interns:
+            total += self.subsidies.per_intern * model.config.partnerships.interns[depth - 1]
         if depth == 3:
             total += self.subsidies.per_deep_project
         return total
+
+    def expected_on_paper(self, firm: Firm) -> float:
+        """Incentives a new project run on paper could claim in its first (shallow) year.
+
+        Everything but the per-intern subsidy: a project on paper hosts no interns.
+        """
+        return self.expected_at_depth(firm, 1, with_interns=False)
 
     # -- certification -------------------------------------------------------------------------
     def consider_certification(self, firm: Firm) -> None:

@@ -49,7 +49,9 @@ class ReinforcementImitation:
             cooperated = np.array([a.cooperated_this_year for a in agents])
             years = np.maximum(np.array([a.partnership_years for a in agents]), 1)
             # Beliefs are about the private benefit; incentives are added when deciding.
-            beliefs = np.where(cooperated, beliefs + self.rate * (private / years - beliefs), beliefs)
+            beliefs = np.where(
+                cooperated, beliefs + self.rate * (private / years - beliefs), beliefs
+            )
             if self.imitation_probability > 0:
                 beliefs = self._imitate(model.rng, beliefs, payoffs, groups)
             for agent, belief in zip(agents, beliefs, strict=True):

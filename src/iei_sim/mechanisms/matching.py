@@ -1,7 +1,8 @@
 """The partnership market: searching for partners, screening candidates, accepting offers.
 
-Both sides search among candidates in their region whose sector matches; screening each
-candidate costs ``search_cost``. A proposal is accepted only if the receiving side's expected
+Both sides search among candidates whose sector matches, in their own region (and, with the
+digital platform, partly in other regions); screening each candidate costs ``search_cost``,
+which the platform lowers while widening the search. A proposal is accepted only if the receiving side's expected
 net benefit beats its outside option of zero (MODEL.md §2; seeds 000 §5.3, 003 §3).
 Firms rank schools by research capacity (reputation), so reputation attracts partners: this
 preferential attachment is what concentrates projects in a few schools (seed 000 §3.2).
@@ -36,9 +37,9 @@ def firm_accepts(model: IEIModel, firm: Firm, school: School) -> bool:
 
 def form_partnerships(model: IEIModel) -> int:
     """Let this year's seekers search and propose; return the number of new partnerships."""
-    p = model.config.partnerships
     ledger = model.ledger
     market = ledger.outside["market"]
+    k, cost_each = model.search_candidates, model.search_cost_per_candidate
     formed = 0
     for firm in model.firm_list:
         firm.search_costs = 0.0
@@ -55,10 +56,10 @@ def form_partnerships(model: IEIModel) -> int:
             firm = seeker
             candidates = [
                 s
-                for s in model.schools_for(firm.region, firm.sector, p.candidates_per_search)
+                for s in model.schools_for(firm.region, firm.sector, k)
                 if not _already_partners(s, firm)
             ]
-            cost = len(candidates) * p.search_cost
+            cost = len(candidates) * cost_each
             firm.search_costs += cost
             ledger.transfer(firm.account, market, "money", cost, "partner_search")
             if not candidates:
@@ -73,10 +74,10 @@ def form_partnerships(model: IEIModel) -> int:
                 continue
             candidates = [
                 f
-                for f in model.firms_for(school.region, school.programmes, p.candidates_per_search)
+                for f in model.firms_for(school.region, school.programmes, k)
                 if not _already_partners(school, f)
             ]
-            cost = len(candidates) * p.search_cost
+            cost = len(candidates) * cost_each
             school.search_costs += cost
             ledger.transfer(school.account, market, "money", cost, "partner_search")
             if not candidates:

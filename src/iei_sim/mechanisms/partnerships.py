@@ -36,6 +36,11 @@ class Partnership:
     depth: int = 1
     peak_depth: int = 1
     end_step: int | None = None
+    formalistic: bool = False  # run on paper only (see mechanisms.monitoring)
+    exposed: bool = False  # found formalistic by an evaluation this year
+    defected: bool = False  # one side walked out this year (see mechanisms.risk)
+    firm_loss: float = 0.0
+    school_loss: float = 0.0
     # This year's figures, reset by operate().
     firm_cost: float = 0.0
     firm_value: float = 0.0
@@ -123,26 +128,39 @@ def operate(model: IEIModel) -> None:
     for partnership in model.active_partnerships:
         firm, school = partnership.firm, partnership.school
         d = partnership.depth - 1
-        partnership.firm_cost = firm_cost(model, partnership.depth)
+        effort = p.formalistic_effort if partnership.formalistic else 1.0
+        partnership.firm_cost = effort * firm_cost(model, partnership.depth)
         partnership.interns_this_year = 0
         partnership.intern_skill_sum = 0.0
         partnership.incentives_this_year = 0.0
         ledger.transfer(
-            firm.account, school.account, "money", p.firm_money[d], "cooperation_funding"
+            firm.account, school.account, "money", effort * p.firm_money[d], "cooperation_funding"
         )
         ledger.transfer(
-            firm.account, school.account, "equipment", p.firm_equipment[d], "equipment_donation"
+            firm.account,
+            school.account,
+            "equipment",
+            effort * p.firm_equipment[d],
+            "equipment_donation",
         )
         ledger.transfer(
-            firm.account, school.account, "mentor_hours", p.mentor_hours[d], "mentoring"
+            firm.account, school.account, "mentor_hours", effort * p.mentor_hours[d], "mentoring"
         )
         ledger.transfer(
             firm.account,
             ledger.outside["market"],
             "money",
-            p.mentor_hours[d] * p.mentor_hour_cost + p.firm_overhead[d],
+            effort * (p.mentor_hours[d] * p.mentor_hour_cost + p.firm_overhead[d]),
             "firm_overhead",
         )
+        partnership.add_total("firm_money", effort * p.firm_money[d])
+        partnership.add_total("equipment", effort * p.firm_equipment[d])
+        partnership.add_total("mentor_hours", effort * p.mentor_hours[d])
+        if partnership.formalistic:
+            # On paper: a little money changes hands, nothing is produced, nobody is trained.
+            partnership.firm_value = partnership.firm_outlook = 0.0
+            partnership.school_value = effort * (p.firm_money[d] + p.firm_equipment[d])
+            continue
         values = orientation_values(model, firm, partnership.depth, model.school_capacity(school))
         if partnership.orientation == "rnd":
             output = values["rnd"] * model.rng.lognormal(0.0, 0.3)
@@ -177,13 +195,9 @@ def operate(model: IEIModel) -> None:
             "school_coordination",
         )
         sector = model.sector_index[firm.sector]
-        for _ in range(int(p.interns[d])):
-            slots.append((partnership.id, school.index, sector, firm.index, 0))
+        slots.extend([(partnership.id, school.index, sector, firm.index, 0)] * int(p.interns[d]))
         if partnership.depth == 3:
             model.deep_programmes[school.index, sector] = True
-        partnership.add_total("firm_money", p.firm_money[d])
-        partnership.add_total("equipment", p.firm_equipment[d])
-        partnership.add_total("mentor_hours", p.mentor_hours[d])
     model.intern_slots = np.array(
         slots,
         dtype=[
@@ -238,8 +252,10 @@ def review(model: IEIModel) -> None:
             partnership.firm_value
             + retention_share
             - partnership.firm_cost
+            - partnership.firm_loss
             + partnership.incentives_this_year
         )
+        partnership.school_value -= partnership.school_loss
         firm.realised_net_benefit += firm_net - retention_share
         firm.incentives_received += partnership.incentives_this_year
         school.realised_net_benefit += partnership.school_value
@@ -248,7 +264,7 @@ def review(model: IEIModel) -> None:
         partnership.trust += p.trust_gain if good_year else -p.trust_loss
         partnership.depth = depth_for_trust(partnership.trust, p.deepen_threshold)
         partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
-        if partnership.trust < p.dissolve_below:
+        if partnership.trust < p.dissolve_below or partnership.defected:
             end_partnership(model, partnership)
     for firm in model.firm_list:
         firm.cumulative_net_benefit += firm.realised_net_benefit
@@ -260,6 +276,7 @@ def update_depth_mix(model: IEIModel) -> None:
     counts = {region: dict.fromkeys(DEPTH_NAMES, 0) for region in model.region_names}
     for partnership in model.active_partnerships:
         counts[partnership.firm.region][partnership.depth] += 1
+    model.incentives.forget_expectations()
     for region, by_depth in counts.items():
         total = sum(by_depth.values())
         model.depth_mix[region] = (
@@ -275,6 +292,7 @@ def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnershi
         start_step=model.steps,
         orientation=choose_orientation(model, firm, school),
         trust=model.config.partnerships.initial_trust,
+        formalistic=runs_on_paper(model, firm),
     )
     model.partnerships.append(partnership)
     model.active_partnerships.append(partnership)
@@ -282,6 +300,19 @@ def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnershi
     firm.partnerships.append(partnership)
     firm.partnerships_ever += 1
     return partnership
+
+
+def runs_on_paper(model: IEIModel, firm: Firm) -> bool:
+    """A firm that sees no private gain runs the project on paper when that pays by itself.
+
+    Going through the motions costs ``formalistic_effort`` of a shallow project's cost; it earns
+    the incentives that can be claimed without real interns (deduction on reported spending,
+    deep-project subsidy). A firm once exposed by an evaluation does not try it again.
+    """
+    if firm.exposed or firm.belief >= model.config.firms.formalistic_below:
+        return False
+    motions = model.config.partnerships.formalistic_effort * firm_cost(model, 1)
+    return model.incentives.expected_on_paper(firm) > motions
 
 
 def end_partnership(model: IEIModel, partnership: Partnership) -> None:

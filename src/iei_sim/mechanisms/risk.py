@@ -1,29 +1,160 @@
-"""Risk events and risk-sharing rules (seam).
+"""Risk events and risk-sharing rules (seeds 000 §5.1, 002 §3.1, 004 §4.2).
 
-The scenario's ``policy.risk_sharing.rule`` chooses the component. ``none`` — the only rule so
-far — means no risk events occur; the risk submodel (incidents, disruption, leakage,
-obsolescence, defection, and loss splitting among firm, school, fund and insurer) plugs in here.
+Each year every active partnership may suffer: intern safety incidents (per intern), a
+production disruption (when it hosts interns), knowledge leakage (R&D projects), and partner
+defection (the partnership ends; the side left behind bears a loss). Donated equipment wears out
+at the school. Money losses strike one side (the *bearer*); the scenario's rule decides whether
+the bearer keeps the whole loss (``bearer_pays``) or it is split (``shared``) among firm, school,
+the government's risk-compensation fund (which has a yearly budget and can run dry) and insurers
+(who charge the firms a premium: expected insured loss times one plus a loading).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
+    from iei_sim.mechanisms.partnerships import Partnership
     from iei_sim.model import IEIModel
-    from iei_sim.scenario.schema import RiskSharingSpec
 
 
-class RiskRule(Protocol):
-    def apply(self, model: IEIModel) -> None: ...
+class RiskEvents:
+    """Draws the year's risk events and settles the losses through the ledger."""
 
+    def __init__(self, model: IEIModel) -> None:
+        self.model = model
+        self.events = model.config.risk
+        self.sharing = model.config.policy.risk_sharing
+        self.shared = self.sharing.rule == "shared"
+        ledger = model.ledger
+        self.fund_accounts = {
+            region: ledger.open_account("risk_fund", i)
+            for i, region in enumerate(model.region_names)
+        }
+        self.insurers = ledger.open_account("insurers", 0)
+        self.year_losses = 0.0
+        self.year_compensation = 0.0
+        self.year_events = 0
 
-class NoRiskEvents:
-    """Partnerships run without losses."""
+    def fund_balance(self, region: str) -> float:
+        return self.model.ledger.balance(self.fund_accounts[region], "money")
+
+    def expected_loss(self, partnership: Partnership) -> float:
+        """Expected money loss of one partnership-year at its current depth."""
+        e = self.events
+        if not e.enabled:
+            return 0.0
+        interns = self.model.config.partnerships.interns[partnership.depth - 1]
+        loss = interns * (e.intern_incident_rate * e.intern_incident_loss)
+        loss += (e.disruption_rate * e.disruption_loss_per_intern * interns) if interns else 0.0
+        if partnership.orientation == "rnd":
+            loss += e.leakage_rate * e.leakage_loss_share * partnership.firm_value
+        return loss + e.defection_rate * e.defection_loss / 2
 
     def apply(self, model: IEIModel) -> None:
-        return None
+        """Draw this year's events for all active partnerships and settle their losses."""
+        e = self.events
+        ledger = model.ledger
+        self.year_losses = self.year_compensation = 0.0
+        self.year_events = 0
+        for region, account in self.fund_accounts.items():
+            if self.shared and self.sharing.fund_budget:
+                ledger.transfer(
+                    ledger.outside["treasury"],
+                    account,
+                    "money",
+                    self.sharing.fund_budget,
+                    "risk_fund_appropriation",
+                )
+            del region
+        active = model.active_partnerships
+        for partnership in active:
+            partnership.firm_loss = partnership.school_loss = 0.0
+        if not e.enabled or not active:
+            return
+        rng = model.rng
+        n = len(active)
+        interns = np.array([p.interns_this_year for p in active])
+        incidents = rng.binomial(interns, e.intern_incident_rate)
+        disrupted = (interns > 0) & (rng.random(n) < e.disruption_rate)
+        leaked = np.array([p.orientation == "rnd" for p in active]) & (
+            rng.random(n) < e.leakage_rate
+        )
+        defected = rng.random(n) < e.defection_rate
+        firm_walks = rng.random(n) < 0.5
+        for i, partnership in enumerate(active):
+            firm_loss = incidents[i] * e.intern_incident_loss
+            if disrupted[i]:
+                firm_loss += e.disruption_loss_per_intern * interns[i]
+            if leaked[i]:
+                firm_loss += (
+                    e.leakage_loss_share * partnership.firm_value * partnership.firm.tech_level
+                )
+            school_loss = 0.0
+            if defected[i]:
+                partnership.defected = True
+                if firm_walks[i]:
+                    school_loss += e.defection_loss
+                else:
+                    firm_loss += e.defection_loss
+            self.year_events += int(incidents[i] + disrupted[i] + leaked[i] + defected[i])
+            if firm_loss:
+                self._settle(partnership, "firm", float(firm_loss))
+            if school_loss:
+                self._settle(partnership, "school", school_loss)
+            wear = e.equipment_wear * partnership.totals.get("equipment", 0.0)
+            ledger.transfer(
+                partnership.school.account,
+                ledger.outside["market"],
+                "equipment",
+                min(wear, max(0.0, ledger.balance(partnership.school.account, "equipment"))),
+                "equipment_wear",
+            )
+        if self.shared and self.sharing.insurance_share:
+            for partnership in active:
+                premium = self.sharing.insurance_share * self.expected_loss(partnership)
+                premium *= 1.0 + self.sharing.insurance_loading
+                ledger.transfer(
+                    partnership.firm.account, self.insurers, "money", premium, "insurance_premium"
+                )
+                partnership.firm_loss += premium
+
+    def _settle(self, partnership: Partnership, bearer: str, loss: float) -> None:
+        """The loss strikes ``bearer``; under the shared rule the others pay their shares to it."""
+        ledger = self.model.ledger
+        firm, school = partnership.firm, partnership.school
+        bearer_account = firm.account if bearer == "firm" else school.account
+        ledger.transfer(
+            bearer_account, ledger.outside["market"], "money", loss, f"risk_loss_{bearer}"
+        )
+        self.year_losses += loss
+        kept = loss
+        if self.shared:
+            s = self.sharing
+            partner_share = s.school_share if bearer == "firm" else s.firm_share
+            partner_account = school.account if bearer == "firm" else firm.account
+            fund = self.fund_accounts[firm.region]
+            fund_pays = min(s.fund_share * loss, max(0.0, self.model.ledger.balance(fund, "money")))
+            payments = [
+                (partner_account, partner_share * loss, "risk_share_partner"),
+                (fund, fund_pays, "risk_compensation"),
+                (self.insurers, s.insurance_share * loss, "insurance_payout"),
+            ]
+            for account, amount, purpose in payments:
+                ledger.transfer(account, bearer_account, "money", amount, purpose)
+                kept -= amount
+            if bearer == "firm":
+                partnership.school_loss += partner_share * loss
+            else:
+                partnership.firm_loss += partner_share * loss
+            self.year_compensation += fund_pays
+        if bearer == "firm":
+            partnership.firm_loss += kept
+        else:
+            partnership.school_loss += kept
 
 
-def make_risk_rule(spec: RiskSharingSpec) -> RiskRule:
-    return {"none": NoRiskEvents}[spec.rule]()
+def make_risk_rule(model: IEIModel) -> RiskEvents:
+    return RiskEvents(model)

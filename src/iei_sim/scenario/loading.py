@@ -247,6 +247,8 @@ def _set_dotted(data: dict[str, Any], keys: list[str], value: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # Error messages
 
+MAPPING_TYPE_ERRORS = ("model_type", "model_attributes_type", "dict_type")
+
 
 def _problem_from_error(
     err: dict[str, Any], origins: dict[tuple[str, ...], str], default_file: str
@@ -268,7 +270,7 @@ def _problem_from_error(
             message += f" (did you mean '{hint[0]}'?)"
         message += f"; allowed here: {', '.join(allowed_keys)}"
         return Problem(file, dotted, message)
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
+    if kind in MAPPING_TYPE_ERRORS:
         message = "must be a mapping of field: value pairs"
     else:
         message = err["msg"].removeprefix("Value error, ")
@@ -279,6 +281,9 @@ def _problem_from_error(
         others = [f for f in contributors if f != file]
         message += f" (merged with values from {', '.join(others)})"
     allowed = _allowed_values(loc)
+    if kind not in MAPPING_TYPE_ERRORS and allowed.startswith("a mapping with keys"):
+        # A whole-section check (shares summing to 1): its message already says what is needed.
+        allowed = ""
     if allowed and allowed not in message:
         message += f"; allowed: {allowed}"
     return Problem(file, dotted, message)
@@ -303,9 +308,11 @@ def _tuple_problem(
     elif kind in ("tuple_type", "list_type"):
         message = f"must be a list; {need} (got {got!r})"
     else:
-        index = int(loc[len(field_loc)]) if len(loc) > len(field_loc) else -1
-        which = labels[index] if 0 <= index < len(labels) else f"value {index + 1}"
-        message = f"{which} value: {err['msg'].removeprefix('Value error, ')}"
+        message = err["msg"].removeprefix("Value error, ")
+        if len(loc) > len(field_loc):  # one element is wrong: say which
+            index = int(loc[len(field_loc)])
+            which = labels[index] if index < len(labels) else f"number {index + 1}"
+            message = f"{which} value: {message}"
         if not isinstance(got, dict | list):
             message += f" (got {got!r})"
     allowed = _allowed_values(field_loc)

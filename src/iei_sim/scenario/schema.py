@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -97,6 +98,15 @@ class FirmSpec(Section):
     )
     discount_rate_mean: Probability = Field(0.15, description="mean yearly discount rate of firms")
     discount_rate_sd: NonNegative = Field(0.08, description="spread of firms' discount rates")
+    planning_horizon: int = Field(
+        3, ge=1, le=20, description="years over which a firm spreads the one-off search cost"
+    )
+    formalistic_below: float = Field(
+        0.0,
+        ge=-100,
+        le=100,
+        description="a firm whose private belief is below this runs a new project on paper only",
+    )
     max_partnerships_sme: int = Field(1, ge=0, description="partnerships an SME can run at once")
     max_partnerships_large: int = Field(
         4, ge=0, description="partnerships a large firm can run at once"
@@ -163,13 +173,19 @@ class PartnershipSpec(Section):
         (0.3, 1.0, 2.0), description="firm's coordination cost per year"
     )
     interns: DepthTriple = Field((0.0, 4.0, 10.0), description="intern places per year")
+    formalistic_effort: Probability = Field(
+        0.2,
+        description="share of nominal spending a formalistic (on-paper) project really delivers",
+    )
     search_cost: NonNegative = Field(0.3, description="cost of screening one candidate partner")
     candidates_per_search: int = Field(5, ge=1, description="candidates screened per search")
     trust_gain: NonNegative = Field(
         0.25, description="trust gained after a year good for both sides"
     )
     trust_loss: NonNegative = Field(0.35, description="trust lost after a year bad for either side")
-    deepen_threshold: Positive = Field(1.0, description="trust that supports each rung above shallow")
+    deepen_threshold: Positive = Field(
+        1.0, description="trust that supports each rung above shallow"
+    )
     initial_trust: float = Field(0.6, ge=-1.0, le=5.0, description="trust of a new partnership")
     dissolve_below: float = Field(
         0.0, ge=-5.0, le=5.0, description="a partnership whose trust falls below this ends"
@@ -246,10 +262,100 @@ class SubsidySpec(Section):
     )
 
 
-class RiskSharingSpec(Section):
-    """Risk events and how losses are split (full rules arrive with the risk submodel)."""
+class RiskEventsSpec(Section):
+    """Risk events of cooperation (seeds 000 §5.1, 004 §4.2): how often they strike, what they cost."""
 
-    rule: Literal["none"] = Field("none", description="risk submodel; 'none' = no risk events")
+    enabled: bool = Field(True, description="switch every risk event off to isolate its effect")
+    intern_incident_rate: Probability = Field(
+        0.01, description="chance per intern-year of a safety incident"
+    )
+    intern_incident_loss: NonNegative = Field(
+        15.0, description="loss of one intern safety incident"
+    )
+    disruption_rate: Probability = Field(
+        0.08, description="chance per partnership-year with interns of a production disruption"
+    )
+    disruption_loss_per_intern: NonNegative = Field(
+        0.4, description="disruption loss per intern hosted that year"
+    )
+    equipment_wear: Probability = Field(
+        0.15, description="share of donated equipment worn out per year (loss to the school)"
+    )
+    leakage_rate: Probability = Field(
+        0.05, description="chance per R&D partnership-year that core knowledge leaks"
+    )
+    leakage_loss_share: NonNegative = Field(
+        1.0,
+        description="leak loss as a multiple of the year's R&D value, times the firm's tech level",
+    )
+    defection_rate: Probability = Field(
+        0.03, description="chance per partnership-year that one side walks out"
+    )
+    defection_loss: NonNegative = Field(2.0, description="loss to the side that is left")
+
+
+class RiskSharingSpec(Section):
+    """Who bears a loss: the party it strikes, or a split among firm, school, fund and insurer."""
+
+    rule: Literal["bearer_pays", "shared"] = Field(
+        "bearer_pays",
+        description="bearer_pays: loss stays where it strikes; shared: split by shares",
+    )
+    firm_share: Probability = Field(0.4, description="share of a shared loss the firm keeps")
+    school_share: Probability = Field(0.2, description="share of a shared loss the school pays")
+    fund_share: Probability = Field(
+        0.3, description="share paid by the government risk-compensation fund (while it has money)"
+    )
+    insurance_share: Probability = Field(0.1, description="share paid by insurers")
+    fund_budget: NonNegative = Field(
+        0.0, description="yearly appropriation to each region's risk-compensation fund (10k CNY)"
+    )
+    insurance_loading: NonNegative = Field(
+        0.2, description="insurers' markup on the expected insured loss, charged as a premium"
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> RiskSharingSpec:
+        total = self.firm_share + self.school_share + self.fund_share + self.insurance_share
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise PydanticCustomError(
+                "shares_sum",
+                "firm_share + school_share + fund_share + insurance_share must sum to 1 (they sum to {total})",
+                {"total": f"{total:g}"},
+            )
+        return self
+
+
+class MonitoringSpec(Section):
+    """Monitoring and third-party evaluation of cooperation projects (seeds 000 §3.3, 002 §3.1)."""
+
+    intensity: Probability = Field(
+        0.05, description="share of active partnerships evaluated each year"
+    )
+    accuracy: Probability = Field(
+        0.7, description="chance an evaluation exposes a formalistic (on-paper) project"
+    )
+    clawback: bool = Field(True, description="reclaim the year's incentives from exposed projects")
+    revoke_certification: bool = Field(True, description="exposed firms lose their certification")
+    evaluation_funding: NonNegative = Field(
+        0.0, description="paid to the school per genuine medium/deep project found in evaluation"
+    )
+
+
+class PlatformSpec(Section):
+    """Digital service platform for matching schools and firms (seeds 000 §5.3, 003 §3)."""
+
+    enabled: bool = Field(False, description="whether the platform is in service")
+    search_cost_reduction: Probability = Field(
+        0.6, description="share of the search cost per candidate the platform saves"
+    )
+    extra_candidates: int = Field(5, ge=0, description="extra candidates a search reaches")
+    information_gain: Probability = Field(
+        0.5, description="share of forecast and belief noise the platform removes"
+    )
+    cross_region_share: Probability = Field(
+        0.2, description="share of a search's candidates drawn from other regions"
+    )
 
 
 class PolicySpec(Section):
@@ -258,6 +364,8 @@ class PolicySpec(Section):
     tax_deduction: TaxDeductionSpec = TaxDeductionSpec()
     subsidies: SubsidySpec = SubsidySpec()
     risk_sharing: RiskSharingSpec = RiskSharingSpec()
+    monitoring: MonitoringSpec = MonitoringSpec()
+    platform: PlatformSpec = PlatformSpec()
 
 
 class LearningSpec(Section):
@@ -301,6 +409,7 @@ class Scenario(Section):
     schools: SchoolSpec = SchoolSpec()
     associations: AssociationSpec = AssociationSpec()
     partnerships: PartnershipSpec = PartnershipSpec()
+    risk: RiskEventsSpec = RiskEventsSpec()
     students: StudentSpec = StudentSpec()
     labour_market: LabourMarketSpec = LabourMarketSpec()
     policy: PolicySpec = PolicySpec()

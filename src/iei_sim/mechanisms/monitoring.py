@@ -1,0 +1,69 @@
+"""Monitoring and third-party evaluation (seeds 000 §3.3, 002 §3.1).
+
+A firm that expects incentives but no private gain may run a project *on paper*
+("formalistic"): it reports full spending, delivers a fraction (``formalistic_effort``), hosts no
+interns and produces nothing. Each year the government evaluates a share ``intensity`` of active
+projects; an evaluation exposes a formalistic project with probability ``accuracy``. Exposure
+ends the project, claws back the year's incentives and revokes the firm's certification.
+Genuine medium or deep projects found in evaluation earn their school evaluation-linked funding.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from iei_sim.mechanisms.partnerships import end_partnership
+
+if TYPE_CHECKING:
+    from iei_sim.model import IEIModel
+
+
+class Monitoring:
+    def __init__(self, model: IEIModel) -> None:
+        self.model = model
+        self.spec = model.config.policy.monitoring
+        self.year_evaluated = 0
+        self.year_exposed = 0
+        self.year_clawback = 0.0
+
+    def evaluate(self) -> None:
+        """Evaluate a sample of active projects after this year's incentives were paid."""
+        model, spec = self.model, self.spec
+        ledger = model.ledger
+        self.year_evaluated = self.year_exposed = 0
+        self.year_clawback = 0.0
+        if spec.intensity == 0:
+            return
+        for partnership in list(model.active_partnerships):
+            if model.rng.random() >= spec.intensity:
+                continue
+            self.year_evaluated += 1
+            firm, school = partnership.firm, partnership.school
+            gov = model.government_of[school.region]
+            if partnership.formalistic:
+                if model.rng.random() < spec.accuracy:
+                    self.year_exposed += 1
+                    firm.exposed = True
+                    if spec.clawback and partnership.incentives_this_year > 0:
+                        amount = partnership.incentives_this_year
+                        ledger.transfer(firm.account, gov.account, "money", amount, "clawback")
+                        partnership.incentives_this_year = 0.0
+                        self.year_clawback += amount
+                    if spec.revoke_certification:
+                        firm.certified = False
+                    partnership.exposed = True
+            elif partnership.depth >= 2 and spec.evaluation_funding:
+                ledger.transfer(
+                    gov.account,
+                    school.account,
+                    "money",
+                    spec.evaluation_funding,
+                    "evaluation_funding",
+                )
+                partnership.school_value += spec.evaluation_funding
+
+    def close_exposed(self) -> None:
+        """End exposed projects once the year's accounts are closed."""
+        for partnership in list(self.model.active_partnerships):
+            if partnership.exposed:
+                end_partnership(self.model, partnership)

@@ -1,0 +1,44 @@
+"""Shared fixtures: writing small scenario files into a temporary folder."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+BASELINE = SCENARIOS / "baseline.yaml"
+
+WriteFile = Callable[[str, str], Path]
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> WriteFile:
+    """``write("name.yaml", text)``: dedent ``text`` into ``tmp_path/name.yaml``, return the path."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def tiny_scenario(write: WriteFile) -> Path:
+    """The shipped baseline shrunk to a run of well under a second: 3 schools, 20 firms, 2 years."""
+    return write(
+        "tiny.yaml",
+        f"""\
+        extends: {BASELINE}
+        name: tiny
+        steps: 2
+        regions:
+          east: {{schools: 3, firms: 20, students_per_school: 50}}
+          west: {{schools: 3, firms: 20, students_per_school: 50}}
+        """,
+    )

@@ -1,0 +1,49 @@
+"""Smoke test of the speed benchmark: `--quick` runs, exits 0 and writes the expected figures.
+
+Speed targets are checked by the benchmark itself (`make bench`), never here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks" / "bench_regional.py"
+
+FIGURES = (
+    "run_wall_seconds",
+    "run_peak_rss_mib",
+    "vectorised_students_per_second",
+    "per_agent_students_per_second",
+    "speedup",
+)
+
+
+def test_quick_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "vectorised / per-agent" in proc.stdout
+
+    data = json.loads(out.read_text())
+    assert data["quick"] is True
+    for key in ("date", "command", "machine", "scenario", "targets", "figures", "checks"):
+        assert key in data, key
+    for name in FIGURES:
+        value = data["figures"][name]
+        assert isinstance(value, int | float) and value > 0, (name, value)
+    assert data["run"]["steps"] == 2
+    assert data["students"]["students"] > 0
+    assert data["students"]["equivalence"]["ok"] is True
+    assert data["checks"]["same_result"] == "PASS"
+    assert set(data["checks"]) == {"run_time", "peak_memory", "speedup", "same_result"}
