@@ -114,6 +114,11 @@ RUN_FIGURES: dict[str, Callable[[pd.DataFrame], Figure]] = {
 }
 
 
+def _integer_years(fig: Figure) -> None:
+    for ax in fig.axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def write_run_plots(timeseries: pd.DataFrame, out_dir: str | Path) -> list[Path]:
     """Write every run figure as a PNG into ``out_dir``; return the paths."""
     out_dir = Path(out_dir)
@@ -121,6 +126,7 @@ def write_run_plots(timeseries: pd.DataFrame, out_dir: str | Path) -> list[Path]
     written = []
     for name, draw in RUN_FIGURES.items():
         fig = draw(timeseries)
+        _integer_years(fig)
         path = out_dir / f"{name}.png"
         fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)

@@ -1,0 +1,191 @@
+"""Risk events and sharing, monitoring of formalistic projects, and the digital platform."""
+
+import numpy as np
+import pytest
+from tests.helpers import tiny
+
+from iei_sim.model import IEIModel
+from iei_sim.run import run_scenario
+
+RISKY = {
+    "risk.intern_incident_rate": 0.2,
+    "risk.disruption_rate": 0.5,
+    "risk.defection_rate": 0.1,
+    "partnerships.deepen_threshold": 0.3,
+}
+
+
+def _purpose_total(result, purpose):
+    flows = result.ledger
+    return flows.loc[flows.purpose == purpose, "amount"].sum()
+
+
+def test_switching_risk_events_off_removes_every_loss():
+    on = run_scenario(tiny(RISKY, steps=6), seed=1)
+    off = run_scenario(tiny({**RISKY, "risk.enabled": False}, steps=6), seed=1)
+    assert on.timeseries["risk_events"].sum() > 0 and on.timeseries["risk_losses"].sum() > 0
+    assert off.timeseries["risk_events"].sum() == 0 and off.timeseries["risk_losses"].sum() == 0
+    assert not off.ledger.purpose.str.startswith("risk_loss").any()
+    assert not (off.ledger.purpose == "equipment_wear").any()
+
+
+def test_bearer_pays_keeps_losses_where_they_strike():
+    result = run_scenario(tiny(RISKY, steps=6), seed=2)
+    assert _purpose_total(result, "risk_loss_firm") > 0
+    for purpose in (
+        "risk_compensation",
+        "insurance_payout",
+        "risk_share_partner",
+        "insurance_premium",
+    ):
+        assert _purpose_total(result, purpose) == 0
+
+
+def test_shared_rule_splits_each_loss_by_its_shares():
+    shares = {
+        "policy.risk_sharing.rule": "shared",
+        "policy.risk_sharing.firm_share": 0.4,
+        "policy.risk_sharing.school_share": 0.2,
+        "policy.risk_sharing.fund_share": 0.3,
+        "policy.risk_sharing.insurance_share": 0.1,
+        "policy.risk_sharing.fund_budget": 1e6,
+    }
+    result = run_scenario(tiny({**RISKY, **shares}, steps=6), seed=2)
+    losses = _purpose_total(result, "risk_loss_firm") + _purpose_total(result, "risk_loss_school")
+    assert losses > 0
+    assert _purpose_total(result, "risk_compensation") == pytest.approx(0.3 * losses)
+    assert _purpose_total(result, "insurance_payout") == pytest.approx(0.1 * losses)
+    assert _purpose_total(result, "risk_share_partner") == pytest.approx(
+        0.2 * _purpose_total(result, "risk_loss_firm")
+        + 0.4 * _purpose_total(result, "risk_loss_school")
+    )
+    assert _purpose_total(result, "insurance_premium") > 0
+
+
+def test_the_risk_fund_runs_dry_and_never_pays_more_than_it_received():
+    shares = {
+        "policy.risk_sharing.rule": "shared",
+        "policy.risk_sharing.fund_share": 0.7,
+        "policy.risk_sharing.firm_share": 0.3,
+        "policy.risk_sharing.school_share": 0.0,
+        "policy.risk_sharing.insurance_share": 0.0,
+        "policy.risk_sharing.fund_budget": 1.0,
+    }
+    model = IEIModel(tiny({**RISKY, **shares}, steps=6), seed=3)
+    paid_in = paid_out = wanted = 0.0
+    for _ in range(6):
+        model.step()
+        flows = model.ledger.flows()
+        last = flows[flows.step == model.steps]
+        paid_in += last.loc[last.purpose == "risk_fund_appropriation", "amount"].sum()
+        paid_out += last.loc[last.purpose == "risk_compensation", "amount"].sum()
+        wanted += 0.7 * last.loc[last.purpose.str.startswith("risk_loss"), "amount"].sum()
+        for region in model.region_names:
+            assert model.risk.fund_balance(region) >= -1e-9
+    assert paid_out <= paid_in + 1e-9
+    assert paid_out < wanted  # the fund could not cover its share: it ran dry
+
+
+def test_sharing_risk_deepens_cooperation():
+    """Across 8 common seeds, mean deep share and trust are higher when losses are shared."""
+    risky = {
+        **RISKY,
+        "risk.intern_incident_rate": 0.1,
+        "risk.intern_incident_loss": 5.0,
+        "partnerships.deepen_threshold": 0.6,
+    }
+    shared = {
+        "policy.risk_sharing.rule": "shared",
+        "policy.risk_sharing.firm_share": 0.2,
+        "policy.risk_sharing.school_share": 0.1,
+        "policy.risk_sharing.fund_share": 0.6,
+        "policy.risk_sharing.insurance_share": 0.1,
+        "policy.risk_sharing.fund_budget": 1e6,
+    }
+    seeds = range(8)
+    alone = [run_scenario(tiny(risky, steps=8), seed=s).summary for s in seeds]
+    pooled = [run_scenario(tiny({**risky, **shared}, steps=8), seed=s).summary for s in seeds]
+    mean = lambda runs, key: float(np.mean([r[key] for r in runs]))  # noqa: E731
+    assert mean(pooled, "partnerships_active") > mean(alone, "partnerships_active")
+    assert mean(pooled, "deep_partnership_share") > mean(alone, "deep_partnership_share")
+
+
+LAX_DEDUCTION = {
+    "policy.tax_deduction.enabled": True,
+    "policy.tax_deduction.rate": 0.9,
+    "policy.tax_deduction.certified_only": False,
+    "learning.prior_noise": 3.0,
+}
+
+
+def test_generous_deductions_without_monitoring_invite_projects_on_paper():
+    result = run_scenario(
+        tiny({**LAX_DEDUCTION, "policy.monitoring.intensity": 0.0}, steps=6), seed=4
+    )
+    assert result.summary["formalistic_project_share"] > 0.05
+    assert result.timeseries["projects_evaluated"].sum() == 0
+    baseline = run_scenario(tiny(steps=6), seed=4)
+    assert baseline.summary["formalistic_project_share"] == 0  # no incentive, no paper projects
+
+
+def test_monitoring_exposes_claws_back_and_ends_paper_projects():
+    watched = {
+        **LAX_DEDUCTION,
+        "policy.monitoring.intensity": 1.0,
+        "policy.monitoring.accuracy": 1.0,
+    }
+    model = IEIModel(tiny(watched, steps=5), seed=4)
+    exposed_firms = set()
+    for _ in range(5):
+        model.step()
+        exposed_firms |= {f.index for f in model.firm_list if f.exposed}
+        # With full intensity and accuracy no paper project survives a year's evaluation.
+        assert not any(p.formalistic for p in model.active_partnerships)
+    assert exposed_firms
+    assert model.ledger.flows().query("purpose == 'clawback'")["amount"].sum() > 0
+    assert all(not model.firm_list[i].certified for i in exposed_firms)
+
+
+def test_monitoring_lowers_the_share_of_paper_projects():
+    seeds = range(6)
+    share = lambda intensity: np.mean(
+        [
+            run_scenario(  # noqa: E731
+                tiny({**LAX_DEDUCTION, "policy.monitoring.intensity": intensity}, steps=6), seed=s
+            ).summary["formalistic_project_share"]
+            for s in seeds
+        ]
+    )
+    assert share(0.5) < share(0.0)
+
+
+def test_platform_lowers_search_costs_and_matches_across_regions():
+    off = IEIModel(tiny(steps=1), seed=0)
+    on = IEIModel(
+        tiny({"policy.platform.enabled": True, "policy.platform.cross_region_share": 0.5}, steps=1),
+        seed=0,
+    )
+    assert on.search_cost_per_candidate < off.search_cost_per_candidate
+    assert on.search_candidates > off.search_candidates
+    result = run_scenario(
+        tiny({"policy.platform.enabled": True, "policy.platform.cross_region_share": 0.5}, steps=5),
+        seed=0,
+    )
+    schools = result.schools.set_index("school")["region"]
+    firms = result.firms.set_index("firm")["region"]
+    p = result.partnerships
+    cross = (schools[p.school].to_numpy() != firms[p.firm].to_numpy()).sum()
+    assert cross > 0
+    baseline = run_scenario(tiny(steps=5), seed=0).partnerships
+    assert (schools[baseline.school].to_numpy() == firms[baseline.firm].to_numpy()).all()
+
+
+def test_platform_widens_student_coverage():
+    seeds = range(6)
+    coverage = lambda overrides: np.mean(
+        [
+            run_scenario(tiny(overrides, steps=8), seed=s).summary["student_coverage"]  # noqa: E731
+            for s in seeds
+        ]
+    )
+    assert coverage({"policy.platform.enabled": True}) > coverage({})
