@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 DEPTH_COLOURS = {"shallow": "#c6dbef", "medium": "#6baed6", "deep": "#08519c"}
 
