@@ -152,10 +152,18 @@ def make_student_agent_class():
         """
 
         def __init__(
-            self, model, school, duration: int, year: int, theory: float, practical: float
+            self,
+            model,
+            school,
+            level: int,
+            duration: int,
+            year: int,
+            theory: float,
+            practical: float,
         ):
             super().__init__(model)
             self.school = school  # the School agent
+            self.level = level  # 0 vocational, 1 undergraduate, 2 graduate
             self.duration = duration
             self.year = year
             self.theory = theory
@@ -169,7 +177,10 @@ def make_student_agent_class():
             theory_noise, practical_noise = self.model.rng.normal(
                 1.0, spec.skill_noise, size=2
             ).tolist()
-            self.theory += spec.theory_gain * quality * 2 * (1 - practical_share) * theory_noise
+            theory_gain = spec.theory_gain * (
+                spec.graduate_theory_factor if self.level == 2 else 1.0
+            )
+            self.theory += theory_gain * quality * 2 * (1 - practical_share) * theory_noise
             self.practical += spec.practical_gain * quality * 2 * practical_share * practical_noise
             self.year += 1
             if self.year >= self.duration:
@@ -227,9 +238,10 @@ def measure_student_updates(
     t0 = time.perf_counter()
     schools = model.school_list
     agents = [
-        student_agent(model, schools[s], int(d), int(y), float(t), float(p))
-        for s, d, y, t, p in zip(
+        student_agent(model, schools[s], int(lv), int(d), int(y), float(t), float(p))
+        for s, lv, d, y, t, p in zip(
             pop.school[idx].tolist(),
+            pop.level[idx].tolist(),
             pop.duration[idx].tolist(),
             pop.year[idx].tolist(),
             pop.theory[idx].tolist(),
@@ -280,8 +292,9 @@ def compare_updates(initial, vec_after, agent_after, idx, pop, model) -> dict[st
     spec = model.config.students
     quality = model.school_quality[pop.school[idx]]
     share = model.school_practical_share[pop.school[idx]]
+    level_factor = np.where(pop.level[idx] == 2, spec.graduate_theory_factor, 1.0)
     expected = {
-        "theory": spec.theory_gain * quality * 2 * (1 - share),
+        "theory": spec.theory_gain * level_factor * quality * 2 * (1 - share),
         "practical": spec.practical_gain * quality * 2 * share,
     }
     out: dict[str, Any] = {"ok": True}

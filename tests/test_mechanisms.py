@@ -148,14 +148,18 @@ def test_monitoring_exposes_claws_back_and_ends_paper_projects():
 
 def test_monitoring_lowers_the_share_of_paper_projects():
     seeds = range(6)
-    share = lambda intensity: np.mean(
-        [
-            run_scenario(  # noqa: E731
-                tiny({**LAX_DEDUCTION, "policy.monitoring.intensity": intensity}, steps=6), seed=s
-            ).summary["formalistic_project_share"]
-            for s in seeds
-        ]
-    )
+
+    def share(intensity):
+        return np.mean(
+            [
+                run_scenario(
+                    tiny({**LAX_DEDUCTION, "policy.monitoring.intensity": intensity}, steps=6),
+                    seed=s,
+                ).summary["formalistic_project_share"]
+                for s in seeds
+            ]
+        )
+
     assert share(0.5) < share(0.0)
 
 
@@ -182,10 +186,13 @@ def test_platform_lowers_search_costs_and_matches_across_regions():
 
 def test_platform_widens_student_coverage():
     seeds = range(6)
-    coverage = lambda overrides: np.mean(
-        [
-            run_scenario(tiny(overrides, steps=8), seed=s).summary["student_coverage"]  # noqa: E731
-            for s in seeds
-        ]
-    )
+
+    def coverage(overrides):
+        return np.mean(
+            [
+                run_scenario(tiny(overrides, steps=8), seed=s).summary["student_coverage"]
+                for s in seeds
+            ]
+        )
+
     assert coverage({"policy.platform.enabled": True}) > coverage({})

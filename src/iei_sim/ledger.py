@@ -22,6 +22,9 @@ RESOURCES: tuple[str, ...] = (
     "interns",
     "graduates",
     "rnd_output",
+    "knowledge",
+    "teacher_secondments",
+    "expert_teachers",
 )
 _RESOURCE_INDEX = {name: i for i, name in enumerate(RESOURCES)}
 

@@ -13,10 +13,12 @@ from iei_sim.agents.students import Student, StudentPopulation
 from iei_sim.ledger import Ledger
 from iei_sim.mechanisms import labour_market, matching, partnerships
 from iei_sim.mechanisms.incentives import IncentivePolicy
+from iei_sim.mechanisms.knowledge import KnowledgeSystem
 from iei_sim.mechanisms.learning import make_learning_rule
 from iei_sim.mechanisms.monitoring import Monitoring
 from iei_sim.mechanisms.partnerships import Partnership
 from iei_sim.mechanisms.risk import make_risk_rule
+from iei_sim.mechanisms.teachers import update_teachers
 from iei_sim.outcomes import compute_outcomes, reporters
 from iei_sim.scenario.schema import Scenario
 
@@ -36,7 +38,6 @@ class IEIModel(mesa.Model):
         self.seed = seed
         self.config = scenario
         self.ledger = Ledger()
-        self.incentives = IncentivePolicy(self, scenario.policy)
         self.learning = make_learning_rule(scenario.learning)
         platform = scenario.policy.platform
         p = scenario.partnerships
@@ -64,10 +65,12 @@ class IEIModel(mesa.Model):
         self.labour = labour_market.LabourMarketResult()
         self.outcomes: dict[str, float] = {}
         self.depth_mix = {r: {1: 1.0, 2: 0.0, 3: 0.0} for r in self.region_names}
+        self.incentives = IncentivePolicy(self)
         self._build_organisations()
         self._build_students()
         self.risk = make_risk_rule(self)
         self.monitoring = Monitoring(self)
+        self.knowledge = KnowledgeSystem(self)
         self.intern_slots = np.zeros(
             0,
             dtype=[
@@ -138,6 +141,7 @@ class IEIModel(mesa.Model):
                         else f.max_partnerships_sme,
                     )
                 )
+                self.firm_list[-1].openness_trait = _beta_around(rng, cfg.knowledge.openness_mean)
             for sector in sectors:
                 quality = cfg.associations.information_quality
                 quality += self.information_gain * (1.0 - quality)
@@ -164,12 +168,7 @@ class IEIModel(mesa.Model):
             [self.region_index[s.region] for s in self.school_list], dtype=np.int64
         )
         self.school_groups = self.school_region
-        self.school_level = np.array(
-            [0 if s.school_type == "vocational" else 1 for s in self.school_list], dtype=np.int64
-        )
-        self.school_duration = np.array([s.duration for s in self.school_list], dtype=np.int64)
-        self.school_quality = np.array([s.teaching_quality for s in self.school_list])
-        self.school_practical_share = np.array([s.practical_share for s in self.school_list])
+        self.refresh_school_arrays()
         self._firm_cells = {
             (r, s): np.flatnonzero((self.firm_region == r) & (self.firm_sector == s))
             for r in range(len(self.region_names))
@@ -202,35 +201,24 @@ class IEIModel(mesa.Model):
         self._mean_reputation = float(np.mean([s.reputation for s in self.school_list]))
 
     def _build_students(self) -> None:
-        rows = []
-        for school in self.school_list:
-            per_year = school.enrolment / school.duration * school.intake_shares
-            for programme, count in zip(
-                school.programmes, np.round(per_year).astype(int), strict=True
-            ):
-                # Cohorts that have completed 1 … duration-1 years; the first step's intake
-                # brings the new first-year cohort.
-                for year in range(1, school.duration):
-                    rows.append((school.index, self.sector_index[programme], year, count))
-        school, sector, year, count = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
-        total = int(count.sum())
-        yearly_intake = total / max(1.0, float(self.school_duration.mean()))
+        """Cohorts that have completed 1 … duration-1 years, with the skills those years gave;
+        the first step's intake brings the new first-year cohort."""
+        yearly_intake = sum(s.enrolment / s.duration for s in self.school_list)
+        total = sum(s.enrolment for s in self.school_list)
         self.students = StudentPopulation(
             self, capacity=int(total + yearly_intake * (self.config.steps + 1))
         )
-        school_arr = np.repeat(school, count)
-        years = np.repeat(year, count)
+        cohorts = self.students.cohorts()
         spec = self.config.students
-        quality = self.school_quality[school_arr]
-        practical_share = self.school_practical_share[school_arr]
+        school, years = cohorts["school"], cohorts["year"]
+        quality = self.school_quality[school]
+        practical_share = self.school_practical_share[school]
+        theory_gain = (
+            np.where(cohorts["level"] == 2, spec.graduate_theory_factor, 1.0) * spec.theory_gain
+        )
         self.students.enrol(
-            school=school_arr,
-            sector=np.repeat(sector, count),
-            level=self.school_level[school_arr],
-            region=self.school_region[school_arr],
-            duration=self.school_duration[school_arr],
-            year=years,
-            theory=years * spec.theory_gain * quality * 2 * (1 - practical_share),
+            **cohorts,
+            theory=years * theory_gain * quality * 2 * (1 - practical_share),
             practical=years * spec.practical_gain * quality * 2 * practical_share,
         )
 
@@ -269,6 +257,10 @@ class IEIModel(mesa.Model):
         chosen = self.random.sample(home, min(k - k_away, len(home)))
         return chosen + self.random.sample(away, k_away)
 
+    def firms_in_cell(self, region: str, sector: str) -> list[Firm]:
+        cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
+        return [self.firm_list[i] for i in cell]
+
     def firms_by_cell(self, region: int, sector: int | None) -> np.ndarray:
         if sector is None:
             return np.flatnonzero(self.firm_region == region)
@@ -295,7 +287,10 @@ class IEIModel(mesa.Model):
         self.agents_by_type[School].shuffle_do("step")
         self.agents_by_type[Firm].shuffle_do("step")
         matching.form_partnerships(self)
+        self.agents_by_type[IndustryAssociation].do("broker_matches")
         partnerships.operate(self)
+        self.knowledge.step()
+        update_teachers(self)
         self.students.step()
         partnerships.record_internships(self)
         self.risk.apply(self)
@@ -309,6 +304,12 @@ class IEIModel(mesa.Model):
         self.outcomes = compute_outcomes(self)
         self.datacollector.collect(self)
         self.ledger.close_step(self.steps)
+
+    def refresh_school_arrays(self) -> None:
+        """Copy the schools' teaching state into the arrays the student population reads."""
+        self.school_quality = np.array([s.teaching_quality for s in self.school_list])
+        self.school_practical_share = np.array([s.practical_share for s in self.school_list])
+        self.school_dual_share = np.array([s.dual_qualified_share for s in self.school_list])
 
     def _update_reputation(self) -> None:
         s = self.config.schools

@@ -63,6 +63,23 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "risk_events": ("risk events (incidents, disruptions, leaks, defections) this year", "mean"),
     "risk_losses": ("money lost to risk events this year (10k CNY)", "mean"),
     "risk_fund_payouts": ("risk-compensation fund payouts this year (10k CNY)", "mean"),
+    "knowledge_transfer": ("gap to the frontier closed per active partnership this year", "mean"),
+    "meaningful_transfer_share": (
+        "share of active partnerships transferring core technology",
+        "mean",
+    ),
+    "curriculum_currency": ("mean curriculum level relative to the technology frontier", "mean"),
+    "technology_shocks": ("sectors hit by a technology shock this year", "mean"),
+    "dual_qualified_share": ("mean share of dual-qualified teachers", "final"),
+    "formal_contract_share": ("share of active partnerships under a formal contract", "mean"),
+    "graduate_mobility": (
+        "graduates' later occupational mobility (theory share index, 0-1)",
+        "mean",
+    ),
+    "graduate_level_share": ("share of graduates from graduate (master's) programmes", "mean"),
+    "brokered_matches": ("partnerships brokered by industry associations this year", "mean"),
+    "participation_leading": ("firm participation rate in leading regions", "mean"),
+    "participation_lagging": ("firm participation rate in lagging regions", "mean"),
     "fiscal_cost": ("government spending on IEI policy, net of clawbacks (10k CNY)", "total"),
     "fiscal_cost_per_participating_firm": (
         "incentive spending per participating firm this year",
@@ -148,10 +165,35 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         "risk_events": float(model.risk.year_events),
         "risk_losses": model.risk.year_losses,
         "risk_fund_payouts": model.risk.year_compensation,
+        "knowledge_transfer": _share(model.knowledge.year_transferred, len(active)),
+        "meaningful_transfer_share": _share(model.knowledge.year_meaningful, len(active)),
+        "curriculum_currency": _offered_currency(model),
+        "technology_shocks": float(model.knowledge.year_shocks),
+        "dual_qualified_share": float(np.mean([s.dual_qualified_share for s in schools])),
+        "formal_contract_share": _share(sum(p.formal for p in active), len(active)),
+        "graduate_mobility": labour.mean_mobility,
+        "graduate_level_share": labour.graduate_level_share,
+        "brokered_matches": float(sum(a.brokered for a in model.associations.values())),
+        "participation_leading": _participation(model, lagging=False),
+        "participation_lagging": _participation(model, lagging=True),
         "fiscal_cost": fiscal,
         "fiscal_cost_per_participating_firm": _share(fiscal, len(participating)),
     }
     return out
+
+
+def _offered_currency(model: IEIModel) -> float:
+    currency = model.knowledge.currency()
+    offered = [
+        currency[s.index, model.sector_index[p]] for s in model.school_list for p in s.programmes
+    ]
+    return float(np.mean(offered))
+
+
+def _participation(model: IEIModel, lagging: bool) -> float:
+    lagging_regions = {r for r, spec in model.config.regions.items() if spec.kind == "lagging"}
+    firms = [f for f in model.firm_list if (f.region in lagging_regions) == lagging]
+    return _share(sum(1 for f in firms if f.partnerships), len(firms))
 
 
 def summarise(timeseries, window: int) -> dict[str, float]:

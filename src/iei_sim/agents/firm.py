@@ -43,6 +43,7 @@ class Firm(mesa.Agent):
         self.discount_rate = discount_rate
         self.hires_per_year = hires_per_year
         self.max_partnerships = max_partnerships
+        self.openness_trait = 1.0  # drawn at build time; see mechanisms.knowledge
         self.account = model.ledger.open_account("firm", index)
         self.belief = 0.0
         self.certified = False

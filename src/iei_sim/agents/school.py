@@ -38,6 +38,7 @@ class School(mesa.Agent):
         self.enrolment = enrolment
         self.reputation = reputation
         self.dual_qualified_share = dual_qualified_share
+        self.expert_share = 0.0  # firm experts teaching here, as a share of the teaching staff
         self.practical_share = practical_share
         self.account = model.ledger.open_account("school", index)
         self.belief = 0.0
@@ -61,13 +62,22 @@ class School(mesa.Agent):
         return self.partnership_years > 0
 
     @property
-    def duration(self) -> int:
+    def tracks(self) -> list[tuple[int, int, float]]:
+        """(level, duration, share of intake): vocational colleges teach one level; applied
+        universities teach undergraduates and some graduate (master's) students."""
         spec = self.model.config.students
-        return (
-            spec.duration_vocational
-            if self.school_type == "vocational"
-            else spec.duration_undergraduate
-        )
+        if self.school_type == "vocational":
+            return [(0, spec.duration_vocational, 1.0)]
+        tracks = [
+            (1, spec.duration_undergraduate, 1.0 - spec.graduate_share),
+            (2, spec.duration_graduate, spec.graduate_share),
+        ]
+        return [t for t in tracks if t[2] > 0]
+
+    @property
+    def duration(self) -> float:
+        """Mean programme length over the school's intake (enrolment = intake × duration)."""
+        return sum(d * share for _, d, share in self.tracks)
 
     @property
     def capacity(self) -> int:
@@ -75,8 +85,8 @@ class School(mesa.Agent):
 
     @property
     def teaching_quality(self) -> float:
-        """Teaching quality in [0.5, 1]: rises with the share of dual-qualified teachers."""
-        return 0.5 + 0.5 * self.dual_qualified_share
+        """Teaching quality in [0.5, 1]: rises with dual-qualified teachers and firm experts."""
+        return 0.5 + 0.5 * min(1.0, self.dual_qualified_share + self.expert_share)
 
     @property
     def willingness(self) -> float:

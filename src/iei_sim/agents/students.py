@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 ENROLLED, EMPLOYED, UNEMPLOYED = 0, 1, 2
 STATUS_NAMES = {ENROLLED: "enrolled", EMPLOYED: "employed", UNEMPLOYED: "unemployed"}
-LEVELS = ("vocational", "undergraduate")
+LEVELS = ("vocational", "undergraduate", "graduate")
+GRADUATE = 2
 
 _FIELDS: dict[str, tuple[type, int | float | bool]] = {
     "school": (np.int32, -1),
@@ -114,25 +115,39 @@ class StudentPopulation(mesa.Agent):
         self.graduates = self.advance_year(current)
 
     def _admit_intake(self) -> None:
+        cohorts = self.cohorts(years=(0,))
+        self.enrol(**{k: v for k, v in cohorts.items() if k != "year"})
+
+    def cohorts(self, years: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
+        """Students per school, programme, level and year of study, as arrays for :meth:`enrol`.
+
+        Each school admits ``enrolment / duration`` a year, split over its programmes by its
+        intake shares and over its levels by their shares. ``years=None`` gives every year a
+        track has except the first (the population at the start, before the first intake).
+        """
         model = self.model
-        rows = [
-            (s.index, model.sector_index[programme], count)
-            for s in model.school_list
-            for programme, count in zip(
-                s.programmes,
-                np.round(s.enrolment / s.duration * s.intake_shares).astype(int),
-                strict=True,
-            )
-        ]
-        school, sector, count = (np.array(col, dtype=np.int64) for col in zip(*rows, strict=True))
-        school_arr = np.repeat(school, count)
-        self.enrol(
-            school=school_arr,
-            sector=np.repeat(sector, count),
-            level=model.school_level[school_arr],
-            region=model.school_region[school_arr],
-            duration=model.school_duration[school_arr],
+        rows = []
+        for s in model.school_list:
+            per_year = s.enrolment / s.duration * s.intake_shares
+            for programme, programme_intake in zip(s.programmes, per_year, strict=True):
+                for level, duration, share in s.tracks:
+                    count = round(programme_intake * share)
+                    for year in years if years is not None else range(1, duration):
+                        rows.append(
+                            (s.index, model.sector_index[programme], level, duration, year, count)
+                        )
+        school, sector, level, duration, year, count = (
+            np.array(col, dtype=np.int64) for col in zip(*rows, strict=True)
         )
+        school_arr = np.repeat(school, count)
+        return {
+            "school": school_arr,
+            "sector": np.repeat(sector, count),
+            "level": np.repeat(level, count),
+            "region": model.school_region[school_arr],
+            "duration": np.repeat(duration, count),
+            "year": np.repeat(year, count),
+        }
 
     def learn(self, idx: np.ndarray) -> None:
         """Theory and practice grow with teaching quality and the school's practical share."""
@@ -141,7 +156,9 @@ class StudentPopulation(mesa.Agent):
         quality = self.model.school_quality[school]
         practical_share = self.model.school_practical_share[school]
         noise = self.rng.normal(1.0, spec.skill_noise, size=(2, len(idx)))
-        self.theory[idx] += spec.theory_gain * quality * 2 * (1 - practical_share) * noise[0]
+        theory_gain = np.where(self.level[idx] == GRADUATE, spec.graduate_theory_factor, 1.0)
+        theory_gain = theory_gain * spec.theory_gain
+        self.theory[idx] += theory_gain * quality * 2 * (1 - practical_share) * noise[0]
         self.practical[idx] += spec.practical_gain * quality * 2 * practical_share * noise[1]
 
     def take_internships(self, idx: np.ndarray) -> None:
@@ -197,8 +214,18 @@ class StudentPopulation(mesa.Agent):
 
     # -- derived -------------------------------------------------------------------------------
     def job_skill(self, idx: np.ndarray) -> np.ndarray:
-        """What employers see: practice weighs more than theory."""
-        return 0.4 * self.theory[idx] + 0.6 * self.practical[idx]
+        """What employers see: practice weighs more than theory, both discounted for a
+        curriculum that lagged the technology frontier."""
+        weight = self.model.config.knowledge.currency_weight
+        currency = self.model.knowledge.currency()[self.school[idx], self.sector[idx]]
+        raw = 0.4 * self.theory[idx] + 0.6 * self.practical[idx]
+        return raw * (1.0 - weight + weight * currency)
+
+    def mobility(self, idx: np.ndarray) -> np.ndarray:
+        """Ability to move into another occupation later (0-1): needs theory as well as
+        practice; training that is nearly all practice 'alienates' (seed 004 §4.1)."""
+        total = self.theory[idx] + self.practical[idx]
+        return np.clip(2.0 * self.theory[idx] / np.maximum(total, 1e-9), 0.0, 1.0)
 
     def student(self, index: int) -> Student:
         """A Mesa agent view of one student (created on first request, then reused)."""

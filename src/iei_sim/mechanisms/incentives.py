@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
     from iei_sim.agents.government import Government
     from iei_sim.model import IEIModel
-    from iei_sim.scenario.schema import PolicySpec
 
 CERTIFICATION_HORIZON = 3  # years of deductions a firm weighs against the application cost
 
@@ -27,10 +26,11 @@ CERTIFICATION_HORIZON = 3  # years of deductions a firm weighs against the appli
 class IncentivePolicy:
     """The incentive rules a scenario switches on, behind one interface."""
 
-    def __init__(self, model: IEIModel, policy: PolicySpec) -> None:
+    def __init__(self, model: IEIModel) -> None:
         self.model = model
-        self.deduction = policy.tax_deduction
-        self.subsidies = policy.subsidies
+        # Each region's own rules: the national policy unless the region has a tuned one.
+        self.deduction = {r: model.config.policy_for(r).tax_deduction for r in model.config.regions}
+        self.subsidies = {r: model.config.policy_for(r).subsidies for r in model.config.regions}
         # Expectations depend only on region and certification status: cache them per year.
         self._expected_cache: dict[tuple[str, bool], float] = {}
 
@@ -57,16 +57,17 @@ class IncentivePolicy:
     def expected_at_depth(self, firm: Firm, depth: int, with_interns: bool = True) -> float:
         """Incentives a firm expects per partnership-year at ``depth``."""
         model = self.model
+        deduction, subsidies = self.deduction[firm.region], self.subsidies[firm.region]
         total = 0.0
-        if self.deduction.enabled:
+        if deduction.enabled:
             eligible = 1.0
-            if self.deduction.certified_only and not firm.certified:
-                eligible = 1.0 - self.deduction.certification_strictness
-            total += eligible * self.deduction.rate * firm_spending(model, depth)
+            if deduction.certified_only and not firm.certified:
+                eligible = 1.0 - deduction.certification_strictness
+            total += eligible * deduction.rate * firm_spending(model, depth)
         if with_interns:
-            total += self.subsidies.per_intern * model.config.partnerships.interns[depth - 1]
+            total += subsidies.per_intern * model.config.partnerships.interns[depth - 1]
         if depth == 3:
-            total += self.subsidies.per_deep_project
+            total += subsidies.per_deep_project
         return total
 
     def expected_on_paper(self, firm: Firm) -> float:
@@ -79,7 +80,7 @@ class IncentivePolicy:
     # -- certification -------------------------------------------------------------------------
     def consider_certification(self, firm: Firm) -> None:
         """A partnering firm applies when expected deductions outweigh the application cost."""
-        d = self.deduction
+        d = self.deduction[firm.region]
         if not (d.enabled and d.certified_only) or firm.certified or firm.certification_pending:
             return
         if not firm.partnerships:
@@ -105,7 +106,7 @@ class IncentivePolicy:
 
     def process_certifications(self, government: Government) -> None:
         """Decide pending applications of the region; quality is judged on partnership depth."""
-        d = self.deduction
+        d = self.deduction[government.region]
         for firm in self.model.firms_in_region[government.region]:
             if (
                 not firm.certification_pending
@@ -127,28 +128,30 @@ class IncentivePolicy:
         for partnership in model.active_partnerships:
             firm = partnership.firm
             gov = model.government_of[firm.region]
-            if self.deduction.enabled and (firm.certified or not self.deduction.certified_only):
-                amount = self.deduction.rate * firm_spending(model, partnership.depth)
+            deduction, subsidies = self.deduction[firm.region], self.subsidies[firm.region]
+            if deduction.enabled and (firm.certified or not deduction.certified_only):
+                amount = deduction.rate * firm_spending(model, partnership.depth)
                 ledger.transfer(treasury, gov.account, "money", amount, "tax_expenditure")
                 ledger.transfer(gov.account, firm.account, "money", amount, "tax_deduction")
                 partnership.incentives_this_year += amount
-            intern_subsidy = self.subsidies.per_intern * partnership.interns_this_year
+            intern_subsidy = subsidies.per_intern * partnership.interns_this_year
             if intern_subsidy:
                 subsidy_claims[firm.region].append(
                     (partnership, firm.account, intern_subsidy, "intern_subsidy")
                 )
-            if partnership.depth == 3 and self.subsidies.per_deep_project:
+            if partnership.depth == 3 and subsidies.per_deep_project:
                 subsidy_claims[firm.region].append(
                     (
                         partnership,
                         firm.account,
-                        self.subsidies.per_deep_project,
+                        subsidies.per_deep_project,
                         "deep_project_subsidy",
                     )
                 )
-        if self.subsidies.per_dual_teacher:
-            for school in model.school_list:
-                amount = self.subsidies.per_dual_teacher * 100 * school.dual_qualified_share
+        for school in model.school_list:
+            per_point = self.subsidies[school.region].per_dual_teacher
+            if per_point:
+                amount = per_point * 100 * school.dual_qualified_share
                 subsidy_claims[school.region].append(
                     (None, school.account, amount, "dual_teacher_subsidy")
                 )

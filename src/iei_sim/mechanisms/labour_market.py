@@ -37,6 +37,8 @@ class LabourMarketResult:
     lagging_inflow: int = 0
     mean_job_skill: float = 0.0
     covered: int = 0
+    mean_mobility: float = 0.0
+    graduate_level_share: float = 0.0
 
 
 def clear(model: IEIModel) -> LabourMarketResult:
@@ -99,7 +101,8 @@ def clear(model: IEIModel) -> LabourMarketResult:
     in_sector |= (employer >= 0) & ~retained
 
     # 4. Cross-sector jobs for some of the unmatched.
-    unmatched = (employer < 0) & (rng.random(len(grads)) < cfg.unmatched_cross_sector)
+    mobility = st.mobility(grads)
+    unmatched = (employer < 0) & (rng.random(len(grads)) < cfg.unmatched_cross_sector * mobility)
     for region in range(len(wages)):
         applicants = np.flatnonzero(unmatched & (search_region == region))
         _fill(rng, model, applicants, skill, vacancies, employer, region, None)
@@ -151,6 +154,8 @@ def clear(model: IEIModel) -> LabourMarketResult:
     result.lagging_outflow = int((moved & lagging).sum())
     result.lagging_inflow = int((moved & model.region_is_lagging[final_region] & ~lagging).sum())
     result.mean_job_skill = float(skill.mean())
+    result.mean_mobility = float(mobility.mean())
+    result.graduate_level_share = float((st.level[grads] == 2).mean())
     result.covered = int((interned | st.co_taught[grads] | (st.internships[grads] > 0)).sum())
     return result
 

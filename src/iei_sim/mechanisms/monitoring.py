@@ -21,20 +21,21 @@ if TYPE_CHECKING:
 class Monitoring:
     def __init__(self, model: IEIModel) -> None:
         self.model = model
-        self.spec = model.config.policy.monitoring
+        self.spec = {r: model.config.policy_for(r).monitoring for r in model.config.regions}
         self.year_evaluated = 0
         self.year_exposed = 0
         self.year_clawback = 0.0
 
     def evaluate(self) -> None:
         """Evaluate a sample of active projects after this year's incentives were paid."""
-        model, spec = self.model, self.spec
+        model = self.model
         ledger = model.ledger
         self.year_evaluated = self.year_exposed = 0
         self.year_clawback = 0.0
-        if spec.intensity == 0:
+        if not any(spec.intensity for spec in self.spec.values()):
             return
         for partnership in list(model.active_partnerships):
+            spec = self.spec[partnership.firm.region]
             if model.rng.random() >= spec.intensity:
                 continue
             self.year_evaluated += 1

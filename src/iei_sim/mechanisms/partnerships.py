@@ -37,6 +37,9 @@ class Partnership:
     peak_depth: int = 1
     end_step: int | None = None
     formalistic: bool = False  # run on paper only (see mechanisms.monitoring)
+    formal: bool = False  # a formal long-term contract rather than an informal tie
+    contract_end: int = 0  # last year of a formal contract's current term
+    knowledge_this_year: float = 0.0
     exposed: bool = False  # found formalistic by an evaluation this year
     defected: bool = False  # one side walked out this year (see mechanisms.risk)
     firm_loss: float = 0.0
@@ -72,9 +75,17 @@ def firm_spending(model: IEIModel, depth: int) -> float:
     return p.firm_money[d] + p.firm_equipment[d] + p.mentor_hours[d] * p.mentor_hour_cost
 
 
-def firm_cost(model: IEIModel, depth: int) -> float:
-    """Spending plus the firm's own coordination overhead."""
-    return firm_spending(model, depth) + model.config.partnerships.firm_overhead[depth - 1]
+def firm_cost(model: IEIModel, depth: int, firm: Firm | None = None) -> float:
+    """Spending plus the firm's own coordination overhead.
+
+    An SME using its association's pooled training base saves part of the overhead of
+    hosting interns (medium and deep rungs).
+    """
+    overhead = model.config.partnerships.firm_overhead[depth - 1]
+    assoc = model.config.associations
+    if firm is not None and firm.size == "sme" and depth >= 2 and assoc.pooled_training_bases:
+        overhead *= 1.0 - assoc.pooled_overhead_saving
+    return firm_spending(model, depth) + overhead
 
 
 def orientation_values(
@@ -129,7 +140,7 @@ def operate(model: IEIModel) -> None:
         firm, school = partnership.firm, partnership.school
         d = partnership.depth - 1
         effort = p.formalistic_effort if partnership.formalistic else 1.0
-        partnership.firm_cost = effort * firm_cost(model, partnership.depth)
+        partnership.firm_cost = effort * firm_cost(model, partnership.depth, firm)
         partnership.interns_this_year = 0
         partnership.intern_skill_sum = 0.0
         partnership.incentives_this_year = 0.0
@@ -150,7 +161,12 @@ def operate(model: IEIModel) -> None:
             firm.account,
             ledger.outside["market"],
             "money",
-            effort * (p.mentor_hours[d] * p.mentor_hour_cost + p.firm_overhead[d]),
+            effort
+            * (
+                firm_cost(model, partnership.depth, firm)
+                - firm_spending(model, partnership.depth)
+                + p.mentor_hours[d] * p.mentor_hour_cost
+            ),
             "firm_overhead",
         )
         partnership.add_total("firm_money", effort * p.firm_money[d])
@@ -264,7 +280,7 @@ def review(model: IEIModel) -> None:
         partnership.trust += p.trust_gain if good_year else -p.trust_loss
         partnership.depth = depth_for_trust(partnership.trust, p.deepen_threshold)
         partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
-        if partnership.trust < p.dissolve_below or partnership.defected:
+        if ends_this_year(model, partnership):
             end_partnership(model, partnership)
     for firm in model.firm_list:
         firm.cumulative_net_benefit += firm.realised_net_benefit
@@ -284,6 +300,28 @@ def update_depth_mix(model: IEIModel) -> None:
         )
 
 
+def ends_this_year(model: IEIModel, partnership: Partnership) -> bool:
+    """Defection ends any partnership; low trust ends an informal tie or an expiring contract.
+
+    A formal contract rides out bad years until its term ends; at the end of a term it is
+    renewed if trust is still at least what it started with, and otherwise lapses into an
+    informal tie. An informal tie also ends when the person who held it moves on.
+    """
+    p, c = model.config.partnerships, model.config.contracts
+    if partnership.defected:
+        return True
+    if partnership.formal:
+        if model.steps < partnership.contract_end:
+            return False
+        if partnership.trust >= p.initial_trust:
+            partnership.contract_end = model.steps + c.term_years
+            return False
+        partnership.formal = False
+    if partnership.trust < p.dissolve_below:
+        return True
+    return model.rng.random() < c.informal_breakup_rate
+
+
 def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnership:
     partnership = Partnership(
         id=len(model.partnerships),
@@ -294,6 +332,10 @@ def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnershi
         trust=model.config.partnerships.initial_trust,
         formalistic=runs_on_paper(model, firm),
     )
+    contracts = model.config.contracts
+    support = model.config.policy_for(firm.region).formal_contract_support
+    partnership.formal = model.rng.random() < min(1.0, contracts.formal_share + support)
+    partnership.contract_end = model.steps + contracts.term_years - 1
     model.partnerships.append(partnership)
     model.active_partnerships.append(partnership)
     school.partnerships.append(partnership)

@@ -26,8 +26,7 @@ class RiskEvents:
     def __init__(self, model: IEIModel) -> None:
         self.model = model
         self.events = model.config.risk
-        self.sharing = model.config.policy.risk_sharing
-        self.shared = self.sharing.rule == "shared"
+        self.sharing = {r: model.config.policy_for(r).risk_sharing for r in model.config.regions}
         ledger = model.ledger
         self.fund_accounts = {
             region: ledger.open_account("risk_fund", i)
@@ -60,15 +59,10 @@ class RiskEvents:
         self.year_losses = self.year_compensation = 0.0
         self.year_events = 0
         for region, account in self.fund_accounts.items():
-            if self.shared and self.sharing.fund_budget:
-                ledger.transfer(
-                    ledger.outside["treasury"],
-                    account,
-                    "money",
-                    self.sharing.fund_budget,
-                    "risk_fund_appropriation",
-                )
-            del region
+            sharing = self.sharing[region]
+            if sharing.rule == "shared" and sharing.fund_budget:
+                ledger.transfer(ledger.outside["treasury"], account, "money", sharing.fund_budget,
+                                "risk_fund_appropriation")
         active = model.active_partnerships
         for partnership in active:
             partnership.firm_loss = partnership.school_loss = 0.0
@@ -82,7 +76,11 @@ class RiskEvents:
         leaked = np.array([p.orientation == "rnd" for p in active]) & (
             rng.random(n) < e.leakage_rate
         )
-        defected = rng.random(n) < e.defection_rate
+        formal = np.array([p.formal for p in active])
+        defection = e.defection_rate * np.where(
+            formal, model.config.contracts.formal_defection_factor, 1.0
+        )
+        defected = rng.random(n) < defection
         firm_walks = rng.random(n) < 0.5
         for i, partnership in enumerate(active):
             firm_loss = incidents[i] * e.intern_incident_loss
@@ -112,10 +110,11 @@ class RiskEvents:
                 min(wear, max(0.0, ledger.balance(partnership.school.account, "equipment"))),
                 "equipment_wear",
             )
-        if self.shared and self.sharing.insurance_share:
-            for partnership in active:
-                premium = self.sharing.insurance_share * self.expected_loss(partnership)
-                premium *= 1.0 + self.sharing.insurance_loading
+        for partnership in active:
+            sharing = self.sharing[partnership.firm.region]
+            if sharing.rule == "shared" and sharing.insurance_share:
+                premium = sharing.insurance_share * self.expected_loss(partnership)
+                premium *= 1.0 + sharing.insurance_loading
                 ledger.transfer(
                     partnership.firm.account, self.insurers, "money", premium, "insurance_premium"
                 )
@@ -131,8 +130,8 @@ class RiskEvents:
         )
         self.year_losses += loss
         kept = loss
-        if self.shared:
-            s = self.sharing
+        s = self.sharing[firm.region]
+        if s.rule == "shared":
             partner_share = s.school_share if bearer == "firm" else s.firm_share
             partner_account = school.account if bearer == "firm" else firm.account
             fund = self.fund_accounts[firm.region]

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import json
 import re
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -67,6 +68,7 @@ def validate_scenario(
     default_file: str = "<scenario>",
 ) -> Scenario:
     """Validate merged scenario data, turning pydantic's errors into :class:`Problem` lines."""
+    data = _merge_region_policies(data)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -76,6 +78,20 @@ def validate_scenario(
             if problem not in problems:  # a short list gives one "missing" error per slot
                 problems.append(problem)
         raise ScenarioError(problems) from None
+
+
+def _merge_region_policies(data: dict[str, Any]) -> dict[str, Any]:
+    """A region's ``policy`` overrides the national one field by field: merge it over a copy."""
+    regions = data.get("regions")
+    if not isinstance(regions, dict):
+        return data
+    national = data.get("policy") if isinstance(data.get("policy"), dict) else {}
+    merged_regions = {}
+    for name, region in regions.items():
+        if isinstance(region, dict) and isinstance(region.get("policy"), dict):
+            region = {**region, "policy": _deep_merge(national, region["policy"])}
+        merged_regions[name] = region
+    return {**data, "regions": merged_regions}
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -360,12 +376,16 @@ def _is_section(annotation: Any) -> bool:
 
 
 def _strip(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
-    """Split ``Annotated[T, ...]`` into (T, metadata)."""
+    """Split ``Annotated[T, ...]`` into (T, metadata); an optional ``T | None`` becomes T."""
     metadata: tuple[Any, ...] = ()
-    while get_origin(annotation) is Annotated:
-        metadata = (*metadata, *annotation.__metadata__)
-        annotation = get_args(annotation)[0]
-    return annotation, metadata
+    while True:
+        if get_origin(annotation) is Annotated:
+            metadata = (*metadata, *annotation.__metadata__)
+            annotation = get_args(annotation)[0]
+        elif isinstance(annotation, types.UnionType) and type(None) in get_args(annotation):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation, metadata
 
 
 def _target_at(loc: tuple[str, ...]) -> tuple[Any, tuple[Any, ...]] | None:

@@ -59,6 +59,11 @@ class RegionSpec(Section):
     government_budget: NonNegative = Field(
         2000.0, description="yearly discretionary budget for subsidies (10k CNY)"
     )
+    policy: PolicySpec | None = Field(
+        None,
+        description="region-tuned policy: fields given here override the national `policy` "
+        "for this region (absent: the national policy applies)",
+    )
 
     @field_validator("sector_shares")
     @classmethod
@@ -149,10 +154,94 @@ class SchoolSpec(Section):
 
 
 class AssociationSpec(Section):
-    """Industry associations (one per region and sector)."""
+    """Industry associations, one per region and sector (seed 002 §1.2.1, §2.4, §3.4)."""
 
     information_quality: Probability = Field(
         0.5, description="quality of published demand forecasts (1 = exact)"
+    )
+    brokered_matches: NonNegative = Field(
+        1.0, description="matches an association brokers per year between member SMEs and schools"
+    )
+    pooled_training_bases: bool = Field(
+        False, description="SMEs share the association's training bases for hosting interns"
+    )
+    pooled_overhead_saving: Probability = Field(
+        0.5, description="share of an SME's overhead at medium/deep rungs a pooled base saves"
+    )
+
+
+class KnowledgeSpec(Section):
+    """Technology frontier, curriculum currency and knowledge transfer (004 §4.1, 003 §2.2)."""
+
+    enabled: bool = Field(True, description="switch technology change and knowledge transfer off")
+    tech_change_rate: NonNegative = Field(
+        0.05, description="yearly growth of each sector's technology frontier"
+    )
+    shock_rate: Probability = Field(
+        0.05, description="yearly chance of a technology shock in a sector"
+    )
+    shock_size: NonNegative = Field(0.3, description="frontier jump of a shock (relative)")
+    initial_currency: Probability = Field(
+        0.7, description="mean initial curriculum level relative to the frontier"
+    )
+    self_update_rate: Probability = Field(
+        0.05,
+        description="share of the gap a school closes alone per year, at full dual-qualified staff",
+    )
+    transfer_rate: DepthTriple = Field(
+        (0.02, 0.1, 0.25), description="share of the gap a fully open partner closes, by depth"
+    )
+    openness_mean: Probability = Field(0.5, description="mean openness of firms' core technology")
+    secrecy: Probability = Field(
+        0.6, description="how much a high-tech firm's secrecy lowers its openness (0 none … 1 full)"
+    )
+    adaptation_cost: NonNegative = Field(
+        5.0, description="school's cost of adapting one unit of gap closed into teaching"
+    )
+    rnd_feedback_probability: Probability = Field(
+        0.3, description="chance an R&D project's results are fed back into teaching that year"
+    )
+    currency_weight: Probability = Field(
+        0.5, description="weight of curriculum currency in the value of graduates' skills"
+    )
+
+
+class TeacherSpec(Section):
+    """Dual-qualified teachers, secondments and firm experts (001 §3.5, 002 §2.3)."""
+
+    students_per_teacher: Positive = Field(18.0, description="students per teacher")
+    secondments: DepthTriple = Field(
+        (0.0, 1.0, 3.0), description="teacher-years seconded to the partner firm per year, by depth"
+    )
+    secondment_conversion: Probability = Field(
+        0.5, description="chance a seconded teacher-year makes a teacher dual-qualified"
+    )
+    expert_teachers: DepthTriple = Field(
+        (0.0, 0.0, 2.0), description="firm experts teaching at the school per year, by depth"
+    )
+    attrition: Probability = Field(
+        0.05, description="yearly share of dual-qualified teachers lost (retire, leave, lapse)"
+    )
+    training_rate: Probability = Field(
+        0.01, description="yearly share of teachers the school trains to dual-qualified on its own"
+    )
+    subsidy_response: NonNegative = Field(
+        0.02, description="extra training rate per unit of the per-dual-teacher subsidy"
+    )
+
+
+class ContractSpec(Section):
+    """Long-term contracts vs informal ties (001 §3.3, 002 §3.2)."""
+
+    formal_share: Probability = Field(
+        0.3, description="chance a new partnership is a formal long-term contract"
+    )
+    term_years: int = Field(3, ge=1, le=20, description="term of a formal contract")
+    informal_breakup_rate: Probability = Field(
+        0.1, description="yearly chance an informal tie ends (the person who held it moves on)"
+    )
+    formal_defection_factor: Probability = Field(
+        0.3, description="defection rate of a formal contract relative to an informal tie"
     )
 
 
@@ -195,6 +284,13 @@ class PartnershipSpec(Section):
 class StudentSpec(Section):
     """Student learning, internships and graduation."""
 
+    graduate_share: Probability = Field(
+        0.1, description="share of an applied university's intake in graduate (master's) programmes"
+    )
+    duration_graduate: int = Field(3, ge=1, le=8, description="years of a graduate programme")
+    graduate_theory_factor: Positive = Field(
+        1.5, description="theory gain of graduate students relative to the programme's"
+    )
     duration_vocational: int = Field(3, ge=1, le=8, description="years of a vocational programme")
     duration_undergraduate: int = Field(
         4, ge=1, le=8, description="years of an undergraduate programme"
@@ -361,6 +457,13 @@ class PlatformSpec(Section):
 class PolicySpec(Section):
     """Policy levers."""
 
+    practical_share_floor: Probability = Field(
+        0.0, description="minimum share of practical courses schools must teach (002 §3.3: 0.5)"
+    )
+    formal_contract_support: Probability = Field(
+        0.0,
+        description="extra chance (added to contracts.formal_share) that a partnership is formalised",
+    )
     tax_deduction: TaxDeductionSpec = TaxDeductionSpec()
     subsidies: SubsidySpec = SubsidySpec()
     risk_sharing: RiskSharingSpec = RiskSharingSpec()
@@ -410,6 +513,9 @@ class Scenario(Section):
     associations: AssociationSpec = AssociationSpec()
     partnerships: PartnershipSpec = PartnershipSpec()
     risk: RiskEventsSpec = RiskEventsSpec()
+    knowledge: KnowledgeSpec = KnowledgeSpec()
+    teachers: TeacherSpec = TeacherSpec()
+    contracts: ContractSpec = ContractSpec()
     students: StudentSpec = StudentSpec()
     labour_market: LabourMarketSpec = LabourMarketSpec()
     policy: PolicySpec = PolicySpec()
@@ -424,6 +530,10 @@ class Scenario(Section):
             raise ValueError("regions name no sectors")
         return self
 
+    def policy_for(self, region: str) -> PolicySpec:
+        """The policy in force in ``region``: its tuned policy if it has one, else the national."""
+        return self.regions[region].policy or self.policy
+
     @property
     def sectors(self) -> list[str]:
         """All sectors named by any region, in first-seen order."""
@@ -432,3 +542,7 @@ class Scenario(Section):
             for sector in region.sector_shares:
                 seen.setdefault(sector, None)
         return list(seen)
+
+
+RegionSpec.model_rebuild()
+Scenario.model_rebuild()

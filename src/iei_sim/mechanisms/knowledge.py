@@ -1,0 +1,96 @@
+"""Technology frontier, curriculum currency and knowledge transfer (seeds 004 §4.1, 003 §2.2).
+
+Each sector's technology frontier grows every year and sometimes jumps (a technology shock).
+Each school programme teaches a curriculum that lags it: its *currency* is curriculum / frontier.
+A school closes part of the gap alone (more with dual-qualified staff); partnerships close more,
+in proportion to their depth and to the partner firm's openness, which falls with its
+technology level (secrecy). Adapting technology for teaching costs the school money. R&D
+projects may also feed their results back into teaching. Graduates' skills are worth more the
+more current their curriculum was.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from iei_sim.agents.firm import Firm
+    from iei_sim.model import IEIModel
+
+MEANINGFUL_TRANSFER = 0.05  # share of the gap closed in a year that counts as real transfer
+
+
+class KnowledgeSystem:
+    def __init__(self, model: IEIModel) -> None:
+        self.model = model
+        self.spec = model.config.knowledge
+        n_schools, n_sectors = len(model.school_list), len(model.sectors)
+        self.frontier = np.ones(n_sectors)
+        mean = min(max(self.spec.initial_currency, 1e-3), 1 - 1e-3)
+        self.curriculum = model.rng.beta(mean * 20, (1 - mean) * 20, size=(n_schools, n_sectors))
+        self.year_transferred = 0.0
+        self.year_meaningful = 0
+        self.year_shocks = 0
+
+    def openness(self, firm: Firm) -> float:
+        """Share of its core technology a firm is willing to share (secrecy grows with tech)."""
+        return firm.openness_trait * (1.0 - self.spec.secrecy * firm.tech_level)
+
+    def currency(self) -> np.ndarray:
+        """Curriculum currency per (school, sector), in (0, 1]."""
+        return np.minimum(1.0, self.curriculum / self.frontier)
+
+    def step(self) -> None:
+        """Move the frontier, let schools update alone, then transfer through partnerships."""
+        if not self.spec.enabled:
+            self.year_transferred, self.year_meaningful, self.year_shocks = 0.0, 0, 0
+            return
+        model, spec = self.model, self.spec
+        rng = model.rng
+        shocks = rng.random(len(self.frontier)) < spec.shock_rate
+        self.year_shocks = int(shocks.sum())
+        self.frontier *= (1.0 + spec.tech_change_rate) * np.where(
+            shocks, 1.0 + spec.shock_size, 1.0
+        )
+        gap = np.maximum(0.0, self.frontier - self.curriculum)
+        self.curriculum += spec.self_update_rate * model.school_dual_share[:, None] * gap
+        self._transfer_through_partnerships()
+
+    def _transfer_through_partnerships(self) -> None:
+        model, spec = self.model, self.spec
+        ledger = model.ledger
+        self.year_transferred, self.year_meaningful = 0.0, 0
+        for partnership in model.active_partnerships:
+            partnership.knowledge_this_year = 0.0
+            if partnership.formalistic:
+                continue
+            school, firm = partnership.school, partnership.firm
+            sector = model.sector_index[firm.sector]
+            gap = max(0.0, self.frontier[sector] - self.curriculum[school.index, sector])
+            share = spec.transfer_rate[partnership.depth - 1] * self.openness(firm)
+            if (
+                partnership.orientation == "rnd"
+                and partnership.depth >= 2
+                and model.rng.random() < spec.rnd_feedback_probability
+            ):
+                share += 0.5 * spec.transfer_rate[partnership.depth - 1]
+            share = min(share, 1.0)
+            closed = share * gap
+            if closed <= 0:
+                continue
+            self.curriculum[school.index, sector] += closed
+            relative = closed / self.frontier[sector]
+            ledger.transfer(
+                firm.account, school.account, "knowledge", relative, "technology_transfer"
+            )
+            cost = spec.adaptation_cost * relative
+            ledger.transfer(
+                school.account, ledger.outside["market"], "money", cost, "teaching_adaptation"
+            )
+            partnership.school_value -= cost
+            partnership.knowledge_this_year = relative
+            partnership.add_total("knowledge", relative)
+            self.year_transferred += relative
+            self.year_meaningful += int(share >= MEANINGFUL_TRANSFER)

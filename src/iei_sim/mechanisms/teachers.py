@@ -1,0 +1,57 @@
+"""Teachers: dual-qualified staff, secondments to firms and firm experts (001 §3.5, 002 §2.3).
+
+Each school's share of dual-qualified ("double-qualified") teachers moves every year: teachers
+seconded to partner firms become dual-qualified with some probability, the school trains some
+on its own (more with the per-dual-teacher subsidy), and some are lost to attrition. Firm
+experts teaching at deep partners count toward the teaching team while they teach. Teaching
+quality follows the effective dual-qualified share; the practical-course share obeys the policy
+floor.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from iei_sim.model import IEIModel
+
+
+def update_teachers(model: IEIModel) -> None:
+    spec = model.config.teachers
+    ledger = model.ledger
+    seconded = {s.index: 0.0 for s in model.school_list}
+    experts = {s.index: 0.0 for s in model.school_list}
+    for partnership in model.active_partnerships:
+        if partnership.formalistic:
+            continue
+        d = partnership.depth - 1
+        school, firm = partnership.school, partnership.firm
+        if spec.secondments[d]:
+            ledger.transfer(
+                school.account,
+                firm.account,
+                "teacher_secondments",
+                spec.secondments[d],
+                "teacher_secondment",
+            )
+            seconded[school.index] += spec.secondments[d]
+        if spec.expert_teachers[d]:
+            ledger.transfer(
+                firm.account,
+                school.account,
+                "expert_teachers",
+                spec.expert_teachers[d],
+                "expert_teaching",
+            )
+            experts[school.index] += spec.expert_teachers[d]
+    for school in model.school_list:
+        policy = model.config.policy_for(school.region)
+        staff = max(1.0, school.enrolment / spec.students_per_teacher)
+        dual = school.dual_qualified_share * staff
+        training = spec.training_rate + spec.subsidy_response * policy.subsidies.per_dual_teacher
+        dual += min(seconded[school.index] * spec.secondment_conversion, staff - dual)
+        dual += training * (staff - dual) - spec.attrition * dual
+        school.dual_qualified_share = min(1.0, max(0.0, dual / staff))
+        school.expert_share = min(1.0 - school.dual_qualified_share, experts[school.index] / staff)
+        school.practical_share = max(school.practical_share, policy.practical_share_floor)
+    model.refresh_school_arrays()
