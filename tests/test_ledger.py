@@ -68,6 +68,9 @@ def test_fiscal_cost_is_what_governments_paid_out_net_of_clawbacks():
             "policy.tax_deduction.certification_strictness": 0.2,
             "policy.subsidies.per_intern": 0.5,
             "policy.monitoring.intensity": 0.5,
+            "policy.monitoring.evaluation_funding": 1.0,
+            "policy.monitoring.education_bonus": 1.0,
+            "partnerships.deepen_threshold": 0.3,
             "policy.risk_sharing.rule": "shared",
             "policy.risk_sharing.fund_budget": 5.0,
         }
@@ -84,6 +87,7 @@ def test_fiscal_cost_is_what_governments_paid_out_net_of_clawbacks():
                 "deep_project_subsidy",
                 "dual_teacher_subsidy",
                 "evaluation_funding",
+                "education_bonus",
             ]
         )
     ]
@@ -91,6 +95,7 @@ def test_fiscal_cost_is_what_governments_paid_out_net_of_clawbacks():
     clawed = money[(money.to_type == "government") & (money.purpose == "clawback")]
     expected = paid["amount"].sum() + fund["amount"].sum() - clawed["amount"].sum()
     assert paid["amount"].sum() > 0 and fund["amount"].sum() > 0
+    assert set(paid.purpose) >= {"evaluation_funding", "education_bonus", "intern_subsidy"}
     assert result.summary["fiscal_cost"] == pytest.approx(expected, rel=1e-9)
     assert result.timeseries["fiscal_cost"].sum() == pytest.approx(result.summary["fiscal_cost"])
 

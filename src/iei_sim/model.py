@@ -223,9 +223,13 @@ class IEIModel(mesa.Model):
         )
 
     # -- queries used by agents and mechanisms ------------------------------------------------
+    def standing(self, school: School) -> float:
+        """Reputation relative to this year's average school."""
+        return school.reputation / self._mean_reputation
+
     def school_capacity(self, school: School) -> float:
-        """Research capacity relative to the average school, from reputation (0.5 … 2)."""
-        return min(2.0, max(0.5, school.reputation / self._mean_reputation))
+        """Research capacity relative to the average school, from reputation (bounded)."""
+        return min(self.config.schools.max_research_capacity, max(0.5, self.standing(school)))
 
     def schools_for(self, region: str, sector: str, k: int) -> list[School]:
         """Up to ``k`` random schools teaching ``sector``: in ``region``, some elsewhere via the platform."""
@@ -319,6 +323,7 @@ class IEIModel(mesa.Model):
                 + s.reputation_decay
                 + s.reputation_gain * len(school.partnerships)
             )
+        self._mean_reputation = float(np.mean([school.reputation for school in self.school_list]))
 
 
 def _beta_around(rng: np.random.Generator, mean: float, concentration: float = 20.0) -> float:

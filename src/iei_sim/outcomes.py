@@ -92,6 +92,8 @@ POLICY_PURPOSES = (
     "intern_subsidy",
     "deep_project_subsidy",
     "dual_teacher_subsidy",
+    "evaluation_funding",
+    "education_bonus",
 )
 
 

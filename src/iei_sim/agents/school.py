@@ -81,7 +81,10 @@ class School(mesa.Agent):
 
     @property
     def capacity(self) -> int:
-        return self.model.config.schools.max_partnerships_per_programme * len(self.programmes)
+        """Partnerships the school can run at once: grows with its standing (a prestigious
+        school runs a bigger cooperation office)."""
+        per_programme = self.model.config.schools.max_partnerships_per_programme
+        return max(1, round(per_programme * len(self.programmes) * self.model.standing(self)))
 
     @property
     def teaching_quality(self) -> float:

@@ -53,15 +53,26 @@ class Monitoring:
                     if spec.revoke_certification:
                         firm.certified = False
                     partnership.exposed = True
-            elif partnership.depth >= 2 and spec.evaluation_funding:
-                ledger.transfer(
-                    gov.account,
-                    school.account,
-                    "money",
-                    spec.evaluation_funding,
-                    "evaluation_funding",
-                )
-                partnership.school_value += spec.evaluation_funding
+            elif partnership.depth >= 2:
+                if spec.evaluation_funding:
+                    ledger.transfer(
+                        gov.account,
+                        school.account,
+                        "money",
+                        spec.evaluation_funding,
+                        "evaluation_funding",
+                    )
+                    partnership.school_value += spec.evaluation_funding
+                if spec.education_bonus and partnership.orientation == "education":
+                    ledger.transfer(
+                        gov.account, firm.account, "money", spec.education_bonus, "education_bonus"
+                    )
+                    partnership.incentives_this_year += spec.education_bonus
+
+    def expected_education_bonus(self, region: str) -> float:
+        """What a firm expects per year from evaluation bonuses on a genuine education project."""
+        spec = self.spec[region]
+        return spec.intensity * spec.education_bonus
 
     def close_exposed(self) -> None:
         """End exposed projects once the year's accounts are closed."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
 DEPTH_NAMES = {1: "shallow", 2: "medium", 3: "deep"}
+ORIENTATION_RUNG = 2  # the rung firms have in mind when choosing a project's orientation
 ORIENTATIONS = ("education", "rnd")
 
 
@@ -116,9 +117,29 @@ def expected_private_benefit(model: IEIModel, firm: Firm, depth: int = 1) -> flo
     return max(values.values()) + interns - firm_cost(model, depth)
 
 
+def intern_places(model: IEIModel, orientation: str, depth: int) -> int:
+    """Intern places a project offers: education projects the full quota, R&D projects fewer."""
+    p = model.config.partnerships
+    share = 1.0 if orientation == "education" else p.rnd_intern_share
+    return round(p.interns[depth - 1] * share)
+
+
 def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
-    """Logit choice between R&D and education, on the firm's expected values."""
-    values = orientation_values(model, firm, 1, model.school_capacity(school))
+    """Logit choice between R&D and education on the firm's expected net values.
+
+    The firm weighs the two kinds of project as they would run at the medium rung, where they
+    differ: value (R&D now, education later and uncertain), the part of the expected risk loss
+    the firm itself would bear (education hosts more interns; R&D risks leakage), and the
+    evaluation bonus monitoring pays for genuine education projects.
+    """
+    rung = ORIENTATION_RUNG
+    values = orientation_values(model, firm, rung, model.school_capacity(school))
+    risk = model.risk
+    for orientation in values:
+        values[orientation] -= risk.borne_share(firm.region) * risk.expected_loss_of(
+            orientation, intern_places(model, orientation, rung), values["rnd"], firm
+        )
+    values["education"] += model.monitoring.expected_education_bonus(firm.region)
     temperature = model.config.learning.temperature
     gap = (values["education"] - values["rnd"]) / temperature
     p_education = 1.0 / (1.0 + np.exp(-gap))
@@ -211,7 +232,8 @@ def operate(model: IEIModel) -> None:
             "school_coordination",
         )
         sector = model.sector_index[firm.sector]
-        slots.extend([(partnership.id, school.index, sector, firm.index, 0)] * int(p.interns[d]))
+        places = intern_places(model, partnership.orientation, partnership.depth)
+        slots.extend([(partnership.id, school.index, sector, firm.index, 0)] * places)
         if partnership.depth == 3:
             model.deep_programmes[school.index, sector] = True
     model.intern_slots = np.array(

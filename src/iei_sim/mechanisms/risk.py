@@ -41,16 +41,30 @@ class RiskEvents:
         return self.model.ledger.balance(self.fund_accounts[region], "money")
 
     def expected_loss(self, partnership: Partnership) -> float:
-        """Expected money loss of one partnership-year at its current depth."""
+        """Expected money loss of one partnership-year as it runs this year."""
+        return self.expected_loss_of(
+            partnership.orientation,
+            partnership.interns_this_year,
+            partnership.firm_value,
+            partnership.firm,
+        )
+
+    def expected_loss_of(self, orientation: str, interns: int, rnd_value: float, firm) -> float:
+        """Expected money loss of a project-year with ``interns`` interns (and, for R&D, the
+        year's R&D value at stake)."""
         e = self.events
         if not e.enabled:
             return 0.0
-        interns = self.model.config.partnerships.interns[partnership.depth - 1]
-        loss = interns * (e.intern_incident_rate * e.intern_incident_loss)
-        loss += (e.disruption_rate * e.disruption_loss_per_intern * interns) if interns else 0.0
-        if partnership.orientation == "rnd":
-            loss += e.leakage_rate * e.leakage_loss_share * partnership.firm_value
+        loss = interns * e.intern_incident_rate * e.intern_incident_loss
+        loss += e.disruption_rate * e.disruption_loss_per_intern * interns
+        if orientation == "rnd":
+            loss += e.leakage_rate * e.leakage_loss_share * rnd_value * firm.tech_level
         return loss + e.defection_rate * e.defection_loss / 2
+
+    def borne_share(self, region: str) -> float:
+        """Share of a loss striking a firm that the firm itself ends up paying."""
+        sharing = self.sharing[region]
+        return sharing.firm_share if sharing.rule == "shared" else 1.0
 
     def apply(self, model: IEIModel) -> None:
         """Draw this year's events for all active partnerships and settle their losses."""
@@ -61,8 +75,13 @@ class RiskEvents:
         for region, account in self.fund_accounts.items():
             sharing = self.sharing[region]
             if sharing.rule == "shared" and sharing.fund_budget:
-                ledger.transfer(ledger.outside["treasury"], account, "money", sharing.fund_budget,
-                                "risk_fund_appropriation")
+                ledger.transfer(
+                    ledger.outside["treasury"],
+                    account,
+                    "money",
+                    sharing.fund_budget,
+                    "risk_fund_appropriation",
+                )
         active = model.active_partnerships
         for partnership in active:
             partnership.firm_loss = partnership.school_loss = 0.0

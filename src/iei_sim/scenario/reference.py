@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 from pydantic import BaseModel
@@ -51,16 +52,24 @@ class SectionDoc:
 
 
 def iter_sections(model: type[BaseModel] = Scenario, prefix: str = "") -> Iterator[SectionDoc]:
-    """Depth-first walk of the schema in declaration order; sections without leaves are skipped."""
+    """Depth-first walk of the schema in declaration order; sections without leaves are skipped.
+
+    An optional section (``PolicySpec | None``) whose model is documented elsewhere in the
+    schema is one row pointing there; otherwise its fields are walked like any section.
+    """
+    documented = _plain_section_models()
     leaves: list[tuple[str, FieldInfo]] = []
     nested: list[tuple[str, type[BaseModel]]] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         section = _section_model(info.annotation)
+        optional = _optional_section(info.annotation)
         if section is not None:
             nested.append((path, section))
         elif _dict_of_sections(info.annotation) is not None:
             nested.append((f"{path}.{REGION_KEY}", _dict_of_sections(info.annotation)))
+        elif optional is not None and optional not in documented:
+            nested.append((path, optional))
         else:
             leaves.append((path, info))
     if leaves:
@@ -164,6 +173,30 @@ def _section_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _optional_section(annotation: Any) -> type[BaseModel] | None:
+    """``X`` for an annotation ``X | None`` where ``X`` is a section."""
+    args = get_args(annotation)
+    if get_origin(annotation) in (Union, UnionType) and type(None) in args and len(args) == 2:
+        return _section_model(next(a for a in args if a is not type(None)))
+    return None
+
+
+def _plain_section_models(
+    model: type[BaseModel] = Scenario, prefix: str = "", found: dict | None = None
+) -> dict[type[BaseModel], str]:
+    """Each section model reachable through non-optional fields, with its first dotted path."""
+    found = {} if found is None else found
+    for name, info in model.model_fields.items():
+        section = _section_model(info.annotation)
+        path = f"{prefix}{name}"
+        if section is None and _dict_of_sections(info.annotation) is not None:
+            section, path = _dict_of_sections(info.annotation), f"{path}.{REGION_KEY}"
+        if section is not None and section not in found:
+            found[section] = path
+            _plain_section_models(section, f"{path}.", found)
+    return found
+
+
 def _dict_of_sections(annotation: Any) -> type[BaseModel] | None:
     if get_origin(annotation) is dict:
         args = get_args(annotation)
@@ -178,6 +211,10 @@ def _type_text(info: FieldInfo) -> str:
     args = get_args(annotation)
     if origin is Literal:
         return "one of " + ", ".join(f"`{a}`" for a in args)
+    optional = _optional_section(annotation)
+    if optional is not None:
+        path = _plain_section_models()[optional]
+        return f"section with the fields of [`{path}`](#{_anchor(_heading(path))}), or absent"
     if origin is tuple:
         inner = _scalar_text(_strip_annotated(args[0]), _metadata_of(args[0]))
         if len(args) == len(DEPTHS):
@@ -256,6 +293,8 @@ def _default_text(info: FieldInfo) -> str:
 
 def _value_text(value: Any) -> str:
     """A default as it would be written in YAML."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -90,10 +90,10 @@ class FirmSpec(Section):
         0.6, description="value of one intern-year of work at full practical skill (10k CNY)"
     )
     rnd_value: DepthTriple = Field(
-        (1.0, 4.0, 10.0), description="yearly R&D value to a technology-leading firm, by depth"
+        (1.0, 3.0, 10.0), description="yearly R&D value to a technology-leading firm, by depth"
     )
     education_value: DepthTriple = Field(
-        (1.0, 5.0, 16.0), description="later value of better-trained graduates, by depth"
+        (2.5, 6.0, 16.0), description="later value of better-trained graduates, by depth"
     )
     education_payoff_lag: int = Field(
         3, ge=0, le=10, description="years before education-oriented work pays the firm back"
@@ -136,7 +136,13 @@ class SchoolSpec(Section):
         1.2, description="yearly public funding per student (10k CNY)"
     )
     max_partnerships_per_programme: int = Field(
-        6, ge=0, description="partnerships one programme office can manage at once"
+        6,
+        ge=0,
+        description="partnerships a programme of average standing can manage at once "
+        "(scaled by the school's reputation relative to the average)",
+    )
+    max_research_capacity: Positive = Field(
+        3.0, description="cap on a school's research capacity relative to the average school"
     )
     cooperation_value: DepthTriple = Field(
         (2.0, 4.0, 8.0), description="yearly value to the school of a partnership, by depth"
@@ -259,9 +265,12 @@ class PartnershipSpec(Section):
     )
     mentor_hour_cost: NonNegative = Field(0.01, description="cost of one mentor hour (10k CNY)")
     firm_overhead: DepthTriple = Field(
-        (0.3, 1.0, 2.0), description="firm's coordination cost per year"
+        (0.8, 1.5, 3.0), description="firm's coordination cost per year"
     )
     interns: DepthTriple = Field((0.0, 4.0, 10.0), description="intern places per year")
+    rnd_intern_share: Probability = Field(
+        0.5, description="share of the rung's intern places an R&D-oriented project offers"
+    )
     formalistic_effort: Probability = Field(
         0.2,
         description="share of nominal spending a formalistic (on-paper) project really delivers",
@@ -273,7 +282,7 @@ class PartnershipSpec(Section):
     )
     trust_loss: NonNegative = Field(0.35, description="trust lost after a year bad for either side")
     deepen_threshold: Positive = Field(
-        1.0, description="trust that supports each rung above shallow"
+        1.5, description="trust that supports each rung above shallow"
     )
     initial_trust: float = Field(0.6, ge=-1.0, le=5.0, description="trust of a new partnership")
     dissolve_below: float = Field(
@@ -435,6 +444,11 @@ class MonitoringSpec(Section):
     revoke_certification: bool = Field(True, description="exposed firms lose their certification")
     evaluation_funding: NonNegative = Field(
         0.0, description="paid to the school per genuine medium/deep project found in evaluation"
+    )
+    education_bonus: NonNegative = Field(
+        0.0,
+        description="paid to the firm per genuine medium/deep education-oriented project found "
+        "in evaluation (funding linked to results)",
     )
 
 
