@@ -101,6 +101,54 @@ def run(
     typer.echo(f"Results written to {written}/")
 
 
+@app.command()
+def patterns(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    replicates: Annotated[int, typer.Option(min=2, help="replicate runs (seeds 0 … R-1)")] = 20,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    out: Annotated[Path | None, typer.Option(help="write the table as CSV here")] = None,
+    strict: Annotated[bool, typer.Option(help="exit 1 if any pattern does not hold")] = False,
+) -> None:
+    """Check the seeds' patterns (MODEL.md §5) over replicates of a scenario."""
+    loaded = _load_or_exit(scenario)
+    from iei_sim.patterns import evaluate_patterns, run_replicates
+
+    with Progress(
+        TextColumn(f"[bold]{loaded.name}[/] replicates"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("replicates", total=replicates)
+        summaries = run_replicates(
+            loaded,
+            replicates,
+            workers,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    table = evaluate_patterns(summaries)
+    view = Table(title=f"{loaded.name}: patterns over {replicates} replicates (95% CI)")
+    for column in ("pattern", "mean", "95% CI", "band", "holds"):
+        view.add_column(column, justify="left" if column == "pattern" else "right")
+    for row in table.itertuples():
+        view.add_row(
+            row.name,
+            f"{row.mean:.3f}",
+            f"[{row.ci_low:.3f}, {row.ci_high:.3f}]",
+            f"[{row.band_low:g}, {row.band_high:g}]",
+            "yes" if row.holds else "[red]NO[/]",
+        )
+    console.print(view)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False, float_format="%.6g")
+        typer.echo(f"Pattern table written to {out}")
+    if strict and not table["holds"].all():
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,179 @@
+"""The seeds' stylised facts as checkable patterns (pattern-oriented modelling, MODEL.md §5).
+
+Each pattern is a statistic of a run's summary, a target band with the seed passage behind it,
+and a decision rule on the replicate mean's 95% confidence interval: a pattern holds when the
+whole interval lies inside its band. Nothing here feeds back into the model; the targets are
+only ever compared with what the rules produced.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from iei_sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str
+    name: str
+    seed_passage: str
+    statistic: str  # what is measured, in words
+    compute: Callable[[pd.DataFrame], pd.Series]  # one value per replicate
+    low: float  # band the 95% CI must lie in
+    high: float
+    target: str  # the observed fact, in words
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        "hot_schools_cold_firms",
+        "Hot schools, cold enterprises",
+        "001 §3.3; 002 §2.2; 004 abstract",
+        "school willingness − firm participation rate",
+        lambda s: s["school_willingness"] - s["firm_participation_rate"],
+        0.30,
+        1.0,
+        "schools far keener than firms",
+    ),
+    Pattern(
+        "goal_deviation",
+        "Goal deviation: education-oriented projects a minority",
+        "000 §3.1 (MoE 2019: teacher training ~18%, outstanding engineers ~6%)",
+        "education-oriented share of active projects",
+        lambda s: s["education_project_share"],
+        0.14,
+        0.34,
+        "about 0.24 (18% + 6%), ±0.10",
+    ),
+    Pattern(
+        "concentration",
+        "Projects concentrated in a few schools",
+        "000 §3.2 (~900 universities; one with 3,072 of 10,283 projects)",
+        "Gini of projects across schools",
+        lambda s: s["project_gini"],
+        0.60,
+        1.0,
+        "heavy-tailed: Gini ≥ 0.6",
+    ),
+    Pattern(
+        "concentration_top_decile",
+        "Top decile of schools holds a large share of projects",
+        "000 §3.2",
+        "share of projects in the top 10% of schools",
+        lambda s: s["project_top_decile_share"],
+        0.40,
+        1.0,
+        "top decile ≥ 40% of projects",
+    ),
+    Pattern(
+        "shallow_depth",
+        "Most partnerships stay shallow",
+        "002 introduction; 004 §4.1",
+        "shallow share of active partnerships",
+        lambda s: s["shallow_partnership_share"],
+        0.50,
+        1.0,
+        "a majority shallow",
+    ),
+    Pattern(
+        "deep_is_rare",
+        "Deep partnerships are rare",
+        "002 introduction; 004 §4.1",
+        "deep share of active partnerships",
+        lambda s: s["deep_partnership_share"],
+        0.0,
+        0.20,
+        "deep ≤ 20%",
+    ),
+    Pattern(
+        "narrow_coverage",
+        "A minority of students benefit",
+        "000 §3.2",
+        "share of graduates with an internship or co-taught course",
+        lambda s: s["student_coverage"],
+        0.02,
+        0.50,
+        "some, but a minority",
+    ),
+    Pattern(
+        "regional_outflow",
+        "Lagging regions lose graduates",
+        "004 §1 ('brain drain – industrial hollowing')",
+        "net outflow share of lagging-region graduates",
+        lambda s: s["lagging_region_outflow"],
+        0.0,
+        1.0,
+        "net outflow > 0",
+    ),
+)
+
+
+def run_replicates(
+    scenario: Scenario,
+    replicates: int,
+    workers: int = 1,
+    first_seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Summaries of ``replicates`` runs with seeds first_seed, first_seed+1, … (one row each)."""
+    seeds = list(range(first_seed, first_seed + replicates))
+    rows: list[dict] = []
+    if workers <= 1:
+        for seed in seeds:
+            rows.append(_summary(scenario, seed))
+            if progress:
+                progress(len(rows), replicates)
+    else:
+        # forkserver: forking a process that may hold threads (BLAS, plotting) can deadlock.
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("forkserver")
+        ) as pool:
+            for summary in pool.map(_summary, [scenario] * replicates, seeds):
+                rows.append(summary)
+                if progress:
+                    progress(len(rows), replicates)
+    return pd.DataFrame(rows)
+
+
+def _summary(scenario: Scenario, seed: int) -> dict:
+    from iei_sim.run import run_scenario
+
+    return run_scenario(scenario, seed=seed).summary
+
+
+def evaluate_patterns(summaries: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per pattern: replicate mean, confidence interval, band, and whether it holds."""
+    n = len(summaries)
+    if n < 2:
+        raise ValueError("need at least 2 replicates to judge a pattern")
+    rows = []
+    for pattern in PATTERNS:
+        values = pattern.compute(summaries).to_numpy(dtype=float)
+        mean = float(values.mean())
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+        low, high = mean - half, mean + half
+        rows.append(
+            {
+                "pattern": pattern.key,
+                "name": pattern.name,
+                "statistic": pattern.statistic,
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "band_low": pattern.low,
+                "band_high": pattern.high,
+                "target": pattern.target,
+                "seed_passage": pattern.seed_passage,
+                "replicates": n,
+                "holds": bool(low >= pattern.low and high <= pattern.high),
+            }
+        )
+    return pd.DataFrame(rows)
