@@ -55,9 +55,16 @@ class RunResult:
                 staging / "partnerships.csv", index=False, float_format="%.10g"
             )
             if plots:
-                from iei_sim.plots import write_run_plots
+                from iei_sim.plots import write_network_plots, write_run_plots
 
                 write_run_plots(self.timeseries, staging / "plots")
+                write_network_plots(
+                    self.partnerships,
+                    self.schools,
+                    self.firms,
+                    self.timeseries["step"],
+                    staging / "plots",
+                )
             os.chmod(staging, 0o755)
             if out_dir.exists():
                 shutil.rmtree(out_dir)

@@ -15,6 +15,7 @@ active stock, fall-backs and durations) rather than from a reconstructed yearly 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -129,7 +130,7 @@ def active_network(
 
 def _petal_radius(n: int) -> float:
     """Distance from a school to its single-partner firms (in units of a skeleton edge)."""
-    return 0.22 + 0.028 * n
+    return 0.4 + 0.03 * n
 
 
 def _spread_leaves(centre: np.ndarray, neighbours: list[np.ndarray], n: int) -> np.ndarray:
@@ -154,9 +155,10 @@ def _component_layout(graph: nx.Graph, nodes: set, seed: int) -> dict:
     """Layout of one connected component, centred on 0, with unit-ish school spacing.
 
     The skeleton (schools and firms with several partners) gets a Kamada–Kawai layout started
-    from a seeded spring layout (the spring layout alone beyond 400 nodes), scaled so that a typical edge is one unit long, or longer
-    when a school's petals need the room; firms with a single partner school are fanned out
-    around it like petals, into the widest angle left free by the skeleton edges.
+    from a seeded spring layout (the spring layout alone beyond 400 nodes), scaled so that nodes
+    are about one unit from their nearest neighbour, or further when a school's petals need the
+    room; firms with a single partner school are fanned out around it like petals, into the
+    widest angle left free by the skeleton edges.
     """
     sub = graph.subgraph(nodes)
     leaves = {n for n in sub if sub.nodes[n]["kind"] == "firm" and sub.degree(n) == 1}
@@ -171,8 +173,11 @@ def _component_layout(graph: nx.Graph, nodes: set, seed: int) -> dict:
         else:  # Kamada–Kawai is quadratic in memory and slow; a seeded spring layout scales
             pos = nx.spring_layout(skeleton, seed=seed, k=1.5 / math.sqrt(len(order)))
         xy = np.array([pos[n] for n in order])
-        lengths = [np.linalg.norm(pos[u] - pos[v]) for u, v in skeleton.edges]
-        scale = float(np.median(lengths)) if lengths else 1.0
+        # Typical distance to the nearest other skeleton node: dense components come out of
+        # Kamada–Kawai squeezed, so spacing (not edge length) is what is normalised.
+        gaps = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=-1)
+        np.fill_diagonal(gaps, np.inf)
+        scale = float(np.median(gaps.min(axis=1)))
         petals = max(sum(1 for n in sub[s] if n in leaves) for s in order)
         xy = (xy - xy.mean(axis=0)) / (scale or 1.0) * max(1.0, 1.5 * _petal_radius(petals))
         pos = dict(zip(order, xy, strict=True))
@@ -308,13 +313,24 @@ def partnership_network_figure(
     width = 10.0
     height = float(np.clip(width * span[1] / span[0], 3.5, 11.0)) + 1.4
     fig, ax = plt.subplots(figsize=(width, height))
+    low, high = xy.min(axis=0) - 0.5, xy.max(axis=0) + 0.5
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), aspect="equal")
+    ax.set_axis_off()
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.08)
+    box = ax.get_position()
+    points_per_unit = min(
+        box.width * width * 72 / (high[0] - low[0]), box.height * height * 72 / (high[1] - low[1])
+    )
+    # The biggest school disc stays well inside the ring of its single-partner firms.
+    area_max = min(240.0, math.pi * (0.3 * points_per_unit) ** 2)
+    area_min = min(12.0, area_max / 4)
     regions = _region_colours(schools)
     sizes = pd.to_numeric(schools.get(size_by, pd.Series(dtype=float)), errors="coerce")
     size_max = float(sizes.max()) if sizes.notna().any() and sizes.max() > 0 else 1.0
 
     def school_area(value: float) -> float:
         value = 0.0 if pd.isna(value) else float(value)
-        return 12 + 228 * math.sqrt(max(value, 0.0) / size_max)
+        return area_min + (area_max - area_min) * math.sqrt(max(value, 0.0) / size_max)
 
     # Edges: shallow first so deep ones are drawn on top.
     by_style: dict[tuple[int, str], list] = {}
@@ -357,7 +373,7 @@ def partnership_network_figure(
         linewidths=0.8,
     )
     if label_top:
-        big = [n for n in school_nodes if school_area(drawn.nodes[n].get(size_by)) >= 120]
+        big = [n for n in school_nodes if school_area(drawn.nodes[n].get(size_by)) >= 110]
         for node in big[:label_top]:
             x, y = pos[node]
             ax.annotate(
@@ -369,18 +385,9 @@ def partnership_network_figure(
                 color="white",
                 fontweight="bold",
             )
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    ax.margins(0.02)
 
     n_firms = sum(1 for n in graph if graph.nodes[n]["kind"] == "firm")
     n_schools = len(graph) - n_firms - len(idle_schools)
-    ax.set_title(
-        f"School–firm partnerships active at {when}: "
-        f"{n_edges} partnerships between {n_schools} schools and {n_firms} firms",
-        fontsize=11,
-        pad=16,
-    )
     notes = [
         f"School size grows with {size_by.replace('_', ' ')} (end of run); S<id> labels the biggest."
     ]
@@ -393,15 +400,22 @@ def partnership_network_figure(
             f"Only the largest components drawn ({drawn.number_of_edges()} of {n_edges} "
             f"partnerships; {hidden_components} smaller components left out)."
         )
+    note = textwrap.fill(" ".join(notes), width=125)
     ax.text(
         0.5,
         1.005,
-        " ".join(notes),
+        note,
         transform=ax.transAxes,
         ha="center",
         va="bottom",
         fontsize=8,
         color="#555555",
+    )
+    ax.set_title(
+        f"School–firm partnerships active at {when}: "
+        f"{n_edges} partnerships between {n_schools} schools and {n_firms} firms",
+        fontsize=11,
+        pad=6 + 10 * (note.count("\n") + 1),
     )
 
     handles = [
