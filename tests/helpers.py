@@ -24,3 +24,26 @@ def tiny(overrides: dict[str, Any] | None = None, steps: int = 8) -> Scenario:
     }
     base.update(overrides or {})
     return load_scenario(SCENARIOS / "baseline.yaml", overrides=base)
+
+
+# The shipped small scenario's structure, applied to any regime file, over the baseline's 20 years.
+SMALL_20_YEARS: dict[str, Any] = {
+    "steps": 20,
+    "regions.east.schools": 10,
+    "regions.east.firms": 110,
+    "regions.east.students_per_school": 250,
+    "regions.east.government_budget": 400,
+    "regions.west.schools": 10,
+    "regions.west.firms": 90,
+    "regions.west.students_per_school": 250,
+    "regions.west.government_budget": 200,
+    "firms.hires_per_year_sme": 3.0,
+    "firms.hires_per_year_large": 25.0,
+}
+
+
+def small_regime(name: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A shipped regime file (``scenarios/<name>.yaml``) at the small scenario's size, 20 years."""
+    return load_scenario(
+        SCENARIOS / f"{name}.yaml", overrides={**SMALL_20_YEARS, **(overrides or {})}
+    )

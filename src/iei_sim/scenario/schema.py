@@ -375,7 +375,7 @@ class RiskEventsSpec(Section):
         0.01, description="chance per intern-year of a safety incident"
     )
     intern_incident_loss: NonNegative = Field(
-        15.0, description="loss of one intern safety incident"
+        30.0, description="loss of one intern safety incident"
     )
     disruption_rate: Probability = Field(
         0.08, description="chance per partnership-year with interns of a production disruption"

@@ -1,0 +1,126 @@
+"""Documentation cannot drift: the field reference is generated, and the ODD covers the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import pytest
+from pydantic import BaseModel
+
+from iei_sim.scenario.reference import render_reference
+from iei_sim.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "docs" / "scenario-reference.md"
+ODD = ROOT / "docs" / "ODD.md"
+PACKAGE = ROOT / "src" / "iei_sim"
+
+ODD_HEADINGS = [
+    "## 1. Purpose and patterns",
+    "## 2. Entities, state variables and scales",
+    "## 3. Process overview and scheduling",
+    "## 4. Design concepts",
+    "## 5. Initialisation",
+    "## 6. Input data",
+    "## 7. Submodels",
+]
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def schema_leaves(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
+    """Dotted paths of every leaf field, walked independently of the generator.
+
+    An optional section (``PolicySpec | None``) counts as one leaf: the reference gives it a row
+    pointing to the section it repeats (or, if it repeats none, a section of its own).
+    """
+    paths: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if _is_section(annotation):
+            paths += schema_leaves(annotation, f"{prefix}{name}.")
+        elif get_origin(annotation) is dict and _is_section(get_args(annotation)[1]):
+            paths += schema_leaves(get_args(annotation)[1], f"{prefix}{name}.<name>.")
+        else:
+            paths.append(f"{prefix}{name}")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def reference_text() -> str:
+    return REFERENCE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def odd_text() -> str:
+    return ODD.read_text(encoding="utf-8")
+
+
+def test_reference_is_up_to_date(reference_text: str) -> None:
+    assert reference_text == render_reference(), (
+        "docs/scenario-reference.md is out of date with the scenario schema; run `make docs` "
+        "(python -m iei_sim.scenario.reference > docs/scenario-reference.md) and commit it"
+    )
+
+
+def test_reference_lists_every_leaf_field(reference_text: str) -> None:
+    leaves = schema_leaves()
+    assert len(leaves) > 50  # the walk really reached the nested sections
+    lines = reference_text.splitlines()
+    rows = {line.split("|")[1].strip() for line in lines if line.startswith("| `")}
+    headings = {line[3:].strip() for line in lines if line.startswith("## `")}
+    missing = [p for p in leaves if f"`{p}`" not in rows | headings]
+    assert not missing, f"fields missing from docs/scenario-reference.md: {missing}"
+
+
+def test_odd_has_the_protocol_sections_in_order(odd_text: str) -> None:
+    lines = odd_text.splitlines()
+    positions = []
+    for heading in ODD_HEADINGS:
+        assert heading in lines, f"docs/ODD.md lacks the heading {heading!r}"
+        positions.append(lines.index(heading))
+    assert positions == sorted(positions), "ODD sections are out of order"
+
+
+@pytest.mark.parametrize("folder", ["mechanisms", "agents"])
+def test_odd_names_every_module(odd_text: str, folder: str) -> None:
+    modules = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (PACKAGE / folder).glob("*.py")
+        if p.name != "__init__.py"
+    )
+    assert modules, f"no modules found in src/iei_sim/{folder}"
+    missing = [m for m in modules if m not in odd_text]
+    assert not missing, f"docs/ODD.md does not mention {missing}"
+
+
+def test_odd_parameters_exist(odd_text: str) -> None:
+    """Every scenario field path the ODD cites (in backticks) is a real field or section.
+
+    Code references are written with parentheses (`partnerships.review()`), so they are not
+    mistaken for fields; file names (`firms.csv`) are skipped.
+    """
+    sections = {p.split(".")[0] for p in schema_leaves() if "." in p}
+    pattern = re.compile(r"`((?:" + "|".join(sorted(sections)) + r")\.[A-Za-z_.<>]+)`")
+    files = (".csv", ".py", ".md", ".yaml", ".json")
+    leaves = set(schema_leaves())
+    prefixes = {p.rsplit(".", i)[0] for p in leaves for i in range(1, p.count(".") + 1)}
+    cited = {c for c in pattern.findall(odd_text) if not c.endswith(files)}
+    assert cited, "the ODD cites no scenario fields"
+    unknown = sorted(c for c in cited if c not in leaves and c not in prefixes)
+    assert not unknown, f"docs/ODD.md cites fields the schema does not have: {unknown}"
+
+
+def test_odd_links_to_existing_reference_sections(odd_text: str, reference_text: str) -> None:
+    anchors = {
+        "".join(c for c in line[3:].lower() if c.isalnum() or c in "_- ").replace(" ", "-")
+        for line in reference_text.splitlines()
+        if line.startswith("## ")
+    }
+    linked = set(re.findall(r"scenario-reference\.md#([\w-]+)", odd_text))
+    broken = sorted(linked - anchors)
+    assert not broken, f"docs/ODD.md links to missing reference sections: {broken}"
