@@ -57,6 +57,7 @@ class Ledger:
             [],
         )
         self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._open_cache: tuple | None = None
         self._closed: list[pd.DataFrame] = []
         self.outside = {kind: self.open_account(kind, 0) for kind in OUTSIDE_KINDS}
 
@@ -132,10 +133,24 @@ class Ledger:
             )
         )
 
+    def batch(self) -> TransferBatch:
+        """Collect many scalar transfers and commit them as a few vectorised ones."""
+        return TransferBatch(self)
+
     def _purpose_id(self, purpose: str) -> int:
         return self._purposes.setdefault(purpose, len(self._purposes))
 
     def _open_records(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self._open_cache is None or self._open_cache[0] != self._open_count():
+            self._open_cache = (self._open_count(), self._collect_open_records())
+        return self._open_cache[1]
+
+    def _open_count(self) -> tuple[int, int]:
+        return len(self._scalar[0]), len(self._chunks)
+
+    def _collect_open_records(
+        self,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         scalar = tuple(np.asarray(column) for column in self._scalar)
         parts = [scalar, *self._chunks] if len(scalar[0]) else list(self._chunks)
         if not parts:
@@ -223,3 +238,39 @@ class Ledger:
         if not self._closed:
             return pd.DataFrame(columns=columns)
         return pd.concat(self._closed, ignore_index=True)[columns]
+
+
+class TransferBatch:
+    """Scalar transfers gathered in plain lists, committed per (resource, purpose) at once.
+
+    Use as a context manager (``with ledger.batch() as batch: batch.add(...)``): the transfers
+    reach the ledger when the block ends, so balances read inside the block do not see them.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._groups: dict[tuple[str, str], tuple[list[int], list[int], list[float]]] = {}
+
+    def add(self, src: int, dst: int, resource: str, amount: float, purpose: str) -> None:
+        if amount == 0:
+            return
+        group = self._groups.get((resource, purpose))
+        if group is None:
+            group = self._groups[(resource, purpose)] = ([], [], [])
+        group[0].append(src)
+        group[1].append(dst)
+        group[2].append(amount)
+
+    def commit(self) -> None:
+        for (resource, purpose), (src, dst, amounts) in self._groups.items():
+            self.ledger.transfer_many(
+                np.array(src), np.array(dst), resource, np.array(amounts), purpose
+            )
+        self._groups = {}
+
+    def __enter__(self) -> TransferBatch:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()

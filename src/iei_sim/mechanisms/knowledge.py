@@ -62,35 +62,36 @@ class KnowledgeSystem:
         model, spec = self.model, self.spec
         ledger = model.ledger
         self.year_transferred, self.year_meaningful = 0.0, 0
-        for partnership in model.active_partnerships:
-            partnership.knowledge_this_year = 0.0
-            if partnership.formalistic:
-                continue
-            school, firm = partnership.school, partnership.firm
-            sector = model.sector_index[firm.sector]
-            gap = max(0.0, self.frontier[sector] - self.curriculum[school.index, sector])
-            share = spec.transfer_rate[partnership.depth - 1] * self.openness(firm)
-            if (
-                partnership.orientation == "rnd"
-                and partnership.depth >= 2
-                and model.rng.random() < spec.rnd_feedback_probability
-            ):
-                share += 0.5 * spec.transfer_rate[partnership.depth - 1]
-            share = min(share, 1.0)
-            closed = share * gap
-            if closed <= 0:
-                continue
-            self.curriculum[school.index, sector] += closed
-            relative = closed / self.frontier[sector]
-            ledger.transfer(
-                firm.account, school.account, "knowledge", relative, "technology_transfer"
-            )
-            cost = spec.adaptation_cost * relative
-            ledger.transfer(
-                school.account, ledger.outside["market"], "money", cost, "teaching_adaptation"
-            )
-            partnership.school_value -= cost
-            partnership.knowledge_this_year = relative
-            partnership.add_total("knowledge", relative)
-            self.year_transferred += relative
-            self.year_meaningful += int(share >= MEANINGFUL_TRANSFER)
+        with ledger.batch() as batch:
+            for partnership in model.active_partnerships:
+                partnership.knowledge_this_year = 0.0
+                if partnership.formalistic:
+                    continue
+                school, firm = partnership.school, partnership.firm
+                sector = model.sector_index[firm.sector]
+                gap = max(0.0, self.frontier[sector] - self.curriculum[school.index, sector])
+                share = spec.transfer_rate[partnership.depth - 1] * self.openness(firm)
+                if (
+                    partnership.orientation == "rnd"
+                    and partnership.depth >= 2
+                    and model.rng.random() < spec.rnd_feedback_probability
+                ):
+                    share += 0.5 * spec.transfer_rate[partnership.depth - 1]
+                share = min(share, 1.0)
+                closed = share * gap
+                if closed <= 0:
+                    continue
+                self.curriculum[school.index, sector] += closed
+                relative = closed / self.frontier[sector]
+                batch.add(
+                    firm.account, school.account, "knowledge", relative, "technology_transfer"
+                )
+                cost = spec.adaptation_cost * relative
+                batch.add(
+                    school.account, ledger.outside["market"], "money", cost, "teaching_adaptation"
+                )
+                partnership.school_value -= cost
+                partnership.knowledge_this_year = relative
+                partnership.add_total("knowledge", relative)
+                self.year_transferred += relative
+                self.year_meaningful += int(share >= MEANINGFUL_TRANSFER)

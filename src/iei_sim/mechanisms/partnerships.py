@@ -157,85 +157,96 @@ def operate(model: IEIModel) -> None:
     ledger = model.ledger
     slots: list[tuple[int, int, int, int, int]] = []
     model.deep_programmes[:] = False
-    for partnership in model.active_partnerships:
-        firm, school = partnership.firm, partnership.school
-        d = partnership.depth - 1
-        effort = p.formalistic_effort if partnership.formalistic else 1.0
-        partnership.firm_cost = effort * firm_cost(model, partnership.depth, firm)
-        partnership.interns_this_year = 0
-        partnership.intern_skill_sum = 0.0
-        partnership.incentives_this_year = 0.0
-        ledger.transfer(
-            firm.account, school.account, "money", effort * p.firm_money[d], "cooperation_funding"
-        )
-        ledger.transfer(
-            firm.account,
-            school.account,
-            "equipment",
-            effort * p.firm_equipment[d],
-            "equipment_donation",
-        )
-        ledger.transfer(
-            firm.account, school.account, "mentor_hours", effort * p.mentor_hours[d], "mentoring"
-        )
-        ledger.transfer(
-            firm.account,
-            ledger.outside["market"],
-            "money",
-            effort
-            * (
-                firm_cost(model, partnership.depth, firm)
-                - firm_spending(model, partnership.depth)
-                + p.mentor_hours[d] * p.mentor_hour_cost
-            ),
-            "firm_overhead",
-        )
-        partnership.add_total("firm_money", effort * p.firm_money[d])
-        partnership.add_total("equipment", effort * p.firm_equipment[d])
-        partnership.add_total("mentor_hours", effort * p.mentor_hours[d])
-        if partnership.formalistic:
-            # On paper: a little money changes hands, nothing is produced, nobody is trained.
-            partnership.firm_value = partnership.firm_outlook = 0.0
-            partnership.school_value = effort * (p.firm_money[d] + p.firm_equipment[d])
-            continue
-        values = orientation_values(model, firm, partnership.depth, model.school_capacity(school))
-        if partnership.orientation == "rnd":
-            output = values["rnd"] * model.rng.lognormal(0.0, 0.3)
-            ledger.transfer(school.account, firm.account, "rnd_output", output, "joint_rnd")
-            partnership.firm_value = output
-            partnership.firm_outlook = 0.0
-        else:
-            # Education pays later and uncertainly: the firm judges the year on the discounted
-            # expectation ("outlook"); the payoff itself arrives, or not, after the lag.
-            partnership.firm_value = 0.0
-            partnership.firm_outlook = values["education"]
-            if model.rng.random() < cfg.firms.education_payoff_probability:
-                due = model.steps + cfg.firms.education_payoff_lag
-                payoff = values["education"] / (
-                    cfg.firms.education_payoff_probability
-                    * (1.0 + firm.discount_rate) ** -cfg.firms.education_payoff_lag
-                )
-                firm.pending_education_payoffs[due] = (
-                    firm.pending_education_payoffs.get(due, 0.0) + payoff
-                )
-        partnership.school_value = (
-            cfg.schools.cooperation_value[d]
-            + p.firm_money[d]
-            + p.firm_equipment[d]
-            - cfg.schools.coordination_cost[d]
-        )
-        ledger.transfer(
-            school.account,
-            ledger.outside["market"],
-            "money",
-            cfg.schools.coordination_cost[d],
-            "school_coordination",
-        )
-        sector = model.sector_index[firm.sector]
-        places = intern_places(model, partnership.orientation, partnership.depth)
-        slots.extend([(partnership.id, school.index, sector, firm.index, 0)] * places)
-        if partnership.depth == 3:
-            model.deep_programmes[school.index, sector] = True
+    with ledger.batch() as batch:
+        for partnership in model.active_partnerships:
+            firm, school = partnership.firm, partnership.school
+            d = partnership.depth - 1
+            effort = p.formalistic_effort if partnership.formalistic else 1.0
+            partnership.firm_cost = effort * firm_cost(model, partnership.depth, firm)
+            partnership.interns_this_year = 0
+            partnership.intern_skill_sum = 0.0
+            partnership.incentives_this_year = 0.0
+            batch.add(
+                firm.account,
+                school.account,
+                "money",
+                effort * p.firm_money[d],
+                "cooperation_funding",
+            )
+            batch.add(
+                firm.account,
+                school.account,
+                "equipment",
+                effort * p.firm_equipment[d],
+                "equipment_donation",
+            )
+            batch.add(
+                firm.account,
+                school.account,
+                "mentor_hours",
+                effort * p.mentor_hours[d],
+                "mentoring",
+            )
+            batch.add(
+                firm.account,
+                ledger.outside["market"],
+                "money",
+                effort
+                * (
+                    firm_cost(model, partnership.depth, firm)
+                    - firm_spending(model, partnership.depth)
+                    + p.mentor_hours[d] * p.mentor_hour_cost
+                ),
+                "firm_overhead",
+            )
+            partnership.add_total("firm_money", effort * p.firm_money[d])
+            partnership.add_total("equipment", effort * p.firm_equipment[d])
+            partnership.add_total("mentor_hours", effort * p.mentor_hours[d])
+            if partnership.formalistic:
+                # On paper: a little money changes hands, nothing is produced, nobody is trained.
+                partnership.firm_value = partnership.firm_outlook = 0.0
+                partnership.school_value = effort * (p.firm_money[d] + p.firm_equipment[d])
+                continue
+            values = orientation_values(
+                model, firm, partnership.depth, model.school_capacity(school)
+            )
+            if partnership.orientation == "rnd":
+                output = values["rnd"] * model.rng.lognormal(0.0, 0.3)
+                batch.add(school.account, firm.account, "rnd_output", output, "joint_rnd")
+                partnership.firm_value = output
+                partnership.firm_outlook = 0.0
+            else:
+                # Education pays later and uncertainly: the firm judges the year on the discounted
+                # expectation ("outlook"); the payoff itself arrives, or not, after the lag.
+                partnership.firm_value = 0.0
+                partnership.firm_outlook = values["education"]
+                if model.rng.random() < cfg.firms.education_payoff_probability:
+                    due = model.steps + cfg.firms.education_payoff_lag
+                    payoff = values["education"] / (
+                        cfg.firms.education_payoff_probability
+                        * (1.0 + firm.discount_rate) ** -cfg.firms.education_payoff_lag
+                    )
+                    firm.pending_education_payoffs[due] = (
+                        firm.pending_education_payoffs.get(due, 0.0) + payoff
+                    )
+            partnership.school_value = (
+                cfg.schools.cooperation_value[d]
+                + p.firm_money[d]
+                + p.firm_equipment[d]
+                - cfg.schools.coordination_cost[d]
+            )
+            batch.add(
+                school.account,
+                ledger.outside["market"],
+                "money",
+                cfg.schools.coordination_cost[d],
+                "school_coordination",
+            )
+            sector = model.sector_index[firm.sector]
+            places = intern_places(model, partnership.orientation, partnership.depth)
+            slots.extend([(partnership.id, school.index, sector, firm.index, 0)] * places)
+            if partnership.depth == 3:
+                model.deep_programmes[school.index, sector] = True
     model.intern_slots = np.array(
         slots,
         dtype=[

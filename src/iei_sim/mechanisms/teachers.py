@@ -21,29 +21,30 @@ def update_teachers(model: IEIModel) -> None:
     ledger = model.ledger
     seconded = {s.index: 0.0 for s in model.school_list}
     experts = {s.index: 0.0 for s in model.school_list}
-    for partnership in model.active_partnerships:
-        if partnership.formalistic:
-            continue
-        d = partnership.depth - 1
-        school, firm = partnership.school, partnership.firm
-        if spec.secondments[d]:
-            ledger.transfer(
-                school.account,
-                firm.account,
-                "teacher_secondments",
-                spec.secondments[d],
-                "teacher_secondment",
-            )
-            seconded[school.index] += spec.secondments[d]
-        if spec.expert_teachers[d]:
-            ledger.transfer(
-                firm.account,
-                school.account,
-                "expert_teachers",
-                spec.expert_teachers[d],
-                "expert_teaching",
-            )
-            experts[school.index] += spec.expert_teachers[d]
+    with ledger.batch() as batch:
+        for partnership in model.active_partnerships:
+            if partnership.formalistic:
+                continue
+            d = partnership.depth - 1
+            school, firm = partnership.school, partnership.firm
+            if spec.secondments[d]:
+                batch.add(
+                    school.account,
+                    firm.account,
+                    "teacher_secondments",
+                    spec.secondments[d],
+                    "teacher_secondment",
+                )
+                seconded[school.index] += spec.secondments[d]
+            if spec.expert_teachers[d]:
+                batch.add(
+                    firm.account,
+                    school.account,
+                    "expert_teachers",
+                    spec.expert_teachers[d],
+                    "expert_teaching",
+                )
+                experts[school.index] += spec.expert_teachers[d]
     for school in model.school_list:
         policy = model.config.policy_for(school.region)
         staff = max(1.0, school.enrolment / spec.students_per_teacher)
