@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +37,22 @@ HEADLINE = [
     ("lagging_region_outflow", "Lagging-region net outflow"),
     ("fiscal_cost", "Fiscal cost, whole run (10k CNY)"),
 ]
+
+
+@contextmanager
+def _progress(label: str, unit: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (done / total, ETA); yields the callback the API calls."""
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(unit, total=total)
+        yield lambda done, _total: progress.update(task, completed=done)
 
 
 def _load_or_exit(path: Path):
@@ -74,22 +92,8 @@ def run(
     seed = loaded.seed if seed is None else seed
     steps = loaded.steps if steps is None else steps
     out_dir = out or default_out_dir(loaded, seed)
-    with Progress(
-        TextColumn(f"[bold]{loaded.name}[/] seed {seed}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("years"),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("run", total=steps)
-        result = run_scenario(
-            loaded,
-            seed=seed,
-            steps=steps,
-            progress=lambda done, _total: progress.update(task, completed=done),
-        )
+    with _progress(f"[bold]{loaded.name}[/] seed {seed}", "years", steps) as advance:
+        result = run_scenario(loaded, seed=seed, steps=steps, progress=advance)
     written = result.write(out_dir, plots=plots)
     table = Table(title=f"{loaded.name}: {steps} years, seed {seed}", show_header=True)
     table.add_column("outcome")
@@ -113,21 +117,8 @@ def patterns(
     loaded = _load_or_exit(scenario)
     from iei_sim.patterns import evaluate_patterns, run_replicates
 
-    with Progress(
-        TextColumn(f"[bold]{loaded.name}[/] replicates"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("replicates", total=replicates)
-        summaries = run_replicates(
-            loaded,
-            replicates,
-            workers,
-            progress=lambda done, _total: progress.update(task, completed=done),
-        )
+    with _progress(f"[bold]{loaded.name}[/]", "replicates", replicates) as advance:
+        summaries = run_replicates(loaded, replicates, workers, progress=advance)
     table = evaluate_patterns(summaries)
     view = Table(title=f"{loaded.name}: patterns over {replicates} replicates (95% CI)")
     for column in ("pattern", "mean", "95% CI", "band", "holds"):
