@@ -79,9 +79,6 @@ class Ledger:
     def balance(self, account: int, resource: str = "money") -> float:
         return float(self._store[account, _RESOURCE_INDEX[resource]])
 
-    def balances(self, accounts: np.ndarray, resource: str = "money") -> np.ndarray:
-        return self._balances[accounts, _RESOURCE_INDEX[resource]]
-
     def total_volume(self) -> float:
         """Sum of absolute balances: the scale against which :meth:`imbalance` is judged."""
         return float(np.abs(self._balances).sum())

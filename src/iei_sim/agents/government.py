@@ -21,7 +21,6 @@ class Government(mesa.Agent):
         self.region = region
         self.budget_per_year = budget_per_year
         self.account = model.ledger.open_account("government", index)
-        self.fiscal_cost_total = 0.0
 
     @property
     def budget(self) -> float:

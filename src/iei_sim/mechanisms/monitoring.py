@@ -24,14 +24,12 @@ class Monitoring:
         self.spec = {r: model.config.policy_for(r).monitoring for r in model.config.regions}
         self.year_evaluated = 0
         self.year_exposed = 0
-        self.year_clawback = 0.0
 
     def evaluate(self) -> None:
         """Evaluate a sample of active projects after this year's incentives were paid."""
         model = self.model
         ledger = model.ledger
         self.year_evaluated = self.year_exposed = 0
-        self.year_clawback = 0.0
         if not any(spec.intensity for spec in self.spec.values()):
             return
         for partnership in list(model.active_partnerships):
@@ -49,7 +47,6 @@ class Monitoring:
                         amount = partnership.incentives_this_year
                         ledger.transfer(firm.account, gov.account, "money", amount, "clawback")
                         partnership.incentives_this_year = 0.0
-                        self.year_clawback += amount
                     if spec.revoke_certification:
                         firm.certified = False
                     partnership.exposed = True

@@ -51,7 +51,6 @@ class Partnership:
     firm_outlook: float = 0.0
     school_value: float = 0.0
     interns_this_year: int = 0
-    intern_skill_sum: float = 0.0
     incentives_this_year: float = 0.0
     # Totals over the partnership's life.
     totals: dict[str, float] = field(default_factory=dict)
@@ -164,7 +163,6 @@ def operate(model: IEIModel) -> None:
             effort = p.formalistic_effort if partnership.formalistic else 1.0
             partnership.firm_cost = effort * firm_cost(model, partnership.depth, firm)
             partnership.interns_this_year = 0
-            partnership.intern_skill_sum = 0.0
             partnership.incentives_this_year = 0.0
             batch.add(
                 firm.account,
@@ -273,7 +271,6 @@ def record_internships(model: IEIModel) -> None:
     for pid, count, skill_sum in zip(ids, counts, skill_sums, strict=True):
         partnership = model.partnerships[int(pid)]
         partnership.interns_this_year = int(count)
-        partnership.intern_skill_sum = float(skill_sum)
         partnership.firm_value += intern_value * min(skill_sum, float(count))
         partnership.add_total("interns", int(count))
     firm_accounts = np.array([model.partnerships[int(pid)].firm.account for pid in ids])
