@@ -115,3 +115,15 @@ def test_subsidies_never_exceed_the_government_budget():
     per_step = subsidies.groupby("step")["amount"].sum()
     assert (per_step.cumsum() <= 2 * budget * per_step.index.to_numpy() + 1e-9).all()
     assert per_step.sum() > 0
+
+
+def test_each_closed_step_holds_only_its_own_transfers():
+    """Regression: a cache of the open step must not leak one step's records into the next."""
+    ledger = Ledger()
+    a, b = ledger.open_account("firm", 0), ledger.open_account("school", 0)
+    for step, amount in enumerate([1.0, 2.0, 4.0], start=1):
+        ledger.transfer(a, b, "money", amount, "cooperation_funding")
+        assert ledger.open_total(from_kind="firm") == amount  # fills the cache
+        closed = ledger.close_step(step)
+        assert closed["amount"].sum() == amount
+    assert ledger.flows().groupby("step")["amount"].sum().tolist() == [1.0, 2.0, 4.0]

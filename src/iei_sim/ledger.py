@@ -95,6 +95,7 @@ class Ledger:
         if not 0 < amount < math.inf:
             raise ValueError(f"transfer amount must be finite and >= 0, got {amount}")
         r = _RESOURCE_INDEX[resource]
+        self._open_cache = None
         self._store[src, r] -= amount
         self._store[dst, r] += amount
         srcs, dsts, res, amounts, purposes = self._scalar
@@ -118,6 +119,7 @@ class Ledger:
         if (amounts < 0).any() or not np.isfinite(amounts).all():
             raise ValueError("transfer amounts must be finite and >= 0")
         r = _RESOURCE_INDEX[resource]
+        self._open_cache = None
         np.add.at(self._balances[:, r], src, -amounts)
         np.add.at(self._balances[:, r], dst, amounts)
         self._chunks.append(
@@ -138,12 +140,10 @@ class Ledger:
         return self._purposes.setdefault(purpose, len(self._purposes))
 
     def _open_records(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        if self._open_cache is None or self._open_cache[0] != self._open_count():
-            self._open_cache = (self._open_count(), self._collect_open_records())
-        return self._open_cache[1]
-
-    def _open_count(self) -> tuple[int, int]:
-        return len(self._scalar[0]), len(self._chunks)
+        """This step's transfers as arrays (cached until the next transfer or step close)."""
+        if self._open_cache is None:
+            self._open_cache = self._collect_open_records()
+        return self._open_cache
 
     def _collect_open_records(
         self,
@@ -187,6 +187,7 @@ class Ledger:
         src, dst, res, amt, pur = self._open_records()
         self._scalar = ([], [], [], [], [])
         self._chunks = []
+        self._open_cache = None
         kinds = np.asarray(self._account_kind)
         n_kinds, n_purposes = len(self._kind_codes), max(len(self._purposes), 1)
         key = ((kinds[src] * n_kinds + kinds[dst]) * len(RESOURCES) + res) * n_purposes + pur

@@ -65,6 +65,7 @@ class IEIModel(mesa.Model):
         self.labour = labour_market.LabourMarketResult()
         self.outcomes: dict[str, float] = {}
         self.depth_mix = {r: {1: 1.0, 2: 0.0, 3: 0.0} for r in self.region_names}
+        self.partnerships_started_this_year = 0
         self.incentives = IncentivePolicy(self)
         self._build_organisations()
         self._build_students()
@@ -286,6 +287,7 @@ class IEIModel(mesa.Model):
     def step(self) -> None:
         growth = np.array([r.labour_demand_growth for r in self.config.regions.values()])
         self.demand_index = (1.0 + growth[self.firm_region]) ** self.steps
+        self._start_year()
         self.agents_by_type[Government].do("step")
         self.agents_by_type[IndustryAssociation].do("step")
         self.agents_by_type[School].shuffle_do("step")
@@ -308,6 +310,16 @@ class IEIModel(mesa.Model):
         self.outcomes = compute_outcomes(self)
         self.datacollector.collect(self)
         self.ledger.close_step(self.steps)
+
+    def _start_year(self) -> None:
+        """Reset the year's running figures (costs are added from the agents' steps on)."""
+        self.partnerships_started_this_year = 0
+        for firm in self.firm_list:
+            firm.search_costs = 0.0
+        for school in self.school_list:
+            school.search_costs = 0.0
+            school.proposals_made = 0
+            school.proposals_refused = 0
 
     def refresh_school_arrays(self) -> None:
         """Copy the schools' teaching state into the arrays the student population reads."""

@@ -42,7 +42,7 @@ class IndustryAssociation(mesa.Agent):
         members = [
             f
             for f in model.firms_in_cell(self.region, self.sector)
-            if f.size == "sme" and not f.partnerships
+            if f.size == "sme" and not f.partnerships and f.max_partnerships > 0
         ]
         schools = [
             s

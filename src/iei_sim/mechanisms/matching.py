@@ -41,13 +41,6 @@ def form_partnerships(model: IEIModel) -> int:
     market = ledger.outside["market"]
     k, cost_each = model.search_candidates, model.search_cost_per_candidate
     formed = 0
-    for firm in model.firm_list:
-        firm.search_costs = 0.0
-    for school in model.school_list:
-        school.search_costs = 0.0
-        school.proposals_made = 0
-        school.proposals_refused = 0
-
     seekers: list[Firm | School] = [f for f in model.firm_list if f.seeking]
     seekers += [s for s in model.school_list if s.seeking]
     model.random.shuffle(seekers)

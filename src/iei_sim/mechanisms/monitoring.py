@@ -51,20 +51,14 @@ class Monitoring:
                         firm.certified = False
                     partnership.exposed = True
             elif partnership.depth >= 2:
-                if spec.evaluation_funding:
-                    ledger.transfer(
-                        gov.account,
-                        school.account,
-                        "money",
-                        spec.evaluation_funding,
-                        "evaluation_funding",
-                    )
-                    partnership.school_value += spec.evaluation_funding
-                if spec.education_bonus and partnership.orientation == "education":
-                    ledger.transfer(
-                        gov.account, firm.account, "money", spec.education_bonus, "education_bonus"
-                    )
-                    partnership.incentives_this_year += spec.education_bonus
+                # Results-linked funding comes out of the government's budget, while it lasts.
+                funding = min(spec.evaluation_funding, max(0.0, gov.budget))
+                ledger.transfer(gov.account, school.account, "money", funding, "evaluation_funding")
+                partnership.school_value += funding
+                if partnership.orientation == "education":
+                    bonus = min(spec.education_bonus, max(0.0, gov.budget))
+                    ledger.transfer(gov.account, firm.account, "money", bonus, "education_bonus")
+                    partnership.incentives_this_year += bonus
 
     def expected_education_bonus(self, region: str) -> float:
         """What a firm expects per year from evaluation bonuses on a genuine education project."""

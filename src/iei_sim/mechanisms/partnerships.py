@@ -44,6 +44,7 @@ class Partnership:
     exposed: bool = False  # found formalistic by an evaluation this year
     defected: bool = False  # one side walked out this year (see mechanisms.risk)
     firm_loss: float = 0.0
+    rnd_output: float = 0.0  # this year's R&D value (what leakage puts at stake)
     school_loss: float = 0.0
     # This year's figures, reset by operate().
     firm_cost: float = 0.0
@@ -163,6 +164,7 @@ def operate(model: IEIModel) -> None:
             effort = p.formalistic_effort if partnership.formalistic else 1.0
             partnership.firm_cost = effort * firm_cost(model, partnership.depth, firm)
             partnership.interns_this_year = 0
+            partnership.rnd_output = 0.0
             partnership.incentives_this_year = 0.0
             batch.add(
                 firm.account,
@@ -209,9 +211,10 @@ def operate(model: IEIModel) -> None:
                 model, firm, partnership.depth, model.school_capacity(school)
             )
             if partnership.orientation == "rnd":
-                output = values["rnd"] * model.rng.lognormal(0.0, 0.3)
+                # Log-normal noise with mean 1: the expected output is the expected value.
+                output = values["rnd"] * model.rng.lognormal(-(0.3**2) / 2, 0.3)
                 batch.add(school.account, firm.account, "rnd_output", output, "joint_rnd")
-                partnership.firm_value = output
+                partnership.firm_value = partnership.rnd_output = output
                 partnership.firm_outlook = 0.0
             else:
                 # Education pays later and uncertainly: the firm judges the year on the discounted
@@ -293,7 +296,7 @@ def review(model: IEIModel) -> None:
         school.realised_net_benefit = -school.search_costs
     for partnership in list(model.active_partnerships):
         firm, school = partnership.firm, partnership.school
-        retention_share = firm.retention_savings / len(firm.partnerships)
+        retention_share = firm.retention_savings / firm.partnership_years
         firm_net = (
             partnership.firm_value
             + retention_share
@@ -305,7 +308,6 @@ def review(model: IEIModel) -> None:
         firm.realised_net_benefit += firm_net - retention_share
         firm.incentives_received += partnership.incentives_this_year
         school.realised_net_benefit += partnership.school_value
-        school.projects_total += 1
         good_year = firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0
         partnership.trust += p.trust_gain if good_year else -p.trust_loss
         partnership.depth = depth_for_trust(partnership.trust, p.deepen_threshold)
@@ -368,6 +370,8 @@ def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnershi
     partnership.contract_end = model.steps + contracts.term_years - 1
     model.partnerships.append(partnership)
     model.active_partnerships.append(partnership)
+    model.partnerships_started_this_year += 1
+    school.projects_total += 1
     school.partnerships.append(partnership)
     firm.partnerships.append(partnership)
     firm.partnerships_ever += 1
@@ -378,8 +382,8 @@ def runs_on_paper(model: IEIModel, firm: Firm) -> bool:
     """A firm that sees no private gain runs the project on paper when that pays by itself.
 
     Going through the motions costs ``formalistic_effort`` of a shallow project's cost; it earns
-    the incentives that can be claimed without real interns (deduction on reported spending,
-    deep-project subsidy). A firm once exposed by an evaluation does not try it again.
+    the incentives a shallow project can claim without real interns (the deduction on reported
+    spending). A firm once exposed by an evaluation does not try it again.
     """
     if firm.exposed or firm.belief >= model.config.firms.formalistic_below:
         return False

@@ -45,7 +45,7 @@ class RiskEvents:
         return self.expected_loss_of(
             partnership.orientation,
             partnership.interns_this_year,
-            partnership.firm_value,
+            partnership.rnd_output,
             partnership.firm,
         )
 
@@ -107,7 +107,7 @@ class RiskEvents:
                 firm_loss += e.disruption_loss_per_intern * interns[i]
             if leaked[i]:
                 firm_loss += (
-                    e.leakage_loss_share * partnership.firm_value * partnership.firm.tech_level
+                    e.leakage_loss_share * partnership.rnd_output * partnership.firm.tech_level
                 )
             school_loss = 0.0
             if defected[i]:

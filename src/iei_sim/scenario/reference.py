@@ -213,8 +213,10 @@ def _type_text(info: FieldInfo) -> str:
         return "one of " + ", ".join(f"`{a}`" for a in args)
     optional = _optional_section(annotation)
     if optional is not None:
+        # Documented once where it is not optional: point there instead of repeating the tree.
         path = _plain_section_models()[optional]
-        return f"section with the fields of [`{path}`](#{_anchor(_heading(path))}), or absent"
+        what = path.rsplit(".", 1)[-1].replace("_", " ")
+        return f"a partial {what}; see [`{path}.*`](#{_anchor(_heading(path))}) (or absent)"
     if origin is tuple:
         inner = _scalar_text(_strip_annotated(args[0]), _metadata_of(args[0]))
         if len(args) == len(DEPTHS):

@@ -151,7 +151,8 @@ class SchoolSpec(Section):
         (0.5, 1.0, 2.0), description="yearly staff cost to the school of a partnership, by depth"
     )
     reputation_gain: NonNegative = Field(
-        0.05, description="reputation gained per active partnership per year (relative)"
+        0.05,
+        description="reputation added per active partnership per year (initial mean ≈ e^(σ²/2))",
     )
     reputation_decay: Probability = Field(0.05, description="yearly decay of reputation toward 1")
     programme_adjustment: Probability = Field(
@@ -328,7 +329,7 @@ class LabourMarketSpec(Section):
         0.6, description="chance an intern is kept when the host firm has a vacancy"
     )
     migration_base: Probability = Field(
-        0.05, description="yearly chance a graduate looks for work in the other region"
+        0.05, description="chance a graduate looks for work in the best-paid other region"
     )
     migration_wage_elasticity: NonNegative = Field(
         0.5, description="extra migration chance per unit of relative wage gap"
@@ -542,6 +543,18 @@ class Scenario(Section):
         sectors = {s for r in self.regions.values() for s in r.sector_shares}
         if not sectors:
             raise ValueError("regions name no sectors")
+        return self
+
+    @model_validator(mode="after")
+    def _platform_is_national(self) -> Scenario:
+        for name, region in self.regions.items():
+            if region.policy is not None and region.policy.platform != self.policy.platform:
+                raise PydanticCustomError(
+                    "national_platform",
+                    "regions.{region}.policy.platform: the digital platform is a national "
+                    "service; set it under policy.platform",
+                    {"region": name},
+                )
         return self
 
     def policy_for(self, region: str) -> PolicySpec:
