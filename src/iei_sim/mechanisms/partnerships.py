@@ -310,7 +310,11 @@ def review(model: IEIModel) -> None:
         school.realised_net_benefit += partnership.school_value
         good_year = firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0
         partnership.trust += p.trust_gain if good_year else -p.trust_loss
-        partnership.depth = depth_for_trust(partnership.trust, p.deepen_threshold)
+        supported = depth_for_trust(partnership.trust, p.deepen_threshold)
+        if supported < partnership.depth:
+            partnership.depth = supported
+        elif supported > partnership.depth and firm_prefers_deeper(model, partnership):
+            partnership.depth += 1
         partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
         if ends_this_year(model, partnership):
             end_partnership(model, partnership)
@@ -352,6 +356,39 @@ def ends_this_year(model: IEIModel, partnership: Partnership) -> bool:
     if partnership.trust < p.dissolve_below:
         return True
     return model.rng.random() < c.informal_breakup_rate
+
+
+def firm_prefers_deeper(model: IEIModel, partnership: Partnership) -> bool:
+    """Would the firm rather run this partnership one rung deeper? (it climbs only if so)"""
+    depth = partnership.depth
+    return rung_value(model, partnership, depth + 1) >= rung_value(model, partnership, depth)
+
+
+def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
+    """Firm's expected net value of a year of this partnership at ``depth``.
+
+    What the project itself yields, the interns' work and the recruitment it saves, minus the
+    cost, plus the incentives the firm expects there, minus the share of the expected risk loss
+    the firm would bear. This is where risk sharing, subsidies and results-linked funding act on
+    the decision to deepen.
+    """
+    firm, school = partnership.firm, partnership.school
+    f, lm = model.config.firms, model.config.labour_market
+    orientation = partnership.orientation
+    value = orientation_values(model, firm, depth, model.school_capacity(school))[orientation]
+    places = intern_places(model, orientation, depth)
+    value += places * f.intern_value * 0.5
+    value += min(places * lm.retention_probability, firm.hires_per_year) * f.recruitment_cost
+    value -= firm_cost(model, depth, firm)
+    value += model.incentives.expected_at_depth(firm, depth)
+    if orientation == "education" and depth >= 2:
+        value += model.monitoring.expected_education_bonus(firm.region)
+    risk = model.risk
+    rnd_at_stake = value if orientation == "rnd" else 0.0
+    value -= risk.borne_share(firm.region) * risk.expected_loss_of(
+        orientation, places, max(rnd_at_stake, 0.0), firm
+    )
+    return value
 
 
 def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnership:
