@@ -9,6 +9,7 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
+from iei_sim.outcomes import OUTCOMES
 from iei_sim.scenario.reference import render_reference
 from iei_sim.scenario.schema import Scenario
 
@@ -98,8 +99,8 @@ def test_odd_names_every_module(odd_text: str, folder: str) -> None:
     assert not missing, f"docs/ODD.md does not mention {missing}"
 
 
-def test_odd_parameters_exist(odd_text: str) -> None:
-    """Every scenario field path the ODD cites (in backticks) is a real field or section.
+def _cited_fields(odd_text: str) -> set[str]:
+    """Scenario field paths the ODD cites in backticks.
 
     Code references are written with parentheses (`partnerships.review()`), so they are not
     mistaken for fields; file names (`firms.csv`) are skipped.
@@ -107,12 +108,26 @@ def test_odd_parameters_exist(odd_text: str) -> None:
     sections = {p.split(".")[0] for p in schema_leaves() if "." in p}
     pattern = re.compile(r"`((?:" + "|".join(sorted(sections)) + r")\.[A-Za-z_.<>]+)`")
     files = (".csv", ".py", ".md", ".yaml", ".json")
+    return {c for c in pattern.findall(odd_text) if not c.endswith(files)}
+
+
+def test_odd_parameters_exist(odd_text: str) -> None:
+    """Every scenario field path the ODD cites is a real field or section."""
     leaves = set(schema_leaves())
     prefixes = {p.rsplit(".", i)[0] for p in leaves for i in range(1, p.count(".") + 1)}
-    cited = {c for c in pattern.findall(odd_text) if not c.endswith(files)}
+    cited = _cited_fields(odd_text)
     assert cited, "the ODD cites no scenario fields"
     unknown = sorted(c for c in cited if c not in leaves and c not in prefixes)
     assert not unknown, f"docs/ODD.md cites fields the schema does not have: {unknown}"
+
+
+def test_odd_covers_every_schema_section(odd_text: str) -> None:
+    """Each section of the schema (`risk`, `policy.monitoring`, ...) is cited somewhere in the ODD,
+    so a new submodel's parameters cannot arrive without the ODD describing them."""
+    sections = {p.rsplit(".", 1)[0] for p in schema_leaves() if "." in p}
+    cited = _cited_fields(odd_text)
+    missing = sorted(s for s in sections if not any(c == s or c.startswith(f"{s}.") for c in cited))
+    assert not missing, f"docs/ODD.md cites no field of these schema sections: {missing}"
 
 
 def test_odd_links_to_existing_reference_sections(odd_text: str, reference_text: str) -> None:
@@ -124,3 +139,9 @@ def test_odd_links_to_existing_reference_sections(odd_text: str, reference_text:
     linked = set(re.findall(r"scenario-reference\.md#([\w-]+)", odd_text))
     broken = sorted(linked - anchors)
     assert not broken, f"docs/ODD.md links to missing reference sections: {broken}"
+
+
+def test_odd_describes_every_outcome(odd_text: str) -> None:
+    """Each outcome a run reports is named (in backticks) in the ODD's outcome submodel."""
+    missing = [name for name in OUTCOMES if f"`{name}`" not in odd_text]
+    assert not missing, f"docs/ODD.md does not describe these outcomes: {missing}"
