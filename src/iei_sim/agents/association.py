@@ -58,7 +58,7 @@ class IndustryAssociation(mesa.Agent):
                 self.brokered += 1
 
     def step(self) -> None:
-        """Publish next year's graduate demand for the sector, with noise."""
+        """Publish this year's graduate demand for the sector, with noise."""
         self.brokered = 0
         true_demand = self.model.labour_demand(self.region, self.sector)
         noise_sd = 0.5 * (1.0 - self.information_quality)

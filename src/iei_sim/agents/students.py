@@ -216,7 +216,8 @@ class StudentPopulation(mesa.Agent):
     def job_skill(self, idx: np.ndarray) -> np.ndarray:
         """What employers see: practice weighs more than theory, both discounted for a
         curriculum that lagged the technology frontier."""
-        weight = self.model.config.knowledge.currency_weight
+        knowledge = self.model.config.knowledge
+        weight = knowledge.currency_weight if knowledge.enabled else 0.0
         currency = self.model.knowledge.currency()[self.school[idx], self.sector[idx]]
         raw = 0.4 * self.theory[idx] + 0.6 * self.practical[idx]
         return raw * (1.0 - weight + weight * currency)

@@ -38,7 +38,7 @@ class Monitoring:
                 continue
             self.year_evaluated += 1
             firm, school = partnership.firm, partnership.school
-            gov = model.government_of[school.region]
+            gov = model.government_of[firm.region]  # the evaluating government pays and reclaims
             if partnership.formalistic:
                 if model.rng.random() < spec.accuracy:
                     self.year_exposed += 1

@@ -375,7 +375,8 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     firm, school = partnership.firm, partnership.school
     f, lm = model.config.firms, model.config.labour_market
     orientation = partnership.orientation
-    value = orientation_values(model, firm, depth, model.school_capacity(school))[orientation]
+    project_value = orientation_values(model, firm, depth, model.school_capacity(school))
+    value = project_value[orientation]
     places = intern_places(model, orientation, depth)
     value += places * f.intern_value * 0.5
     value += min(places * lm.retention_probability, firm.hires_per_year) * f.recruitment_cost
@@ -384,9 +385,8 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     if orientation == "education" and depth >= 2:
         value += model.monitoring.expected_education_bonus(firm.region)
     risk = model.risk
-    rnd_at_stake = value if orientation == "rnd" else 0.0
     value -= risk.borne_share(firm.region) * risk.expected_loss_of(
-        orientation, places, max(rnd_at_stake, 0.0), firm
+        orientation, places, project_value["rnd"], firm
     )
     return value
 

@@ -74,7 +74,7 @@ class RiskEvents:
         self.year_events = 0
         for region, account in self.fund_accounts.items():
             sharing = self.sharing[region]
-            if sharing.rule == "shared" and sharing.fund_budget:
+            if self.events.enabled and sharing.rule == "shared" and sharing.fund_budget:
                 ledger.transfer(
                     ledger.outside["treasury"],
                     account,
@@ -92,9 +92,8 @@ class RiskEvents:
         interns = np.array([p.interns_this_year for p in active])
         incidents = rng.binomial(interns, e.intern_incident_rate)
         disrupted = (interns > 0) & (rng.random(n) < e.disruption_rate)
-        leaked = np.array([p.orientation == "rnd" for p in active]) & (
-            rng.random(n) < e.leakage_rate
-        )
+        # Only real R&D output can leak (a project on paper produces none).
+        leaked = np.array([p.rnd_output > 0 for p in active]) & (rng.random(n) < e.leakage_rate)
         formal = np.array([p.formal for p in active])
         defection = e.defection_rate * np.where(
             formal, model.config.contracts.formal_defection_factor, 1.0
@@ -121,14 +120,17 @@ class RiskEvents:
                 self._settle(partnership, "firm", float(firm_loss))
             if school_loss:
                 self._settle(partnership, "school", school_loss)
-            wear = e.equipment_wear * partnership.totals.get("equipment", 0.0)
-            ledger.transfer(
-                partnership.school.account,
-                ledger.outside["market"],
-                "equipment",
-                min(wear, max(0.0, ledger.balance(partnership.school.account, "equipment"))),
-                "equipment_wear",
-            )
+        # Donated equipment wears out: a share of each school's stock a year.
+        for school in model.school_list:
+            stock = ledger.balance(school.account, "equipment")
+            if stock > 0:
+                ledger.transfer(
+                    school.account,
+                    ledger.outside["market"],
+                    "equipment",
+                    e.equipment_wear * stock,
+                    "equipment_wear",
+                )
         for partnership in active:
             sharing = self.sharing[partnership.firm.region]
             if sharing.rule == "shared" and sharing.insurance_share:

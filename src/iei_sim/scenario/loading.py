@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from iei_sim.scenario.schema import DepthTriple, Scenario
+from iei_sim.scenario.schema import DepthTriple, Scenario, deep_merge
 
 EXTENDS = "extends"
 
@@ -68,7 +68,6 @@ def validate_scenario(
     default_file: str = "<scenario>",
 ) -> Scenario:
     """Validate merged scenario data, turning pydantic's errors into :class:`Problem` lines."""
-    data = _merge_region_policies(data)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -78,20 +77,6 @@ def validate_scenario(
             if problem not in problems:  # a short list gives one "missing" error per slot
                 problems.append(problem)
         raise ScenarioError(problems) from None
-
-
-def _merge_region_policies(data: dict[str, Any]) -> dict[str, Any]:
-    """A region's ``policy`` overrides the national one field by field: merge it over a copy."""
-    regions = data.get("regions")
-    if not isinstance(regions, dict):
-        return data
-    national = data.get("policy") if isinstance(data.get("policy"), dict) else {}
-    merged_regions = {}
-    for name, region in regions.items():
-        if isinstance(region, dict) and isinstance(region.get("policy"), dict):
-            region = {**region, "policy": _deep_merge(national, region["policy"])}
-        merged_regions[name] = region
-    return {**data, "regions": merged_regions}
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -135,7 +120,7 @@ def _read_with_extends(
             ]
         )
     base, origins = _read_with_extends(base_path, (*chain, resolved))
-    merged = _deep_merge(base, data)
+    merged = deep_merge(base, data)
     # A mapping replaced by a non-mapping takes the whole subtree with it.
     for leaf in own_origins:
         origins = {k: v for k, v in origins.items() if k[: len(leaf)] != leaf}
@@ -231,16 +216,6 @@ def _kind_of(value: Any) -> str:
     if isinstance(value, int | float):
         return "a number"
     return type(value).__name__
-
-
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _leaf_paths(data: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -7,7 +7,7 @@ Money is in units of 10,000 CNY per year; one step is one academic/fiscal year.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -536,6 +536,23 @@ class Scenario(Section):
     policy: PolicySpec = PolicySpec()
     learning: LearningSpec = LearningSpec()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _regional_policy_overrides_national(cls, data: Any) -> Any:
+        """A region's ``policy`` overrides the national one field by field."""
+        if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
+            return data
+        national = data.get("policy")
+        national = national.model_dump() if isinstance(national, BaseModel) else national
+        if not isinstance(national, dict):
+            national = {}
+        regions = {}
+        for name, region in data["regions"].items():
+            if isinstance(region, dict) and isinstance(region.get("policy"), dict):
+                region = {**region, "policy": deep_merge(national, region["policy"])}
+            regions[name] = region
+        return {**data, "regions": regions}
+
     @model_validator(mode="after")
     def _regions_consistent(self) -> Scenario:
         if not self.regions:
@@ -569,6 +586,17 @@ class Scenario(Section):
             for sector in region.sector_shares:
                 seen.setdefault(sector, None)
         return list(seen)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` merged into ``base``: nested mappings merge, anything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 RegionSpec.model_rebuild()
