@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-import annotated_types
 import yaml
 from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
 
+from iei_sim.scenario.constraints import bounds_of, bounds_text
 from iei_sim.scenario.schema import DepthTriple, Scenario, deep_merge
 
 EXTENDS = "extends"
@@ -459,35 +458,9 @@ def _describe(annotation: Any, metadata: tuple[Any, ...] = ()) -> str:
     return f"{name}{_bounds(metadata)}" if name else ""
 
 
-def _flat(metadata: Any) -> list[Any]:
-    items: list[Any] = []
-    for item in metadata:
-        items.extend(item.metadata if isinstance(item, FieldInfo) else [item])
-    return items
-
-
 def _min_length(metadata: Any) -> int:
-    return max(
-        (m.min_length for m in _flat(metadata) if isinstance(m, annotated_types.MinLen)), default=0
-    )
+    return bounds_of(metadata).min_length
 
 
 def _bounds(metadata: Any) -> str:
-    lo = hi = None
-    lo_open = hi_open = False
-    for m in _flat(metadata):
-        if isinstance(m, annotated_types.Ge):
-            lo = m.ge
-        elif isinstance(m, annotated_types.Gt):
-            lo, lo_open = m.gt, True
-        elif isinstance(m, annotated_types.Le):
-            hi = m.le
-        elif isinstance(m, annotated_types.Lt):
-            hi, hi_open = m.lt, True
-    if lo is None and hi is None:
-        return ""
-    if hi is None:
-        return f" {'>' if lo_open else '>='} {lo:g}"
-    if lo is None:
-        return f" {'<' if hi_open else '<='} {hi:g}"
-    return f" in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    return bounds_text(bounds_of(metadata), ascii_only=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
-import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from iei_sim.scenario.constraints import bounds_of, bounds_text
 from iei_sim.scenario.schema import Scenario
 
 REGION_KEY = "<name>"
@@ -240,47 +240,17 @@ def _metadata_of(annotation: Any) -> tuple[Any, ...]:
 
 
 def _scalar_text(annotation: Any, metadata: Any) -> str:
-    constraints = _constraints(metadata)
+    constraints = bounds_of(metadata)
     if annotation is bool:
         return "boolean"
     if annotation is str:
         text = "text"
-        if constraints.get("min_length"):
-            n = constraints["min_length"]
+        if constraints.min_length:
+            n = constraints.min_length
             text += f", at least {n} character{'s' if n != 1 else ''}"
         return text
     name = {int: "integer", float: "number"}.get(annotation, getattr(annotation, "__name__", "?"))
-    return name + _bounds_text(constraints)
-
-
-def _constraints(metadata: Any) -> dict[str, Any]:
-    """Flatten Ge/Gt/Le/Lt/MinLen constraints, also from FieldInfo objects inside Annotated."""
-    found: dict[str, Any] = {}
-    for item in metadata:
-        inner = item.metadata if isinstance(item, FieldInfo) else [item]
-        for m in inner:
-            if isinstance(m, annotated_types.Ge):
-                found["lo"], found["lo_open"] = m.ge, False
-            elif isinstance(m, annotated_types.Gt):
-                found["lo"], found["lo_open"] = m.gt, True
-            elif isinstance(m, annotated_types.Le):
-                found["hi"], found["hi_open"] = m.le, False
-            elif isinstance(m, annotated_types.Lt):
-                found["hi"], found["hi_open"] = m.lt, True
-            elif isinstance(m, annotated_types.MinLen):
-                found["min_length"] = m.min_length
-    return found
-
-
-def _bounds_text(c: dict[str, Any]) -> str:
-    lo, hi = c.get("lo"), c.get("hi")
-    if lo is None and hi is None:
-        return ""
-    if hi is None:
-        return f" {'>' if c['lo_open'] else '≥'} {_num(lo)}"
-    if lo is None:
-        return f" {'<' if c['hi_open'] else '≤'} {_num(hi)}"
-    return f" in {'(' if c['lo_open'] else '['}{_num(lo)}, {_num(hi)}{')' if c['hi_open'] else ']'}"
+    return name + bounds_text(constraints)
 
 
 def _num(x: float) -> str:
