@@ -253,10 +253,6 @@ def _scalar_text(annotation: Any, metadata: Any) -> str:
     return name + bounds_text(constraints)
 
 
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
 def _default_text(info: FieldInfo) -> str:
     if info.default is PydanticUndefined and info.default_factory is None:
         return "(required)"
