@@ -26,10 +26,11 @@ from iei_sim.scenario.schema import Scenario
 class IEIModel(mesa.Model):
     """School–enterprise cooperation in one or more regions.
 
-    One step is one year. The schedule (see :meth:`step`) runs the organisations' own decisions
-    first (government, associations, schools, firms), then the shared mechanisms: the
-    partnership market, the partnerships' resource flows, risk events, the students' year, the
-    labour market, incentive payments, partnership review and learning.
+    One step is one year. The schedule (see :meth:`step`, and docs/ODD.md §3) runs the
+    organisations' own decisions first (government, associations, schools, firms), then the
+    shared mechanisms in a fixed order: the partnership market and brokerage, the partnerships'
+    flows, knowledge and teachers, the students' year, risk events, the labour market, incentive
+    payments, monitoring, partnership review, learning and reputation.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
@@ -72,16 +73,7 @@ class IEIModel(mesa.Model):
         self.risk = make_risk_rule(self)
         self.monitoring = Monitoring(self)
         self.knowledge = KnowledgeSystem(self)
-        self.intern_slots = np.zeros(
-            0,
-            dtype=[
-                ("partnership", np.int64),
-                ("school", np.int64),
-                ("sector", np.int64),
-                ("firm", np.int64),
-                ("pad", np.int8),
-            ],
-        )
+        self.intern_slots = np.zeros(0, dtype=partnerships.INTERN_SLOT)
         self.deep_programmes = np.zeros((len(self.school_list), len(self.sectors)), dtype=bool)
         self.datacollector = mesa.DataCollector(model_reporters=reporters())
 

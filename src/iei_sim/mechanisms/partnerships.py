@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
 DEPTH_NAMES = {1: "shallow", 2: "medium", 3: "deep"}
-ORIENTATION_RUNG = 2  # the rung firms have in mind when choosing a project's orientation
+ORIENTATION_RUNG = 2
+# One intern place offered this year: which partnership, school, programme (sector) and host firm.
+INTERN_SLOT = np.dtype(
+    [("partnership", np.int64), ("school", np.int64), ("sector", np.int64), ("firm", np.int64)]
+)  # the rung firms have in mind when choosing a project's orientation
 ORIENTATIONS = ("education", "rnd")
 
 
@@ -155,7 +159,7 @@ def operate(model: IEIModel) -> None:
     cfg = model.config
     p = cfg.partnerships
     ledger = model.ledger
-    slots: list[tuple[int, int, int, int, int]] = []
+    slots: list[tuple[int, int, int, int]] = []
     model.deep_programmes[:] = False
     with ledger.batch() as batch:
         for partnership in model.active_partnerships:
@@ -245,19 +249,10 @@ def operate(model: IEIModel) -> None:
             )
             sector = model.sector_index[firm.sector]
             places = intern_places(model, partnership.orientation, partnership.depth)
-            slots.extend([(partnership.id, school.index, sector, firm.index, 0)] * places)
+            slots.extend([(partnership.id, school.index, sector, firm.index)] * places)
             if partnership.depth == 3:
                 model.deep_programmes[school.index, sector] = True
-    model.intern_slots = np.array(
-        slots,
-        dtype=[
-            ("partnership", np.int64),
-            ("school", np.int64),
-            ("sector", np.int64),
-            ("firm", np.int64),
-            ("pad", np.int8),
-        ],
-    )
+    model.intern_slots = np.array(slots, dtype=INTERN_SLOT)
 
 
 def record_internships(model: IEIModel) -> None:
