@@ -8,6 +8,16 @@ from typing import Any
 from iei_sim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The tables every run folder holds (plots/ and partnerships.csv come on top).
+RUN_FILES = (
+    "timeseries.csv",
+    "summary.json",
+    "scenario.resolved.yaml",
+    "ledger.csv",
+    "firms.csv",
+    "schools.csv",
+)
 SCENARIOS = ROOT / "scenarios"
 
 

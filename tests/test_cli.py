@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.helpers import RUN_FILES
 from typer.testing import CliRunner
 
 from iei_sim.cli import app
@@ -23,15 +24,6 @@ WriteFile = Callable[[str, str], Path]
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 CONSOLE_SCRIPT = Path(sys.executable).parent / "iei-sim"
-
-RUN_FILES = (
-    "timeseries.csv",
-    "summary.json",
-    "scenario.resolved.yaml",
-    "ledger.csv",
-    "firms.csv",
-    "schools.csv",
-)
 
 
 def invoke(*args: str | Path):

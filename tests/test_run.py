@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 import pytest
-from tests.helpers import tiny
+from tests.helpers import RUN_FILES, tiny
 
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.run import default_out_dir, run_scenario
@@ -36,16 +36,7 @@ def test_run_folder_holds_every_output(tmp_path, scenario):
     result = run_scenario(scenario, seed=7)
     out = result.write(tmp_path / "run")
     names = {p.name for p in out.iterdir()}
-    assert {
-        "timeseries.csv",
-        "summary.json",
-        "scenario.resolved.yaml",
-        "ledger.csv",
-        "firms.csv",
-        "schools.csv",
-        "partnerships.csv",
-        "plots",
-    } <= names
+    assert {*RUN_FILES, "partnerships.csv", "plots"} <= names
     assert len(list((out / "plots").glob("*.png"))) >= 5
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary) >= REQUIRED_SUMMARY_KEYS

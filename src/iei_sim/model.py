@@ -139,7 +139,6 @@ class IEIModel(mesa.Model):
                 quality = cfg.associations.information_quality
                 quality += self.information_gain * (1.0 - quality)
                 IndustryAssociation(self, region, sector, quality)
-        self.firm_set = set(self.firm_list)
         self.firms_in_region = {
             r: [f for f in self.firm_list if f.region == r] for r in self.region_names
         }

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iei_sim.agents.firm import Firm
 from iei_sim.mechanisms.partnerships import start_partnership
 
 if TYPE_CHECKING:
-    from iei_sim.agents.firm import Firm
     from iei_sim.agents.school import School
     from iei_sim.model import IEIModel
 
@@ -45,7 +45,7 @@ def form_partnerships(model: IEIModel) -> int:
     seekers += [s for s in model.school_list if s.seeking]
     model.random.shuffle(seekers)
     for seeker in seekers:
-        if seeker in model.firm_set:
+        if isinstance(seeker, Firm):
             firm = seeker
             candidates = [
                 s
