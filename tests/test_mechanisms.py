@@ -110,6 +110,71 @@ def test_sharing_risk_deepens_cooperation():
     assert mean(pooled, "deep_partnership_share") > mean(alone, "deep_partnership_share")
 
 
+def test_loss_variance_matches_the_spread_of_drawn_losses():
+    """The certainty-equivalent uses the variance the event draws really have (200k draws)."""
+    model = IEIModel(tiny(RISKY, steps=1), seed=5)
+    e, firm, interns = model.config.risk, model.firm_list[0], 6
+    rng = np.random.default_rng(0)
+    n = 200_000
+    losses = rng.binomial(interns, e.intern_incident_rate, n) * e.intern_incident_loss
+    losses = losses + (rng.random(n) < e.disruption_rate) * e.disruption_loss_per_intern * interns
+    losses = losses + (rng.random(n) < e.defection_rate / 2) * e.defection_loss
+    predicted = model.risk.loss_variance_of("education", interns, 0.0, firm)
+    assert predicted == pytest.approx(losses.var(), rel=0.03)
+    assert model.risk.expected_loss_of("education", interns, 0.0, firm) == pytest.approx(
+        losses.mean(), rel=0.02
+    )
+
+
+def test_sharing_lowers_the_risk_cost_of_the_averse_more_than_of_the_neutral():
+    """Spreading a loss cuts the kept variance quadratically: a risk-averse firm gains more."""
+    shared = {
+        "policy.risk_sharing.rule": "shared",
+        "policy.risk_sharing.firm_share": 0.4,
+        "policy.risk_sharing.school_share": 0.2,
+        "policy.risk_sharing.fund_share": 0.3,
+        "policy.risk_sharing.insurance_share": 0.1,
+    }
+    alone, pooled = IEIModel(tiny(RISKY), seed=0), IEIModel(tiny({**RISKY, **shared}), seed=0)
+    firm = alone.firm_list[0]
+    saving = {}
+    for aversion in (0.0, 0.15):
+        firm.risk_aversion = aversion
+        costs = [m.risk.certainty_cost(firm, "education", 10, 0.0) for m in (alone, pooled)]
+        assert costs[1] < costs[0]
+        saving[aversion] = costs[0] - costs[1]
+    assert saving[0.15] > saving[0.0]
+
+
+def test_a_risk_averse_firm_declines_a_rung_a_neutral_one_would_climb():
+    from iei_sim.mechanisms.partnerships import firm_prefers_deeper, start_partnership
+
+    model = IEIModel(tiny(), seed=0)
+    # The SME that needs the most graduates: an education project's medium rung pays it most.
+    firm = max((f for f in model.firm_list if f.size == "sme"), key=lambda f: f.hires_per_year)
+    partnership = start_partnership(model, model.school_list[0], firm)
+    partnership.orientation = "education"
+    firm.risk_aversion = 0.0
+    neutral = firm_prefers_deeper(model, partnership)
+    firm.risk_aversion = 1.0
+    assert neutral and not firm_prefers_deeper(model, partnership)
+
+
+def test_a_passed_evaluation_builds_trust_and_an_exposed_one_does_not():
+    watched = {"policy.monitoring.intensity": 1.0, "policy.monitoring.accuracy": 1.0}
+    for gain in (0.0, 0.4):
+        model = IEIModel(tiny({**watched, "policy.monitoring.verified_trust_gain": gain}), seed=6)
+        for _ in range(3):
+            model.step()
+        genuine = next(p for p in model.active_partnerships if not p.formalistic)
+        paper = next(p for p in model.active_partnerships if p is not genuine)
+        paper.formalistic = True
+        before = genuine.trust, paper.trust
+        model.monitoring.evaluate()
+        assert genuine.trust == pytest.approx(before[0] + gain)
+        assert paper.exposed and paper.trust == before[1]
+
+
 LAX_DEDUCTION = {
     "policy.tax_deduction.enabled": True,
     "policy.tax_deduction.rate": 0.9,

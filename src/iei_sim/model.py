@@ -55,6 +55,7 @@ class IEIModel(mesa.Model):
         )
         self.cross_region_share = platform.cross_region_share if platform.enabled else 0.0
         self.information_gain = platform.information_gain if platform.enabled else 0.0
+        self.lists_open_places = platform.enabled and platform.lists_open_places
         self.sectors = scenario.sectors
         self.sector_index = {s: i for i, s in enumerate(self.sectors)}
         self.region_names = list(scenario.regions)
@@ -132,6 +133,7 @@ class IEIModel(mesa.Model):
                         max_partnerships=f.max_partnerships_large
                         if large
                         else f.max_partnerships_sme,
+                        risk_aversion=f.risk_aversion_large if large else f.risk_aversion_sme,
                     )
                 )
                 self.firm_list[-1].openness_trait = _beta_around(rng, cfg.knowledge.openness_mean)

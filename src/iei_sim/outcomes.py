@@ -31,6 +31,10 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "shallow_partnership_share": ("share of active partnerships at the shallow rung", "mean"),
     "medium_partnership_share": ("share of active partnerships at the medium rung", "mean"),
     "deep_partnership_share": ("share of active partnerships at the deep rung", "mean"),
+    "mean_partnership_depth": (
+        "mean rung of active partnerships (1 shallow, 2 medium, 3 deep)",
+        "mean",
+    ),
     "mean_partnership_duration": ("mean age (years) of active partnerships", "mean"),
     "education_project_share": ("share of active projects that are education-oriented", "mean"),
     "project_gini": ("Gini across schools of the projects (partnerships) started so far", "final"),
@@ -140,6 +144,7 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         "shallow_partnership_share": _share((depths == 1).sum(), len(depths)),
         "medium_partnership_share": _share((depths == 2).sum(), len(depths)),
         "deep_partnership_share": _share((depths == 3).sum(), len(depths)),
+        "mean_partnership_depth": float(depths.mean()) if len(depths) else 1.0,
         "mean_partnership_duration": float(
             np.mean([model.steps - p.start_step + 1 for p in active])
         )

@@ -33,6 +33,7 @@ class Firm(mesa.Agent):
         discount_rate: float,
         hires_per_year: float,
         max_partnerships: int,
+        risk_aversion: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.index = index
@@ -43,6 +44,7 @@ class Firm(mesa.Agent):
         self.discount_rate = discount_rate
         self.hires_per_year = hires_per_year
         self.max_partnerships = max_partnerships
+        self.risk_aversion = risk_aversion  # see RiskEvents.certainty_cost
         self.openness_trait = 1.0  # drawn at build time; see mechanisms.knowledge
         self.account = model.ledger.open_account("firm", index)
         self.belief = 0.0

@@ -2,7 +2,8 @@
 
 Both sides search among candidates whose sector matches, in their own region (and, with the
 digital platform, partly in other regions); screening each candidate costs ``search_cost``,
-which the platform lowers while widening the search. A proposal is accepted only if the receiving side's expected
+which the platform lowers while widening the search; the platform also lists who still has room,
+so a search skips partners that are full instead of proposing to them blindly. A proposal is accepted only if the receiving side's expected
 net benefit beats its outside option of zero (MODEL.md §2; seeds 000 §5.3, 003 §3).
 Firms rank schools by research capacity (reputation), so reputation attracts partners: this
 preferential attachment is what concentrates projects in a few schools (seed 000 §3.2).
@@ -55,6 +56,8 @@ def form_partnerships(model: IEIModel) -> int:
             cost = len(candidates) * cost_each
             firm.search_costs += cost
             ledger.transfer(firm.account, market, "money", cost, "partner_search")
+            if model.lists_open_places:
+                candidates = [s for s in candidates if school_accepts(s)]
             if not candidates:
                 continue
             school = max(candidates, key=model.school_capacity)
@@ -73,6 +76,8 @@ def form_partnerships(model: IEIModel) -> int:
             cost = len(candidates) * cost_each
             school.search_costs += cost
             ledger.transfer(school.account, market, "money", cost, "partner_search")
+            if model.lists_open_places:
+                candidates = [f for f in candidates if len(f.partnerships) < f.max_partnerships]
             if not candidates:
                 continue
             firm = max(candidates, key=lambda f: (f.tech_level * f.hires_per_year, f.index))

@@ -5,7 +5,9 @@ A firm that expects incentives but no private gain may run a project *on paper*
 interns and produces nothing. Each year the government evaluates a share ``intensity`` of active
 projects; an evaluation exposes a formalistic project with probability ``accuracy``. Exposure
 ends the project, claws back the year's incentives and revokes the firm's certification.
-Genuine medium or deep projects found in evaluation earn their school evaluation-linked funding.
+A project that passes its evaluation gains trust (``verified_trust_gain``: the published result
+is a credible record of both sides' commitment); genuine medium or deep ones also earn their
+school evaluation-linked funding, and education-oriented ones their firm a bonus.
 """
 
 from __future__ import annotations
@@ -39,18 +41,22 @@ class Monitoring:
             self.year_evaluated += 1
             firm, school = partnership.firm, partnership.school
             gov = model.government_of[firm.region]  # the evaluating government pays and reclaims
-            if partnership.formalistic:
-                if model.rng.random() < spec.accuracy:
-                    self.year_exposed += 1
-                    firm.exposed = True
-                    if spec.clawback and partnership.incentives_this_year > 0:
-                        amount = partnership.incentives_this_year
-                        ledger.transfer(firm.account, gov.account, "money", amount, "clawback")
-                        partnership.incentives_this_year = 0.0
-                    if spec.revoke_certification:
-                        firm.certified = False
-                    partnership.exposed = True
-            elif partnership.depth >= 2:
+            if partnership.formalistic and model.rng.random() < spec.accuracy:
+                self.year_exposed += 1
+                firm.exposed = True
+                if spec.clawback and partnership.incentives_this_year > 0:
+                    amount = partnership.incentives_this_year
+                    ledger.transfer(firm.account, gov.account, "money", amount, "clawback")
+                    partnership.incentives_this_year = 0.0
+                if spec.revoke_certification:
+                    firm.certified = False
+                partnership.exposed = True
+                continue
+            # A published pass is a credible record of both sides' commitment (results linked to
+            # corporate credit, seed 002 §3.1), so it builds trust like a good year; a project on
+            # paper that the evaluation missed passes too.
+            partnership.trust += spec.verified_trust_gain
+            if not partnership.formalistic and partnership.depth >= 2:
                 # Results-linked funding comes out of the government's budget, while it lasts.
                 funding = min(spec.evaluation_funding, max(0.0, gov.budget))
                 ledger.transfer(gov.account, school.account, "money", funding, "evaluation_funding")

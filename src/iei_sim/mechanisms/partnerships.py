@@ -132,16 +132,16 @@ def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
     """Logit choice between R&D and education on the firm's expected net values.
 
     The firm weighs the two kinds of project as they would run at the medium rung, where they
-    differ: value (R&D now, education later and uncertain), the part of the expected risk loss
-    the firm itself would bear (education hosts more interns; R&D risks leakage), and the
+    differ: value (R&D now, education later and uncertain), what the risk the firm itself would
+    bear costs it as a sure amount (education hosts more interns; R&D risks leakage), and the
     evaluation bonus monitoring pays for genuine education projects.
     """
     rung = ORIENTATION_RUNG
     values = orientation_values(model, firm, rung, model.school_capacity(school))
     risk = model.risk
     for orientation in values:
-        values[orientation] -= risk.borne_share(firm.region) * risk.expected_loss_of(
-            orientation, intern_places(model, orientation, rung), values["rnd"], firm
+        values[orientation] -= risk.certainty_cost(
+            firm, orientation, intern_places(model, orientation, rung), values["rnd"]
         )
     values["education"] += model.monitoring.expected_education_bonus(firm.region)
     temperature = model.config.learning.temperature
@@ -289,9 +289,22 @@ def review(model: IEIModel) -> None:
         firm.realised_net_benefit += firm.retention_savings - firm.search_costs
     for school in model.school_list:
         school.realised_net_benefit = -school.search_costs
+    # Recruitment saved by retaining former interns is credited to the partnerships that hosted
+    # them (in proportion to interns hosted so far), not spread over a firm's shallow ties.
+    hosted = {firm: 0.0 for firm in model.firm_list if firm.retention_savings}
+    for partnership in model.active_partnerships:
+        if partnership.firm in hosted:
+            hosted[partnership.firm] += partnership.totals.get("interns", 0.0)
     for partnership in list(model.active_partnerships):
         firm, school = partnership.firm, partnership.school
-        retention_share = firm.retention_savings / firm.partnership_years
+        if not firm.retention_savings:
+            retention_share = 0.0
+        elif hosted[firm]:
+            retention_share = (
+                firm.retention_savings * partnership.totals.get("interns", 0.0) / hosted[firm]
+            )
+        else:
+            retention_share = firm.retention_savings / firm.partnership_years
         firm_net = (
             partnership.firm_value
             + retention_share
@@ -363,8 +376,9 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     """Firm's expected net value of a year of this partnership at ``depth``.
 
     What the project itself yields, the interns' work and the recruitment it saves, minus the
-    cost, plus the incentives the firm expects there, minus the share of the expected risk loss
-    the firm would bear. This is where risk sharing, subsidies and results-linked funding act on
+    cost, plus the incentives the firm expects there, minus the certainty-equivalent cost of the
+    risk the firm would keep (deeper rungs host more interns, so their risk weighs more on a
+    risk-averse firm). This is where risk sharing, subsidies and results-linked funding act on
     the decision to deepen.
     """
     firm, school = partnership.firm, partnership.school
@@ -380,9 +394,7 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     if orientation == "education" and depth >= 2:
         value += model.monitoring.expected_education_bonus(firm.region)
     risk = model.risk
-    value -= risk.borne_share(firm.region) * risk.expected_loss_of(
-        orientation, places, project_value["rnd"], firm
-    )
+    value -= risk.certainty_cost(firm, orientation, places, project_value["rnd"])
     return value
 
 

@@ -61,10 +61,47 @@ class RiskEvents:
             loss += e.leakage_rate * e.leakage_loss_share * rnd_value * firm.tech_level
         return loss + e.defection_rate * e.defection_loss / 2
 
+    def loss_variance_of(self, orientation: str, interns: int, rnd_value: float, firm) -> float:
+        """Variance of the money loss of such a project-year (the events are independent)."""
+        e = self.events
+        if not e.enabled:
+            return 0.0
+
+        def bernoulli(p: float, loss: float) -> float:
+            return p * (1.0 - p) * loss * loss
+
+        variance = interns * bernoulli(e.intern_incident_rate, e.intern_incident_loss)
+        variance += bernoulli(e.disruption_rate, e.disruption_loss_per_intern * interns)
+        if orientation == "rnd":
+            variance += bernoulli(
+                e.leakage_rate, e.leakage_loss_share * rnd_value * firm.tech_level
+            )
+        return variance + bernoulli(e.defection_rate / 2, e.defection_loss)
+
     def borne_share(self, region: str) -> float:
         """Share of a loss striking a firm that the firm itself ends up paying."""
         sharing = self.sharing[region]
         return sharing.firm_share if sharing.rule == "shared" else 1.0
+
+    def certainty_cost(self, firm, orientation: str, interns: int, rnd_value: float) -> float:
+        """What the risk of such a project-year costs ``firm``, as a sure amount.
+
+        Mean–variance certainty equivalent: the expected loss the firm keeps, plus the insurance
+        premium it pays under the shared rule, plus half its risk aversion times the variance of
+        the loss it keeps. Spreading a loss lowers the mean the firm keeps linearly and the
+        variance quadratically, which is why a risk-averse firm (an SME above all) values risk
+        sharing beyond its expected payout (seeds 000 §5.1, 002 §3.1).
+        """
+        share = self.borne_share(firm.region)
+        expected = self.expected_loss_of(orientation, interns, rnd_value, firm)
+        cost = share * expected
+        sharing = self.sharing[firm.region]
+        if sharing.rule == "shared":
+            cost += sharing.insurance_share * (1.0 + sharing.insurance_loading) * expected
+        if firm.risk_aversion:
+            variance = self.loss_variance_of(orientation, interns, rnd_value, firm)
+            cost += 0.5 * firm.risk_aversion * share * share * variance
+        return cost
 
     def apply(self, model: IEIModel) -> None:
         """Draw this year's events for all active partnerships and settle their losses."""

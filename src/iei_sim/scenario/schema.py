@@ -99,7 +99,7 @@ class FirmSpec(Section):
         3, ge=0, le=10, description="years before education-oriented work pays the firm back"
     )
     education_payoff_probability: Probability = Field(
-        0.6, description="chance that education-oriented work pays back at all"
+        0.65, description="chance that education-oriented work pays back at all"
     )
     discount_rate_mean: Probability = Field(0.15, description="mean yearly discount rate of firms")
     discount_rate_sd: NonNegative = Field(0.08, description="spread of firms' discount rates")
@@ -111,6 +111,14 @@ class FirmSpec(Section):
         ge=-100,
         le=100,
         description="a firm whose private belief is below this runs a new project on paper only",
+    )
+    risk_aversion_sme: NonNegative = Field(
+        0.15,
+        description="an SME's absolute risk aversion: the certainty-equivalent cost of a risky "
+        "project-year is its expected borne loss plus this half-times the loss variance",
+    )
+    risk_aversion_large: NonNegative = Field(
+        0.03, description="a large firm's absolute risk aversion (deeper pockets than an SME)"
     )
     max_partnerships_sme: int = Field(1, ge=0, description="partnerships an SME can run at once")
     max_partnerships_large: int = Field(
@@ -443,6 +451,11 @@ class MonitoringSpec(Section):
     )
     clawback: bool = Field(True, description="reclaim the year's incentives from exposed projects")
     revoke_certification: bool = Field(True, description="exposed firms lose their certification")
+    verified_trust_gain: NonNegative = Field(
+        0.25,
+        description="trust a project gains when an evaluation finds it genuine: the published "
+        "result is a credible record of both sides' commitment",
+    )
     evaluation_funding: NonNegative = Field(
         0.0, description="paid to the school per genuine medium/deep project found in evaluation"
     )
@@ -466,6 +479,11 @@ class PlatformSpec(Section):
     )
     cross_region_share: Probability = Field(
         0.2, description="share of a search's candidates drawn from other regions"
+    )
+    lists_open_places: bool = Field(
+        True,
+        description="the platform lists which partners still have room, so a search skips "
+        "schools that are full and firms at their limit",
     )
 
 
