@@ -38,3 +38,27 @@ docs: $(BIN)/iei-sim
 
 clean-venv:
 	rm -rf $(VENV)
+
+# --- Notebooks and dashboard -------------------------------------------------------------------
+.PHONY: notebook dashboard dashboard-assets
+
+DASHBOARD_SCENARIO ?= scenarios/small.yaml
+# JupyterLab refuses to start as root unless told; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+notebook: $(BIN)/iei-sim
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
+
+dashboard: $(BIN)/iei-sim
+	-$(BIN)/python -m iei_sim.dashboard.assets
+	$(BIN)/iei-sim dashboard $(DASHBOARD_SCENARIO)
+
+# Solara's page assets from the npm registry, for machines that cannot reach Solara's CDN (needs npm).
+dashboard-assets: $(BIN)/iei-sim
+	$(BIN)/python -m iei_sim.dashboard.assets
+
+# Validation report (docking with replicator dynamics, patterns, policy tests) → docs/validation.md
+# and docs/figures/; about a minute. `make validation RECOMPUTE=1` also reruns patterns and policy tests.
+.PHONY: validation
+validation: $(BIN)/iei-sim
+	$(BIN)/python -m iei_sim.docking.report $(if $(RECOMPUTE),--recompute --workers 2)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from iei_sim.dashboard.command import dashboard
 from iei_sim.scenario import ScenarioError, load_scenario, scenario_hash
 
 app = typer.Typer(
@@ -138,6 +139,9 @@ def patterns(
         typer.echo(f"Pattern table written to {out}")
     if strict and not table["holds"].all():
         raise typer.Exit(1)
+
+
+app.command("dashboard")(dashboard)
 
 
 def main() -> None:

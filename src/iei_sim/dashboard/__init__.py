@@ -1,0 +1,39 @@
+"""The interactive dashboard: ``iei-sim dashboard [SCENARIO.yaml]`` serves a Mesa SolaraViz page.
+
+Modules: ``levers`` (controls ↔ scenario fields), ``model`` (the model SolaraViz rebuilds on
+Reset), ``components`` (status, charts, network), ``page`` (the SolaraViz page), ``app`` (what
+``solara run`` serves), ``command`` (the CLI command) and ``assets`` (Solara's front end for
+machines without access to its CDN). This package module stays light:
+``iei-sim`` imports the command on every call, so Mesa and Solara load only when needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# The scenario file the served page uses (set by ``iei-sim dashboard``).
+SCENARIO_ENV = "IEI_SIM_DASHBOARD_SCENARIO"
+SMALL = Path("scenarios") / "small.yaml"
+
+__all__ = ["SCENARIO_ENV", "DashboardModel", "default_scenario", "make_page"]
+
+
+def default_scenario() -> Path:
+    """``scenarios/small.yaml`` of the working folder, else of the source checkout."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[3]):
+        if (root / SMALL).is_file():
+            return root / SMALL
+    return SMALL
+
+
+def __getattr__(name: str):
+    # Mesa and Solara load on first use only (see the module docstring).
+    if name == "DashboardModel":
+        from iei_sim.dashboard.model import DashboardModel
+
+        return DashboardModel
+    if name == "make_page":
+        from iei_sim.dashboard.page import make_page
+
+        return make_page
+    raise AttributeError(f"module 'iei_sim.dashboard' has no attribute {name!r}")

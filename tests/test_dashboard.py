@@ -1,0 +1,190 @@
+"""The dashboard without a browser: levers, the model Reset builds, charts and the command.
+
+The page itself is driven in Chromium by ``test_dashboard_browser.py``; these checks are cheap
+and run everywhere.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from iei_sim.cli import app
+from iei_sim.dashboard import SCENARIO_ENV, default_scenario
+from iei_sim.dashboard.assets import required_packages
+from iei_sim.dashboard.command import server_environment, solara_command
+from iei_sim.dashboard.levers import (
+    LEVERS,
+    field_info,
+    model_params,
+    overrides_for,
+    parse_overrides,
+    value_at,
+)
+from iei_sim.dashboard.model import DashboardModel, build_model, lever_defaults
+from iei_sim.scenario import load_scenario
+from iei_sim.scenario.constraints import bounds_of
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "scenarios" / "small.yaml"
+WriteFile = Callable[[str, str], Path]
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_scenario(SMALL)
+
+
+@pytest.fixture
+def tiny_dashboard(write: WriteFile) -> Path:
+    """A scenario small enough to step in a blink, with a 3-year horizon."""
+    return write(
+        "tiny.yaml",
+        f"""\
+        extends: {SMALL}
+        name: tiny
+        steps: 3
+        regions:
+          east: {{schools: 3, firms: 25, students_per_school: 60}}
+          west: {{schools: 3, firms: 25, students_per_school: 60}}
+        """,
+    )
+
+
+def test_every_lever_is_a_schema_field_with_its_bounds(small) -> None:
+    params = model_params(small, str(SMALL))
+    assert params["scenario_path"] == str(SMALL)
+    for lever in LEVERS:
+        info = field_info(lever.path)  # KeyError if a path names no field
+        widget = params[lever.name]
+        assert widget["value"] == value_at(small, lever.path)
+        if widget["type"] in ("SliderFloat", "SliderInt"):
+            bounds = bounds_of(info.metadata)
+            assert bounds.lo is None or widget["min"] >= bounds.lo
+            assert bounds.hi is None or widget["max"] <= bounds.hi
+            assert widget["min"] <= widget["value"] <= widget["max"]
+    assert params["tax_deduction_rate"] | {"min": 0.0, "max": 1.0} == params["tax_deduction_rate"]
+    assert params["risk_rule"]["values"] == ["bearer_pays", "shared"]
+    assert params["platform"]["type"] == "Checkbox"
+
+
+def test_mesa_sees_the_explicit_parameters(small) -> None:
+    """Reset calls the class with the page's values and nothing else (no Mesa ``scenario``)."""
+    from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
+
+    model = DashboardModel(scenario_path=SMALL)
+    params = model_params(small, str(SMALL))
+    _check_model_params(model, params)  # raises on a name the constructor does not take
+    values = {"scenario_path": str(SMALL), **lever_defaults(small)}
+    kwargs = _build_model_init_kwargs(
+        model, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
+    assert kwargs == values
+    assert "scenario" not in inspect.signature(DashboardModel.__init__).parameters
+    with pytest.raises(TypeError, match="tax_rate"):
+        DashboardModel(scenario_path=SMALL, tax_rate=0.3)
+
+
+def test_levers_reach_the_scenario(small) -> None:
+    model = build_model(
+        SMALL,
+        **lever_defaults(small)
+        | {"tax_deduction": True, "tax_deduction_rate": 0.30000000000000004, "seed": "7"},
+    )
+    assert model.problems == []
+    assert model.running
+    assert model.config.policy.tax_deduction.enabled is True
+    assert model.config.policy.tax_deduction.rate == 0.3  # slider noise rounded to the step
+    assert model.seed == 7
+    assert set(model.changed_fields()) == {"policy.tax_deduction.enabled", "seed"}
+
+
+def test_free_overrides_and_their_problems() -> None:
+    values, problems = parse_overrides("partnerships.search_cost=0.1; firms.rnd_value=[1, 4, 12]")
+    assert values == {"partnerships.search_cost": 0.1, "firms.rnd_value": [1, 4, 12]}
+    assert problems == []
+    values, problems = parse_overrides("no equals sign; =3; a..b=1; x=[1, 2")
+    assert values == {}
+    assert len(problems) == 4
+    overrides, problems = overrides_for({"overrides": "", "seed": "  ", "platform": None})
+    assert overrides == {} and problems == []
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"firm_share": 0.5}, "must sum to 1"),
+        ({"seed": "not-a-seed"}, "seed: Input should be a valid integer"),
+        ({"overrides": "policy.tax_deduction.rate=1.5"}, "less than or equal to 1"),
+        ({"overrides": "policy.tax_deduction.rat=0.5"}, "did you mean 'rate'"),
+        ({"overrides": "nonsense"}, "expected dotted.path=value"),
+    ],
+)
+def test_bad_values_are_refused_not_raised(tiny_dashboard: Path, values, expected: str) -> None:
+    model = build_model(tiny_dashboard, **values)
+    assert model.problems, "bad values were accepted"
+    assert any(expected in str(p) for p in model.problems), [str(p) for p in model.problems]
+    assert not model.running
+    assert model.config == model.base  # the file's own scenario is shown meanwhile
+    model.step()
+    assert model.steps == 0 and model.time == 0  # refused values are never simulated
+
+
+def test_stepping_stops_with_the_scenario(tiny_dashboard: Path) -> None:
+    model = build_model(tiny_dashboard)
+    for _ in range(5):
+        model.step()
+    assert model.steps == 3 and not model.running
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 3
+
+
+def test_charts_are_drawn_from_the_live_model(tiny_dashboard: Path) -> None:
+    from iei_sim.dashboard.components import CHART_TITLES, chart_png
+
+    model = build_model(tiny_dashboard)
+    names = ["network", *CHART_TITLES]
+    assert all(chart_png(model, name) is None for name in names)  # nothing simulated yet
+    model.step()
+    first = {name: chart_png(model, name) for name in names}
+    assert all(png and png.startswith(b"\x89PNG") for png in first.values())
+    model.step()
+    assert chart_png(model, "participation") != first["participation"]
+
+
+def test_page_builds_and_lists_problems_of_a_bad_file(write: WriteFile) -> None:
+    from iei_sim.dashboard.page import Dashboard, ScenarioProblems, make_page
+
+    assert make_page(SMALL).component.f is Dashboard.f
+    bad = write("bad.yaml", "steps: 0\n")
+    element = make_page(bad)
+    assert element.component.f is ScenarioProblems.f
+    assert "steps" in " ".join(element.kwargs["problems"])
+
+
+def test_command_refuses_a_bad_scenario(write: WriteFile) -> None:
+    bad = write("bad.yaml", "policy: {tax_deduction: {rate: 1.5}}\n")
+    result = CliRunner().invoke(app, ["dashboard", str(bad), "--port", "0"])
+    assert result.exit_code == 2
+    assert "error:" in result.output and "policy.tax_deduction.rate" in result.output
+
+
+def test_command_line_of_the_server(tmp_path: Path) -> None:
+    command = solara_command("127.0.0.1", 8765, open_browser=False)
+    assert command[1:5] == ["-m", "solara", "run", "iei_sim.dashboard.app"]
+    for flag in ("--production", "--no-check-version", "--no-open"):
+        assert flag in command  # no file watcher, no version check, no browser
+    env = server_environment(SMALL)
+    assert env[SCENARIO_ENV] == str(SMALL.resolve())
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
+    assert default_scenario().name == "small.yaml"
+
+
+def test_page_assets_are_named_by_the_installed_solara() -> None:
+    packages = required_packages()
+    assert any(p.startswith("requirejs@") for p in packages)
+    assert sum("solara-vuetify" in p for p in packages) == 1  # the front end in use only
