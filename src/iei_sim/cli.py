@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from iei_sim.dashboard.command import dashboard
+from iei_sim.outcomes import OUTCOMES as OUTCOMES_ALL
 from iei_sim.scenario import ScenarioError, load_scenario, scenario_hash
 
 app = typer.Typer(
@@ -141,7 +143,233 @@ def patterns(
         raise typer.Exit(1)
 
 
+def _load_experiment_or_exit(path: Path):
+    from iei_sim.experiments import load_experiment
+
+    try:
+        return load_experiment(path)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@contextmanager
+def _run_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """Runs done / total, rate and ETA (the rate counts only this invocation's runs)."""
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("runs", total=total, rate="")
+        start = {"time": None, "done": 0}
+
+        def advance(done: int, _total: int) -> None:
+            now = time.perf_counter()
+            if start["time"] is None:
+                start["time"], start["done"] = now, done
+            elapsed = now - start["time"]
+            fresh = done - start["done"]
+            rate = f"{fresh / elapsed:.1f} runs/s" if elapsed > 0 and fresh else ""
+            progress.update(task, completed=done, rate=rate)
+
+        yield advance
+
+
+def _execute(label, total, action):
+    """Run ``action(progress)``; on Ctrl-C say what was kept and how to resume."""
+    try:
+        with _run_progress(label, total) as advance:
+            return action(advance)
+    except KeyboardInterrupt:
+        errors.print(
+            "interrupted: every finished run is saved; run the same command again to resume."
+        )
+        raise typer.Exit(130) from None
+
+
+def _report_line(report, out_dir: Path) -> None:
+    line = (
+        f"{report.done} runs done, {report.skipped} already finished, "
+        f"{report.failed} failed, of {report.total}; results in {out_dir}"
+    )
+    console.print(line, markup=False, highlight=False)
+    if report.failed:
+        errors.print(
+            f"{report.failed} run(s) failed; their errors are in the store "
+            f"(iei-sim results {out_dir}); run the command again to retry them."
+        )
+
+
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask-address",
+        help="run on an existing Dask scheduler (tcp://host:port) instead of local processes",
+    ),
+]
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="scenario files; the first is the reference")
+    ],
+    replicates: Annotated[
+        int, typer.Option(min=2, help="replicates per scenario (common seeds)")
+    ] = 10,
+    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    dask_address: DaskOption = None,
+    out: Annotated[Path | None, typer.Option(help="results folder")] = None,
+) -> None:
+    """Compare regimes side by side with replicates and common random numbers."""
+    from iei_sim.experiments import compare as run_compare
+    from iei_sim.experiments import compare_experiment, default_out, plan_runs
+
+    if len(scenarios) < 2:
+        errors.print("error: give at least two scenario files (the first is the reference)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        experiment = compare_experiment(scenarios, replicates)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    out_dir = out or default_out(experiment.name)
+    total = len(plan_runs(experiment))
+    result = _execute(
+        "[bold]compare[/]",
+        total,
+        lambda advance: run_compare(
+            experiment, out=out_dir, workers=workers, dask_address=dask_address, progress=advance
+        ),
+    )
+    table = result.table
+    reference = table["scenario"].iloc[0]
+    view = Table(title=f"Regimes vs {reference}: mean (95% CI); difference, paired p")
+    view.add_column("outcome")
+    for scenario in dict.fromkeys(table["scenario"]):
+        view.add_column(scenario, justify="right")
+    from iei_sim.experiments.workflows import HEADLINE as SHOWN
+
+    shown = table[table["outcome"].isin(SHOWN)] if table["outcome"].isin(SHOWN).any() else table
+    for outcome, rows in shown.groupby("outcome", sort=False):
+        cells = []
+        for row in rows.itertuples():
+            cell = f"{row.mean:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
+            if row.scenario != reference:
+                star = "*" if row.p_value < 0.05 else ""
+                cell += f"\n{row.diff:+.3g}, p={row.p_value:.2g}{star}"
+            cells.append(cell)
+        view.add_row(outcome, *cells)
+    console.print(view)
+    console.print(f"every kept outcome: {result.out_dir / 'comparison.csv'}", markup=False)
+    _report_line(result.report, result.out_dir)
+    if result.report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="experiment YAML file (experiments/*.yaml)")],
+    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    dask_address: DaskOption = None,
+    out: Annotated[Path | None, typer.Option(help="results folder")] = None,
+) -> None:
+    """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
+    from iei_sim.experiments import StoreMismatchError, default_out, plan_runs
+    from iei_sim.experiments import sweep as run_sweep
+
+    loaded = _load_experiment_or_exit(experiment)
+    out_dir = out or default_out(loaded.name)
+    tasks = plan_runs(loaded)
+    try:
+        result = _execute(
+            f"[bold]{loaded.name}[/]",
+            len(tasks),
+            lambda advance: run_sweep(
+                loaded, out=out_dir, workers=workers, dask_address=dask_address, progress=advance
+            ),
+        )
+    except StoreMismatchError as exc:
+        errors.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _report_line(result.report, result.out_dir)
+    if result.report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def results(
+    folder: Annotated[Path, typer.Argument(help="a results folder written by sweep or compare")],
+) -> None:
+    """Summarise a results store: runs by status, durations, outcome means per scenario."""
+    from iei_sim.experiments import ResultsStore
+
+    store = ResultsStore(folder)
+    manifest = store.manifest
+    if not manifest:
+        errors.print(f"error: {folder}: not a results folder (no manifest.json)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    runs = store.runs()
+    expected = manifest.get("runs", len(runs))
+    status = runs["status"].value_counts().to_dict() if len(runs) else {}
+    console.print(
+        f"[bold]{manifest.get('name')}[/]: {len(runs)} of {expected} runs stored "
+        f"({status.get('ok', 0)} ok, {status.get('failed', 0)} failed, "
+        f"{expected - len(runs)} missing)"
+    )
+    if len(runs):
+        console.print(
+            f"run time: mean {runs['duration_s'].mean():.2f} s, total {runs['duration_s'].sum():.0f} s"
+        )
+    failed = runs[runs["status"] != "ok"] if len(runs) else runs
+    for row in failed.head(5).itertuples():
+        console.print(
+            f"  failed: point {row.point} replicate {row.replicate}: {row.error}",
+            markup=False,
+            highlight=False,
+        )
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    meta = {
+        "run_key",
+        "scenario",
+        "scenario_hash",
+        "point",
+        "replicate",
+        "seed",
+        "status",
+        "error",
+        "duration_s",
+    }
+    outcomes = [c for c in ok.columns if c in OUTCOMES_ALL and c not in meta]
+    if len(ok) and outcomes:
+        view = Table(title="outcome means by scenario (ok runs)")
+        view.add_column("outcome")
+        groups = list(ok.groupby("scenario", sort=False))
+        for scenario, _ in groups:
+            view.add_column(str(scenario), justify="right")
+        for outcome in outcomes:
+            view.add_row(outcome, *[f"{g[outcome].mean():.4g}" for _, g in groups])
+        console.print(view)
+    source = (
+        f"{folder}/runs.parquet"
+        if (folder / "runs.parquet").exists()
+        else f"{folder}/runs/*.parquet"
+    )
+    console.print(
+        f"query with SQL: duckdb.sql(\"SELECT * FROM '{source}'\")", markup=False, highlight=False
+    )
+
+
 app.command("dashboard")(dashboard)
+
 
 
 def main() -> None:

@@ -151,6 +151,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def read_yaml_file(path: str | Path) -> dict[str, Any]:
+    """Read one YAML mapping with the scenario loader's checks and error messages (duplicate
+    keys, syntax errors with line and column, not a mapping). Experiment files use it too."""
+    return _read_yaml(Path(path))
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if path.is_dir():
         raise ScenarioError([Problem(str(path), "<file>", "is a folder, not a scenario file")])

@@ -1,0 +1,102 @@
+"""Tables from a results store: regime comparisons and per-point sweep summaries.
+
+Statistics: replicate means with t-based 95% confidence intervals; a regime's difference from
+the reference (the first scenario) is paired by replicate — under common random numbers
+replicate *i* of every regime used the same seed — with a paired t-test p-value (two-sided).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+def mean_ci(values: np.ndarray) -> tuple[float, float, float, float]:
+    """Mean, standard deviation and the 95% t-interval of a replicate sample."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = len(values)
+    if n == 0:
+        return (np.nan,) * 4
+    mean = float(values.mean())
+    if n < 2:
+        return mean, np.nan, np.nan, np.nan
+    sd = float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sd / np.sqrt(n))
+    return mean, sd, mean - half, mean + half
+
+
+def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """One row per scenario × outcome: mean, sd, 95% CI, and difference from the first scenario
+    (paired by replicate) with its CI and paired-test p-value."""
+    ok = runs[runs["status"] == "ok"]
+    order = list(dict.fromkeys(runs.sort_values("point")["scenario"]))
+    reference = order[0]
+    ref = ok[ok["scenario"] == reference].set_index("replicate")
+    rows = []
+    for scenario in order:
+        own = ok[ok["scenario"] == scenario].set_index("replicate")
+        for outcome in outcomes:
+            mean, sd, low, high = mean_ci(own[outcome].to_numpy())
+            row = {
+                "scenario": scenario,
+                "outcome": outcome,
+                "replicates": int(own[outcome].notna().sum()),
+                "mean": mean,
+                "sd": sd,
+                "ci_low": low,
+                "ci_high": high,
+                "diff": np.nan,
+                "diff_ci_low": np.nan,
+                "diff_ci_high": np.nan,
+                "p_value": np.nan,
+            }
+            if scenario != reference:
+                paired = own[[outcome]].join(ref[[outcome]], rsuffix="_ref", how="inner")
+                diff = (paired[outcome] - paired[f"{outcome}_ref"]).to_numpy()
+                d_mean, _, d_low, d_high = mean_ci(diff)
+                row.update(diff=d_mean, diff_ci_low=d_low, diff_ci_high=d_high)
+                if len(diff) >= 2 and np.nanstd(diff) > 0:
+                    row["p_value"] = float(stats.ttest_1samp(diff, 0.0).pvalue)
+                elif len(diff) >= 2:
+                    row["p_value"] = 1.0 if d_mean == 0 else 0.0
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def point_summary(runs: pd.DataFrame, outcomes: list[str], factors: list[str]) -> pd.DataFrame:
+    """One row per design point: its factor values, runs ok/failed, and each outcome's mean and
+    95% CI over replicates."""
+    rows = []
+    for point, group in runs.groupby("point", sort=True):
+        ok = group[group["status"] == "ok"]
+        first = group.iloc[0]
+        row = {"point": int(point), "scenario": first["scenario"]}
+        row.update({f: first[f] for f in factors if f in group})
+        row.update(runs_ok=len(ok), runs_failed=int((group["status"] != "ok").sum()))
+        for outcome in outcomes:
+            if outcome not in ok:
+                continue
+            mean, _, low, high = mean_ci(ok[outcome].to_numpy())
+            row.update({outcome: mean, f"{outcome}_ci_low": low, f"{outcome}_ci_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def step_bands(steps: pd.DataFrame, runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Per scenario and step: the replicate mean of ``outcome`` and its 95% CI."""
+    labelled = steps.merge(runs[["run_key", "scenario"]], on="run_key")
+    order = {name: i for i, name in enumerate(dict.fromkeys(runs.sort_values("point")["scenario"]))}
+    labelled = labelled.sort_values(
+        ["scenario", "step"], key=lambda c: c.map(order) if c.name == "scenario" else c
+    )
+    rows = []
+    for (scenario, step), group in labelled.groupby(["scenario", "step"], sort=False):
+        mean, _, low, high = mean_ci(group[outcome].to_numpy())
+        rows.append(
+            {"scenario": scenario, "step": step, "mean": mean, "ci_low": low, "ci_high": high}
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,164 @@
+"""Where runs execute: in this process, in a local process pool, or on a Dask cluster.
+
+Every executor maps the same pure function (``execute_run``) over the same tasks and yields the
+results as they finish, in whatever order. A run's result depends only on its task (scenario and
+seed), so the results are identical run for run whichever executor and however many workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from iei_sim.experiments.design import RunTask
+
+
+def execute_run(task: RunTask) -> dict[str, Any]:
+    """Run one task; never raises: a failure comes back as a row with its error."""
+    from iei_sim.run import run_scenario
+    from iei_sim.scenario import Scenario
+
+    start = time.perf_counter()
+    row: dict[str, Any] = {
+        "run_key": task.key,
+        "scenario": task.scenario_label,
+        "scenario_hash": task.scenario_hash,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        **task.values,
+    }
+    try:
+        scenario = Scenario.model_validate(task.scenario)
+        result = run_scenario(scenario, seed=task.seed)
+        outcomes = list(task.outcomes)
+        row.update({name: float(result.summary[name]) for name in outcomes})
+        steps = result.timeseries[["step", *outcomes]].copy()
+        steps.insert(0, "run_key", task.key)
+        row.update(status="ok", error="")
+    except Exception as exc:  # recorded, never fatal to the sweep
+        steps = None
+        row.update(status="failed", error=_one_line(exc))
+    row["duration_s"] = time.perf_counter() - start
+    return {"row": row, "steps": steps}
+
+
+def _one_line(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last else ""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}{where}"
+
+
+class Executor(Protocol):
+    workers: int
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class InlineExecutor:
+    """Runs in this process, one after another (workers = 1: no pool start-up, easy to debug)."""
+
+    workers = 1
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
+        for task in tasks:
+            yield execute_run(task)
+
+    def close(self) -> None:
+        pass
+
+
+class LocalExecutor:
+    """A local process pool (forkserver: forking a process that holds threads can deadlock).
+
+    At most ``2 × workers`` runs are queued at a time, so an interrupted sweep has little in
+    flight and memory stays flat however long the design.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("forkserver")
+        )
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
+        pending: set[Future] = set()
+        queue = iter(tasks)
+        try:
+            while True:
+                while len(pending) < 2 * self.workers:
+                    task = next(queue, None)
+                    if task is None:
+                        break
+                    pending.add(self.pool.submit(execute_run, task))
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Sends the runs to an existing Dask distributed scheduler (``tcp://host:port``).
+
+    The workers need iei-sim installed (same version). Runs are submitted in a bounded window
+    like the local pool, so a large design does not flood the scheduler.
+    """
+
+    def __init__(self, address: str, window: int | None = None) -> None:
+        from distributed import Client
+
+        self.client = Client(address, timeout="20s")
+        info = self.client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+        self.window = window or 4 * self.workers
+
+    def run(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
+        from distributed import as_completed
+
+        queue = iter(tasks)
+        first = [self.client.submit(execute_run, t, pure=False) for t in _take(queue, self.window)]
+        if not first:
+            return
+        stream = as_completed(first)
+        try:
+            for future in stream:
+                result = future.result()
+                future.release()
+                task = next(queue, None)
+                if task is not None:
+                    stream.add(self.client.submit(execute_run, task, pure=False))
+                yield result
+        finally:
+            stream.clear() if hasattr(stream, "clear") else None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _take(iterator: Iterator[RunTask], n: int) -> list[RunTask]:
+    out = []
+    for _ in range(n):
+        item = next(iterator, None)
+        if item is None:
+            break
+        out.append(item)
+    return out
+
+
+def make_executor(workers: int = 1, dask_address: str | None = None) -> Executor:
+    if dask_address:
+        return DaskExecutor(dask_address)
+    return InlineExecutor() if workers <= 1 else LocalExecutor(workers)

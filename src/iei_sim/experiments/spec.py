@@ -1,0 +1,339 @@
+"""Experiment files: which scenario, which levers and uncertainties, which design, how many runs.
+
+An experiment file (``experiments/*.yaml``) is validated like a scenario: every problem is
+reported with the file, the dotted field and what is allowed, and nothing runs or is written
+until the whole file is sound. Factor paths are dotted scenario fields; each is checked against
+the base scenario (unknown paths get a "did you mean"), and its bounds are validated by the
+scenario schema itself, so an experiment can never ask for a scenario the model would refuse.
+
+Vocabulary follows EMA Workbench: *levers* are policy choices, *uncertainties* are facts of the
+world the analyst does not control; both are *factors* of the design, and *outcomes* are the
+model's reported outcomes (``iei_sim.outcomes.OUTCOMES``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from iei_sim.outcomes import OUTCOMES
+from iei_sim.scenario import Problem, Scenario, ScenarioError, load_scenario
+from iei_sim.scenario.loading import read_yaml_file
+
+Scalar = bool | int | float | str
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Factor(_Strict):
+    """One dimension of the design: explicit values, a range, or a distribution."""
+
+    values: list[Scalar] | None = Field(
+        None, min_length=1, description="explicit levels (full factorial) or categories"
+    )
+    low: float | None = Field(None, description="lower bound of a numeric range")
+    high: float | None = Field(None, description="upper bound of a numeric range")
+    levels: int | None = Field(
+        None, ge=2, le=1000, description="evenly spaced levels of [low, high] for a factorial"
+    )
+    distribution: Literal["uniform", "triangular", "normal", "lognormal"] = Field(
+        "uniform",
+        description="how a range is sampled: uniform or triangular on [low, high] (mode), normal "
+        "(mean, sd), lognormal (mean, sd of the log)",
+    )
+    mode: float | None = Field(None, description="peak of a triangular distribution")
+    mean: float | None = Field(None, description="mean of a normal (or of log, lognormal)")
+    sd: float | None = Field(None, gt=0, description="standard deviation (normal, lognormal)")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Factor:
+        ranged = self.low is not None or self.high is not None
+        moments = self.mean is not None or self.sd is not None
+        if self.values is not None and (ranged or moments):
+            raise ValueError("give either `values` or a range/distribution, not both")
+        if self.values is None and not ranged and not moments:
+            raise ValueError("give `values`, or `low` and `high`, or `mean` and `sd`")
+        if self.distribution in ("normal", "lognormal"):
+            if self.mean is None or self.sd is None:
+                raise ValueError(f"a {self.distribution} factor needs `mean` and `sd`")
+        elif self.values is None:
+            if self.low is None or self.high is None:
+                raise ValueError("a range needs both `low` and `high`")
+            if not self.low < self.high:
+                raise ValueError(f"bounds reversed or empty: low {self.low} ≥ high {self.high}")
+            if self.distribution == "triangular" and (
+                self.mode is None or not self.low <= self.mode <= self.high
+            ):
+                raise ValueError("a triangular factor needs `mode` within [low, high]")
+        return self
+
+    @property
+    def numeric(self) -> bool:
+        return self.values is None or all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in self.values
+        )
+
+    def extremes(self) -> list[Scalar]:
+        """Values at the edges of the factor's support, checked against the scenario schema."""
+        if self.values is not None:
+            return list(dict.fromkeys(self.values))
+        if self.low is not None and self.high is not None:
+            return [self.low, self.high]
+        return [self.mean]  # unbounded distributions: the centre is checked; draws are clipped
+
+
+class Design(_Strict):
+    """How the factors' values are combined into design points."""
+
+    kind: Literal["full_factorial", "latin_hypercube", "explicit"] = Field(
+        "full_factorial",
+        description="full_factorial: every combination of levels; latin_hypercube: `samples` "
+        "stratified draws; explicit: the listed `points`",
+    )
+    samples: int | None = Field(None, ge=1, le=1_000_000, description="Latin hypercube size")
+    points: list[dict[str, Scalar]] | None = Field(
+        None, min_length=1, description="explicit points: dotted field → value"
+    )
+    seed: int = Field(0, ge=0, description="seed of the sampling (not of the runs)")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Design:
+        if self.kind == "latin_hypercube" and self.samples is None:
+            raise ValueError("a latin_hypercube design needs `samples`")
+        if self.kind == "explicit" and not self.points:
+            raise ValueError("an explicit design needs `points`")
+        return self
+
+
+class Seeds(_Strict):
+    """Seed policy. ``common``: replicate *i* of every point uses seed ``first + i`` (common
+    random numbers, so differences between points are not seed noise); ``independent``: every
+    run has its own seed."""
+
+    policy: Literal["common", "independent"] = "common"
+    first: int = Field(0, ge=0, description="seed of replicate 0")
+
+
+class Experiment(_Strict):
+    """A validated experiment file."""
+
+    name: str = Field(..., min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    base: str | None = Field(
+        None, description="base scenario file, relative to the experiment file"
+    )
+    scenarios: list[str] | None = Field(
+        None, min_length=1, description="scenario files compared side by side (relative paths)"
+    )
+    overrides: dict[str, Scalar] = Field(
+        default_factory=dict, description="fixed dotted-field values applied to every run"
+    )
+    levers: dict[str, Factor] = Field(default_factory=dict, description="policy levers to vary")
+    uncertainties: dict[str, Factor] = Field(
+        default_factory=dict, description="uncertain facts of the world to vary"
+    )
+    design: Design = Field(default_factory=Design)
+    replicates: Annotated[int, Field(ge=1, le=10_000)] = 10
+    outcomes: list[str] | None = Field(
+        None, min_length=1, description="outcomes to keep (default: all)"
+    )
+    seeds: Seeds = Field(default_factory=Seeds)
+
+    @model_validator(mode="after")
+    def _base_or_scenarios(self) -> Experiment:
+        if (self.base is None) == (self.scenarios is None):
+            raise ValueError("give exactly one of `base` (a scenario) or `scenarios` (a list)")
+        return self
+
+    @property
+    def factors(self) -> dict[str, Factor]:
+        return {**self.levers, **self.uncertainties}
+
+    @property
+    def outcome_names(self) -> list[str]:
+        return list(self.outcomes) if self.outcomes else list(OUTCOMES)
+
+    def content_hash(self) -> str:
+        """Identity of what the experiment runs (not its name or description)."""
+        body = self.model_dump(mode="json", exclude={"name", "description"})
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class LoadedExperiment:
+    """An experiment with its file location and its scenario files resolved and validated."""
+
+    def __init__(self, spec: Experiment, path: Path) -> None:
+        self.spec = spec
+        self.path = path
+        folder = path.parent
+        files = [spec.base] if spec.base is not None else list(spec.scenarios or [])
+        self.scenario_files = [(folder / f) for f in files]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read and validate an experiment file; raise ``ScenarioError`` listing every problem."""
+    path = Path(path)
+    return experiment_from_data(read_yaml_file(path), path)
+
+
+def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
+    """Validate experiment data as if read from ``path`` (relative scenario paths resolve
+    against its folder); used for experiments built in code, e.g. by ``iei-sim compare``."""
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, str(path))) from None
+    loaded = LoadedExperiment(spec, path)
+    problems: list[Problem] = []
+    scenarios: list[Scenario] = []
+    for ref, file in zip(
+        [spec.base] if spec.base else spec.scenarios or [], loaded.scenario_files, strict=True
+    ):
+        field = "base" if spec.base else f"scenarios[{ref}]"
+        try:
+            scenarios.append(load_scenario(file, overrides=spec.overrides))
+        except ScenarioError as exc:
+            for p in exc.problems:
+                file_name = str(path) if p.file == "override" else p.file
+                problems.append(Problem(file_name, f"{field} → {p.field}", p.message))
+    if problems:
+        raise ScenarioError(problems)
+    problems += _check_outcomes(spec, str(path))
+    problems += _check_factors(spec, scenarios[0], loaded.scenario_files[0], str(path))
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def _problems(exc: ValidationError, file: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(err["loc"])
+            guess = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1)
+            message = "unknown field" + (f" (did you mean `{guess[0]}`?)" if guess else "")
+            message += "; allowed: " + ", ".join(allowed)
+        elif err["type"] == "literal_error":
+            message = f"{message} (got {err.get('input')!r})"
+        problems.append(Problem(file, loc or "<document>", message))
+    return problems
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Experiment
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            # dict-valued fields (levers, uncertainties) hold Factors under free keys
+            return list(Factor.model_fields)
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", (annotation,))
+        nested = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+        if nested:
+            model = nested[0]
+        elif str(part) in ("levers", "uncertainties"):
+            model = Factor
+    return list(model.model_fields)
+
+
+def _check_outcomes(spec: Experiment, file: str) -> list[Problem]:
+    problems = []
+    for name in spec.outcomes or []:
+        if name not in OUTCOMES:
+            guess = difflib.get_close_matches(name, list(OUTCOMES), n=1)
+            hint = f" (did you mean `{guess[0]}`?)" if guess else ""
+            problems.append(
+                Problem(file, f"outcomes.{name}", f"unknown outcome{hint}; see `iei-sim outcomes`")
+            )
+    return problems
+
+
+def scenario_leaves(scenario: Scenario) -> dict[str, Any]:
+    """Every dotted leaf field of a resolved scenario with its value."""
+    out: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}" if prefix else str(key))
+        else:
+            out[prefix] = node
+
+    walk(scenario.model_dump(mode="json"), "")
+    return out
+
+
+def _check_factors(
+    spec: Experiment, scenario: Scenario, scenario_file: Path, file: str
+) -> list[Problem]:
+    """Unknown paths, non-numeric ranges, values the scenario schema refuses."""
+    leaves = scenario_leaves(scenario)
+    problems: list[Problem] = []
+    groups = {"levers": spec.levers, "uncertainties": spec.uncertainties}
+    seen: set[str] = set()
+    for group, factors in groups.items():
+        for path, factor in factors.items():
+            field = f"{group}.{path}"
+            if path in seen:
+                problems.append(Problem(file, field, "already a factor (levers and uncertainties)"))
+                continue
+            seen.add(path)
+            if path not in leaves:
+                guess = difflib.get_close_matches(path, list(leaves), n=1, cutoff=0.5)
+                hint = f"did you mean `{guess[0]}`?" if guess else "see docs/scenario-reference.md"
+                problems.append(Problem(file, field, f"unknown scenario field; {hint}"))
+                continue
+            current = leaves[path]
+            is_number = isinstance(current, int | float) and not isinstance(current, bool)
+            if factor.values is None and not is_number:
+                problems.append(
+                    Problem(
+                        file,
+                        field,
+                        f"a range needs a numeric field, but this one holds {current!r}; "
+                        "give `values` instead",
+                    )
+                )
+                continue
+            for value in factor.extremes():
+                if isinstance(current, int) and not isinstance(current, bool) and value is not None:
+                    value = round(value) if float(value).is_integer() else value
+                try:
+                    load_scenario(scenario_file, overrides={**spec.overrides, path: value})
+                except ScenarioError as exc:
+                    for p in exc.problems:
+                        problems.append(Problem(file, field, f"value {value!r}: {p.message}"))
+    if spec.design.kind == "full_factorial":
+        for path, factor in spec.factors.items():
+            if factor.values is None and factor.levels is None:
+                problems.append(
+                    Problem(
+                        file,
+                        f"levers.{path}" if path in spec.levers else f"uncertainties.{path}",
+                        "a full_factorial design needs `values` or `levels` for every factor",
+                    )
+                )
+    if spec.design.kind == "explicit":
+        for i, point in enumerate(spec.design.points or []):
+            for path in point:
+                if path not in leaves:
+                    guess = difflib.get_close_matches(path, list(leaves), n=1, cutoff=0.5)
+                    hint = f"; did you mean `{guess[0]}`?" if guess else ""
+                    problems.append(
+                        Problem(file, f"design.points[{i}].{path}", f"unknown scenario field{hint}")
+                    )
+    return problems
