@@ -29,6 +29,7 @@ test-slow: $(BIN)/iei-sim
 
 bench: $(BIN)/iei-sim
 	$(BIN)/python benchmarks/bench_regional.py
+	$(BIN)/python benchmarks/bench_experiments.py
 
 lint: $(BIN)/iei-sim
 	$(BIN)/ruff check src tests benchmarks

@@ -47,3 +47,23 @@ def test_quick_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
     assert data["students"]["equivalence"]["ok"] is True
     assert data["checks"]["same_result"] == "PASS"
     assert set(data["checks"]) == {"run_time", "peak_memory", "speedup", "same_result"}
+
+
+def test_quick_experiment_benchmark_runs_every_executor(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_experiments.py"),
+            "--quick",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(out.read_text())
+    for key in ("runs_per_s_1_worker", "runs_per_s_2_workers", "runs_per_s_dask_2_workers"):
+        assert figures[key] > 0

@@ -94,8 +94,16 @@ def run_scenario(
     return collect_result(model, scenario, seed)
 
 
-def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:
-    """Turn a finished model into a RunResult."""
+def simulate_outcomes(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, dict]:
+    """Just the outcomes of a run (time series and summary), without the agent and ledger
+    tables: what experiments keep, at a fraction of the collection cost."""
+    model = IEIModel(scenario, seed=seed)
+    for _ in range(scenario.steps):
+        model.step()
+    return _outcomes(model, scenario, seed)
+
+
+def _outcomes(model: IEIModel, scenario: Scenario, seed: int) -> tuple[pd.DataFrame, dict]:
     timeseries = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     timeseries.insert(0, "step", range(1, len(timeseries) + 1))
     summary = {
@@ -106,6 +114,12 @@ def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:
         "iei_sim_version": __version__,
         **summarise(timeseries, scenario.summary_window),
     }
+    return timeseries, summary
+
+
+def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:
+    """Turn a finished model into a RunResult."""
+    timeseries, summary = _outcomes(model, scenario, seed)
     return RunResult(
         scenario=scenario,
         seed=seed,

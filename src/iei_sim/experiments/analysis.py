@@ -55,7 +55,9 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                 "p_value": np.nan,
             }
             if scenario != reference:
-                paired = own[[outcome]].join(ref[[outcome]], rsuffix="_ref", how="inner")
+                paired = own[[outcome]].merge(
+                    ref[[outcome]], left_index=True, right_index=True, suffixes=("", "_ref")
+                )
                 diff = (paired[outcome] - paired[f"{outcome}_ref"]).to_numpy()
                 d_mean, _, d_low, d_high = mean_ci(diff)
                 row.update(diff=d_mean, diff_ci_low=d_low, diff_ci_high=d_high)

@@ -73,7 +73,7 @@ def _levels(factor: Factor) -> list[Any]:
     if factor.values is not None:
         return list(factor.values)
     assert factor.low is not None and factor.high is not None and factor.levels is not None
-    return [float(v) for v in np.linspace(factor.low, factor.high, factor.levels)]
+    return [round(float(v), 12) for v in np.linspace(factor.low, factor.high, factor.levels)]
 
 
 def latin_hypercube(factors: dict[str, Factor], samples: int, seed: int) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from iei_sim.experiments.design import RunTask
 
 def execute_run(task: RunTask) -> dict[str, Any]:
     """Run one task; never raises: a failure comes back as a row with its error."""
-    from iei_sim.run import run_scenario
+    from iei_sim import run
     from iei_sim.scenario import Scenario
 
     start = time.perf_counter()
@@ -34,10 +34,10 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     }
     try:
         scenario = Scenario.model_validate(task.scenario)
-        result = run_scenario(scenario, seed=task.seed)
+        timeseries, summary = run.simulate_outcomes(scenario, seed=task.seed)
         outcomes = list(task.outcomes)
-        row.update({name: float(result.summary[name]) for name in outcomes})
-        steps = result.timeseries[["step", *outcomes]].copy()
+        row.update({name: float(summary[name]) for name in outcomes})
+        steps = timeseries[["step", *outcomes]].copy()
         steps.insert(0, "run_key", task.key)
         row.update(status="ok", error="")
     except Exception as exc:  # recorded, never fatal to the sweep

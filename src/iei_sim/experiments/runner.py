@@ -27,6 +27,7 @@ class RunReport:
     done: int  # finished now
     failed: int  # failed now (recorded in the store with their errors)
     elapsed_s: float
+    keys: tuple[str, ...] = ()  # the planned runs' keys, in plan order
 
     @property
     def complete(self) -> bool:
@@ -69,7 +70,9 @@ def run_tasks(
             failed += 1
         if progress:
             progress(skipped + done + failed, len(tasks))
-    report = RunReport(len(tasks), skipped, done, failed, time.perf_counter() - start)
+    report = RunReport(
+        len(tasks), skipped, done, failed, time.perf_counter() - start, tuple(t.key for t in tasks)
+    )
     if report.complete:
         store.compact()
     return report

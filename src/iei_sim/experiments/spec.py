@@ -201,13 +201,18 @@ def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
     for ref, file in zip(
         [spec.base] if spec.base else spec.scenarios or [], loaded.scenario_files, strict=True
     ):
-        field = "base" if spec.base else f"scenarios[{ref}]"
+        key = "base" if spec.base else "scenarios"
+        if not file.is_file():
+            problems.append(Problem(str(path), key, f"scenario file not found: {ref} ({file})"))
+            continue
         try:
             scenarios.append(load_scenario(file, overrides=spec.overrides))
         except ScenarioError as exc:
             for p in exc.problems:
-                file_name = str(path) if p.file == "override" else p.file
-                problems.append(Problem(file_name, f"{field} → {p.field}", p.message))
+                if p.file == "override":  # a fixed override of this experiment file
+                    problems.append(Problem(str(path), f"overrides.{p.field}", p.message))
+                else:  # the scenario file's own problem
+                    problems.append(p)
     if problems:
         raise ScenarioError(problems)
     problems += _check_outcomes(spec, str(path))

@@ -42,6 +42,12 @@ class SweepOutput:
     out_dir: Path
 
 
+def planned(runs: pd.DataFrame, report: RunReport) -> pd.DataFrame:
+    """The store's rows for this plan only (a store may also hold runs an older version of the
+    experiment planned)."""
+    return runs[runs["run_key"].isin(report.keys)] if len(runs) else runs
+
+
 def default_out(name: str, root: str | Path = "results") -> Path:
     return Path(root) / "experiments" / name
 
@@ -85,7 +91,7 @@ def compare(
     out_dir = Path(out) if out is not None else default_out(experiment.name)
     report = run_experiment(experiment, out_dir, workers, dask_address, progress)
     store = ResultsStore(out_dir)
-    runs = store.runs()
+    runs = planned(store.runs(), report)
     outcomes = experiment.spec.outcome_names
     table = comparison_table(runs, outcomes)
     table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.6g")
@@ -114,7 +120,7 @@ def sweep(
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     out_dir = Path(out) if out is not None else default_out(loaded.name)
     report = run_experiment(loaded, out_dir, workers, dask_address, progress)
-    runs = ResultsStore(out_dir).runs()
+    runs = planned(ResultsStore(out_dir).runs(), report)
     outcomes = loaded.spec.outcome_names
     factors = list(loaded.spec.factors)
     summary = point_summary(runs, outcomes, factors)

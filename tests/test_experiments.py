@@ -1,0 +1,367 @@
+"""Experiments: file validation, designs, executors (inline, local pool, Dask), the resumable
+results store, failures, comparisons and the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+from tests.helpers import ROOT
+from typer.testing import CliRunner
+
+from iei_sim.cli import app
+from iei_sim.experiments import (
+    ResultsStore,
+    compare,
+    design_points,
+    load_experiment,
+    plan_runs,
+    run_experiment,
+    sweep,
+)
+from iei_sim.scenario import ScenarioError
+
+SMALL = ROOT / "scenarios" / "small.yaml"
+# A few-second model: 4 schools, 40 firms, 3 years.
+TINY = {
+    "steps": 3,
+    "regions.east.schools": 2,
+    "regions.east.firms": 24,
+    "regions.east.students_per_school": 60,
+    "regions.west.schools": 2,
+    "regions.west.firms": 16,
+    "regions.west.students_per_school": 60,
+}
+OUTCOMES = ["firm_participation_rate", "fiscal_cost", "mean_partnership_depth"]
+runner = CliRunner()
+
+
+def write_experiment(folder: Path, **fields) -> Path:
+    data = {
+        "name": "tiny_sweep",
+        "base": str(SMALL),
+        "overrides": {**TINY, "policy.tax_deduction.enabled": True},
+        "levers": {"policy.tax_deduction.rate": {"values": [0.1, 0.4]}},
+        "replicates": 3,
+        "outcomes": OUTCOMES,
+    }
+    data.update(fields)
+    path = folder / f"{data['name']}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def comparable(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs.drop(columns=["duration_s"]).sort_values("run_key").reset_index(drop=True)
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "fragment"),
+    [
+        (
+            {"levers": {"policy.tax_deduction.rat": {"values": [0.1]}}},
+            "levers.policy.tax_deduction.rat",
+            "did you mean `policy.tax_deduction.rate`",
+        ),
+        (
+            {"levers": {"policy.tax_deduction.rate": {"low": 0.4, "high": 0.1}}},
+            "levers.policy.tax_deduction.rate",
+            "bounds reversed",
+        ),
+        (
+            {"levers": {"policy.risk_sharing.rule": {"low": 0, "high": 1, "levels": 2}}},
+            "levers.policy.risk_sharing.rule",
+            "numeric",
+        ),
+        (
+            {"levers": {"policy.tax_deduction.rate": {"values": [0.1, 1.5]}}},
+            "levers.policy.tax_deduction.rate",
+            "value 1.5",
+        ),
+        ({"outcomes": ["firm_participation"]}, "outcomes.firm_participation", "did you mean"),
+        ({"replicate": 3}, "replicate", "did you mean `replicates`"),
+        ({"design": {"kind": "latin_hypercube"}}, "design", "needs `samples`"),
+        ({"design": {"kind": "sobol"}}, "design.kind", "full_factorial"),
+        ({"overrides": {**TINY, "steps": 0}}, "overrides.steps", "greater than or equal"),
+        ({"base": "missing.yaml"}, "base", "scenario file not found"),
+    ],
+)
+def test_bad_experiment_files_exit_2_naming_file_and_field_and_write_nothing(
+    tmp_path, fields, field, fragment
+):
+    path = write_experiment(tmp_path, **fields)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}: {field}" in result.output
+    assert fragment in result.output
+    assert not out.exists()
+
+
+def test_scenario_problems_name_the_scenario_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {SMALL}\npolicy: {{tax_deduction: {{rate: 7}}}}\n")
+    path = write_experiment(tmp_path, base=str(bad), overrides=TINY, levers={})
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(path)
+    assert any(str(bad) in str(p) and "rate" in str(p) for p in info.value.problems)
+
+
+# -- designs ------------------------------------------------------------------------------------
+
+
+def test_full_factorial_crosses_levels_and_common_seeds_are_shared(tmp_path):
+    path = write_experiment(
+        tmp_path,
+        levers={
+            "policy.tax_deduction.rate": {"low": 0.0, "high": 0.4, "levels": 3},
+            "policy.tax_deduction.certified_only": {"values": [True, False]},
+        },
+    )
+    experiment = load_experiment(path)
+    points = design_points(experiment)
+    assert len(points) == 6
+    assert {p.values["policy.tax_deduction.rate"] for p in points} == {0.0, 0.2, 0.4}
+    tasks = plan_runs(experiment)
+    assert len(tasks) == 18 and len({t.key for t in tasks}) == 18
+    for point in range(6):
+        assert [t.seed for t in tasks if t.point == point] == [0, 1, 2]
+    assert [t.key for t in plan_runs(load_experiment(path))] == [t.key for t in tasks]
+
+
+def test_independent_seeds_differ_across_points(tmp_path):
+    path = write_experiment(tmp_path, seeds={"policy": "independent", "first": 10})
+    seeds = [t.seed for t in plan_runs(load_experiment(path))]
+    assert sorted(seeds) == list(range(10, 16))
+
+
+def test_latin_hypercube_uses_every_stratum_once_per_factor(tmp_path):
+    n = 20
+    path = write_experiment(
+        tmp_path,
+        levers={
+            "policy.tax_deduction.rate": {"low": 0.0, "high": 0.5},
+            "policy.subsidies.per_intern": {"low": 0.0, "high": 2.0},
+        },
+        design={"kind": "latin_hypercube", "samples": n, "seed": 3},
+    )
+    points = design_points(load_experiment(path))
+    assert len(points) == n
+    for name, (low, high) in {
+        "policy.tax_deduction.rate": (0.0, 0.5),
+        "policy.subsidies.per_intern": (0.0, 2.0),
+    }.items():
+        values = np.array([p.values[name] for p in points])
+        strata = np.floor((values - low) / (high - low) * n).astype(int)
+        assert sorted(strata) == list(range(n))
+
+
+def test_integer_fields_get_integer_values(tmp_path):
+    path = write_experiment(
+        tmp_path,
+        levers={"partnerships.candidates_per_search": {"low": 2, "high": 6}},
+        design={"kind": "latin_hypercube", "samples": 5},
+        replicates=1,
+    )
+    tasks = plan_runs(load_experiment(path))
+    assert all(isinstance(t.scenario["partnerships"]["candidates_per_search"], int) for t in tasks)
+
+
+# -- executors and the store --------------------------------------------------------------------
+
+
+def test_results_are_identical_inline_and_in_a_two_worker_pool(tmp_path):
+    path = write_experiment(tmp_path)
+    one = sweep(path, out=tmp_path / "one", workers=1, plots=False)
+    two = sweep(path, out=tmp_path / "two", workers=2, plots=False)
+    assert one.report.done == two.report.done == 6
+    pd.testing.assert_frame_equal(
+        comparable(ResultsStore(one.out_dir).runs()), comparable(ResultsStore(two.out_dir).runs())
+    )
+    pd.testing.assert_frame_equal(
+        ResultsStore(one.out_dir).steps(), ResultsStore(two.out_dir).steps()
+    )
+    # Replicates differ (the seeds matter) while points share seeds.
+    runs = ResultsStore(one.out_dir).runs()
+    assert runs.groupby("point")["firm_participation_rate"].nunique().max() > 1
+
+
+def test_dask_cluster_gives_the_same_results_as_local_runs(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = write_experiment(tmp_path)
+    local = sweep(path, out=tmp_path / "local", workers=1, plots=False)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = sweep(path, out=tmp_path / "dask", dask_address=cluster.scheduler_address)
+    assert remote.report.done == 6 and remote.report.failed == 0
+    pd.testing.assert_frame_equal(
+        comparable(ResultsStore(local.out_dir).runs()),
+        comparable(ResultsStore(remote.out_dir).runs()),
+    )
+
+
+def test_a_failing_run_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeypatch):
+    import iei_sim.run
+
+    real = iei_sim.run.simulate_outcomes
+
+    def flaky(scenario, seed):
+        if seed == 1:
+            raise RuntimeError("boom in the model")
+        return real(scenario, seed=seed)
+
+    monkeypatch.setattr(iei_sim.run, "simulate_outcomes", flaky)
+    path = write_experiment(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "4 runs done" in result.output and "2 failed" in result.output
+    runs = ResultsStore(out).runs()
+    failed = runs[runs.status == "failed"]
+    assert len(runs) == 6 and set(failed.seed) == {1}
+    assert failed.error.str.contains("RuntimeError: boom in the model").all()
+    summary = runner.invoke(app, ["results", str(out)])
+    assert "4 ok, 2 failed" in summary.output and "boom in the model" in summary.output
+    # Fixed: the same command retries only the failed runs and completes the store.
+    monkeypatch.setattr(iei_sim.run, "simulate_outcomes", real)
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "2 runs done, 4 already finished, 0 failed" in again.output
+    runs = ResultsStore(out).runs()
+    assert len(runs) == 6 and (runs.status == "ok").all()
+
+
+def test_a_store_refuses_a_different_experiment(tmp_path):
+    out = tmp_path / "out"
+    sweep(write_experiment(tmp_path, replicates=1), out=out, plots=False)
+    other = write_experiment(tmp_path, name="other", replicates=2)
+    result = runner.invoke(app, ["sweep", str(other), "--out", str(out)])
+    assert result.exit_code == 2 and "different experiment" in result.output
+
+
+def _sweep_process(path: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "iei_sim.cli", "sweep", str(path), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+
+
+def _wait_for_commits(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list((out / "runs").glob("*.parquet"))) >= n:
+            return
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError("no runs committed in time")
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, how):
+    path = write_experiment(
+        tmp_path, levers={"policy.tax_deduction.rate": {"values": [0.1, 0.2, 0.3, 0.4]}}
+    )
+    out = tmp_path / "out"
+    proc = _sweep_process(path, out)
+    _wait_for_commits(out, 2, proc)
+    proc.send_signal(how)
+    _, stderr = proc.communicate(timeout=60)
+    kept = ResultsStore(out).runs()
+    assert 2 <= len(kept) < 12, "the kill came too late to test resuming"
+    if how == signal.SIGINT:
+        assert proc.returncode == 130 and "run the same command again" in stderr
+    again = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert f"{12 - len(kept)} runs done, {len(kept)} already finished" in again.output
+    runs = ResultsStore(out).runs()
+    assert len(runs) == 12 and runs.run_key.is_unique and (runs.status == "ok").all()
+    fresh = sweep(path, out=tmp_path / "fresh", plots=False)
+    pd.testing.assert_frame_equal(comparable(runs), comparable(ResultsStore(fresh.out_dir).runs()))
+
+
+# -- comparisons --------------------------------------------------------------------------------
+
+
+def test_compare_writes_paired_differences_with_their_ci_and_p(tmp_path):
+    regime = tmp_path / "deduction.yaml"
+    regime.write_text(
+        f"extends: {SMALL}\nname: deduction\n"
+        "policy: {tax_deduction: {enabled: true, rate: 0.4, certified_only: false}}\n"
+    )
+    base = tmp_path / "base.yaml"
+    base.write_text(f"extends: {SMALL}\nname: base\n")
+    experiment_path = write_experiment(
+        tmp_path,
+        name="pair",
+        base=None,
+        scenarios=[str(base), str(regime)],
+        overrides=TINY,
+        levers={},
+        replicates=4,
+    )
+    result = compare(load_experiment(experiment_path), out=tmp_path / "cmp", workers=2)
+    table = pd.read_csv(result.out_dir / "comparison.csv")
+    assert list(table.columns) == [
+        "scenario",
+        "outcome",
+        "replicates",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "p_value",
+    ]
+    runs = ResultsStore(result.out_dir).runs()
+    a = runs[runs.scenario == "deduction"].sort_values("replicate")["fiscal_cost"].to_numpy()
+    b = runs[runs.scenario == "base"].sort_values("replicate")["fiscal_cost"].to_numpy()
+    row = table[(table.scenario == "deduction") & (table.outcome == "fiscal_cost")].iloc[0]
+    assert row["diff"] == pytest.approx((a - b).mean(), rel=1e-5)
+    assert row["p_value"] == pytest.approx(stats.ttest_rel(a, b).pvalue, rel=1e-4)
+    assert row["diff_ci_low"] < row["diff"] < row["diff_ci_high"]
+    assert table[table.scenario == "base"]["diff"].isna().all()
+    for figure in ("timeseries.png", "differences.png"):
+        assert (result.out_dir / figure).stat().st_size > 10_000
+
+
+def test_compare_command_prints_a_table_and_refuses_a_bad_file(tmp_path):
+    out = tmp_path / "cmp"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\npolicy: {tax_deduction: {rat: 1}}\n")
+    result = runner.invoke(app, ["compare", str(SMALL), str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"{bad}: policy.tax_deduction.rat" in result.output
+    assert not out.exists()
+
+
+def test_shipped_experiment_files_validate_and_plan():
+    for name, runs in (("incentive_regimes", 60), ("tax_deduction_sweep", 60)):
+        experiment = load_experiment(ROOT / "experiments" / f"{name}.yaml")
+        assert len(plan_runs(experiment)) == runs
+
+
+def test_run_experiment_skips_finished_runs(tmp_path):
+    path = write_experiment(tmp_path, replicates=1)
+    experiment = load_experiment(path)
+    first = run_experiment(experiment, tmp_path / "out")
+    second = run_experiment(experiment, tmp_path / "out")
+    assert (first.done, first.skipped) == (2, 0)
+    assert (second.done, second.skipped) == (0, 2)
