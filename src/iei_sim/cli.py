@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from iei_sim.dashboard.command import dashboard
+from iei_sim.docking.command import dock
 from iei_sim.outcomes import OUTCOMES as OUTCOMES_ALL
 from iei_sim.scenario import ScenarioError, load_scenario, scenario_hash
 
@@ -370,6 +371,7 @@ def results(
 
 app.command("dashboard")(dashboard)
 
+app.command("dock")(dock)
 
 
 def main() -> None:

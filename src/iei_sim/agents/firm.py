@@ -84,7 +84,7 @@ class Firm(mesa.Agent):
     def willingness(self) -> float:
         """Chance of searching this year: logistic in the expected net benefit of searching."""
         gain = self.expected_net_benefit - self.model.search_cost_per_year
-        return float(1.0 / (1.0 + math.exp(-gain / self.model.config.learning.temperature)))
+        return _logistic(gain / self.model.config.learning.temperature)
 
     @property
     def cash(self) -> float:
@@ -96,3 +96,8 @@ class Firm(mesa.Agent):
         has_room = len(self.partnerships) < self.max_partnerships
         self.seeking = has_room and self.random.random() < self.willingness
         self.model.incentives.consider_certification(self)
+
+
+def _logistic(x: float) -> float:
+    """1 / (1 + e^-x) without overflow at very low temperatures (|x| beyond ~709)."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= -700 else 0.0

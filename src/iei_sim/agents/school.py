@@ -93,7 +93,7 @@ class School(mesa.Agent):
 
     @property
     def willingness(self) -> float:
-        return float(1.0 / (1.0 + math.exp(-self.belief / self.model.config.learning.temperature)))
+        return _logistic(self.belief / self.model.config.learning.temperature)
 
     @property
     def budget(self) -> float:
@@ -115,3 +115,8 @@ class School(mesa.Agent):
         target = forecasts / forecasts.sum()
         rate = self.model.config.schools.programme_adjustment
         self.intake_shares = (1 - rate) * self.intake_shares + rate * target
+
+
+def _logistic(x: float) -> float:
+    """1 / (1 + e^-x) without overflow at very low temperatures (|x| beyond ~709)."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= -700 else 0.0

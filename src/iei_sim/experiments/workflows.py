@@ -57,8 +57,10 @@ def compare_experiment(
     replicates: int = 10,
     outcomes: list[str] | None = None,
     first_seed: int = 0,
+    overrides: dict | None = None,
 ) -> LoadedExperiment:
-    """An experiment comparing scenario files with common random numbers."""
+    """An experiment comparing scenario files with common random numbers (``overrides``:
+    dotted-field values applied to every scenario, e.g. a smaller size for a quick look)."""
     paths = [str(Path(p).resolve()) for p in scenario_files]
     name = "compare-" + "-".join(Path(p).stem for p in scenario_files)
     data = {
@@ -69,6 +71,8 @@ def compare_experiment(
     }
     if outcomes:
         data["outcomes"] = outcomes
+    if overrides:
+        data["overrides"] = overrides
     return experiment_from_data(data, Path.cwd() / f"{name}.yaml")
 
 

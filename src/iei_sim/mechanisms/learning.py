@@ -3,9 +3,10 @@
 ``reinforcement``: an agent that cooperated this year moves its belief toward the net benefit it
 realised per partnership. ``reinforcement_imitation`` adds imitation: with some probability an
 agent compares itself with a random peer of its region (and, for firms, sector) and copies the
-peer's belief with the Fermi probability 1 / (1 + exp(-s·(π_peer − π_own))). With homogeneous
-agents and well-mixed matching this is the proportional-imitation rule whose mean-field limit
-is the replicator equation (MODEL.md §2, §7).
+peer's belief with the Fermi probability 1 / (1 + exp(-s·(π_peer − π_own))). For weak
+selection (small s·|Δπ|) the Fermi rule is close to proportional imitation, whose mean-field
+limit is the replicator equation; the exact docking uses proportional imitation itself
+(``iei_sim.docking``, MODEL.md §7).
 """
 
 from __future__ import annotations

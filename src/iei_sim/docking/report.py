@@ -1,0 +1,737 @@
+"""Generate ``docs/validation.md`` and its figures: ``python -m iei_sim.docking.report``.
+
+Three answers to "why should I believe this model?", all from committed code and files:
+
+1. docking (Axtell et al. 1996): the ABM in docking mode against the replicator ODE for the
+   shipped games, the agreement as the number of agents grows, corner stability, and the
+   bridge showing the full model's firm decision *is* the game's payoff comparison;
+2. the seeds' patterns, read from ``docs/patterns-baseline.csv`` (``--recompute`` reruns the
+   20 baseline replicates);
+3. the directional policy tests, quoted from ``docs/policy-responses.md`` (``--recompute`` runs
+   ``tests/test_policy_responses.py`` and reports its outcome);
+
+then the known limitations and the data a real region would need. The default run takes
+about a minute; every number in the docking section is recomputed each time from fixed seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from iei_sim import __version__
+from iei_sim.docking import bridge
+from iei_sim.docking.experiment import DockingResult, run_docking
+from iei_sim.docking.game import load_game
+
+ROOT = Path(__file__).resolve().parents[3]
+GAMES = ROOT / "games"
+# Games of the report, each with the ABM's largest revision probability per step (the cycling
+# game needs a smaller one: the synchronous round's Euler-type bias accumulates along cycles).
+REPORT_GAMES: tuple[tuple[str, float], ...] = (
+    ("school_firm", 0.05),
+    ("subsidy_threshold", 0.05),
+    ("government_school_firm", 0.05),
+    ("inspection", 0.02),
+)
+AGENTS = (200, 1000, 5000)
+FIGURE_AGENTS = 1000
+REPLICATES = 10
+SEED = 20240601
+
+LEVER_SETS: dict[str, dict[str, Any]] = {
+    "status quo (baseline levers)": {},
+    "30% deduction, all firms eligible": {
+        "policy.tax_deduction.enabled": True,
+        "policy.tax_deduction.certified_only": False,
+    },
+    "30% deduction, certified firms only": {"policy.tax_deduction.enabled": True},
+    "intern subsidy 1.0 with 1 intern at the shallow rung": {
+        "partnerships.interns": [1.0, 4.0, 10.0],
+        "policy.subsidies.per_intern": 1.0,
+    },
+    "digital platform": {"policy.platform.enabled": True},
+}
+CHECK_SIZE = {
+    "regions.east.schools": 4,
+    "regions.east.firms": 150,
+    "regions.east.students_per_school": 40,
+    "regions.west.schools": 4,
+    "regions.west.firms": 150,
+    "regions.west.students_per_school": 40,
+}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table (a ``|`` inside a cell is escaped)."""
+
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(map(cell, headers)) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _f(value: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
+def _eigen(values: Sequence[complex]) -> str:
+    parts = []
+    for v in values:
+        if abs(v.imag) > 1e-12:
+            parts.append(f"{_f(v.real, 2)} {'+' if v.imag > 0 else '−'} {abs(v.imag):.3f}i")
+        else:
+            parts.append(_f(v.real, 2))
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Docking
+
+
+def run_games(figures: Path) -> dict[str, dict[int, DockingResult]]:
+    """Every report game at every agent count; figures from the ``FIGURE_AGENTS`` run."""
+    import matplotlib.pyplot as plt
+
+    figures.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[int, DockingResult]] = {}
+    for index, (name, rho) in enumerate(REPORT_GAMES):
+        game = load_game(GAMES / f"{name}.yaml")
+        results[name] = {}
+        for agents in AGENTS:
+            results[name][agents] = run_docking(
+                game,
+                agents=agents,
+                replicates=REPLICATES,
+                seed=SEED + 100 * index,
+                max_revision_probability=rho,
+            )
+            print(f"  docked {name} at N = {agents}", file=sys.stderr, flush=True)
+        fig = results[name][FIGURE_AGENTS].figure()
+        fig.savefig(figures / f"dock_{name}.png", dpi=110)
+        plt.close(fig)
+    _convergence_figure(results, figures / "dock_convergence.png")
+    return results
+
+
+def _convergence_figure(results: dict[str, dict[int, DockingResult]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.2, 4.2))
+    for name, by_n in results.items():
+        ns = np.array(sorted(by_n))
+        ax.plot(ns, [by_n[n].replicate_deviation() for n in ns], "o-", label=f"{name} (replicate)")
+        ax.plot(
+            ns, [by_n[n].deviation() for n in ns], "x--", color=ax.lines[-1].get_color(), alpha=0.6
+        )
+    ns = np.array(AGENTS, dtype=float)
+    ax.plot(ns, 1.0 / np.sqrt(ns), color="0.4", lw=1, ls=":", label="1/√N")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="agents per population N",
+        ylabel="max |ABM − ODE| (share)",
+        title="Docking error vs N (o: per replicate, x: mean of replicates)",
+    )
+    ax.set_xticks(list(AGENTS), [str(n) for n in AGENTS])
+    ax.minorticks_off()
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def docking_section(results: dict[str, dict[int, DockingResult]]) -> str:
+    out = [
+        "## 1. Docking with replicator dynamics",
+        "",
+        "Most published studies of school–enterprise cooperation are two- or three-population "
+        "evolutionary games analysed with the replicator equations. Docking (Axtell et al. 1996) "
+        "asks whether the ABM, run under those studies' assumptions, reproduces their results. "
+        "The docking mode (`src/iei_sim/docking/abm.py`) has homogeneous agents per population, "
+        "random matching (each round a revising agent and the member it observes each meet one "
+        "random member of every other population and are paid the game's payoff) and "
+        "proportional imitation: the agent switches to the member's strategy with probability "
+        "(π_member − π_own)⁺ / Δ, Δ the largest payoff spread of any population.",
+        "",
+        "**Time scaling.** With revision probability ρ per round, the expected change of the "
+        "share x playing the first strategy is exactly (ρ/Δ)·x(1 − x)(π_first − π_second), "
+        "the replicator field times ρ/Δ (because a⁺ − (−a)⁺ = a, realised payoffs enter only "
+        "through their mean). One ABM step is therefore ρ/Δ units of ODE time, and all "
+        "trajectories below are on the ODE clock. `tests/test_docking_abm.py` checks this "
+        "one-step identity directly. Finite N adds O(1/√N) noise; the synchronous round is an "
+        "Euler step of size ρ/Δ and adds an O(ρ) bias.",
+        "",
+        f"Settings: N ∈ {{{', '.join(map(str, AGENTS))}}} agents per population, "
+        f"{REPLICATES} replicates each (band: central 95% of replicate trajectories), "
+        f"base seeds {SEED} + 100·k; ρ ≤ 0.05 (0.02 for the cycling game). "
+        "Reproduce one game with `iei-sim dock games/<game>.yaml`.",
+        "",
+        "### 1.1 The games",
+        "",
+    ]
+    rows = []
+    for name, by_n in results.items():
+        r = by_n[FIGURE_AGENTS]
+        game = r.game
+        stable = [c.label for c in r.corners if c.stable] or ["none"]
+        rows.append(
+            [
+                f"`games/{name}.yaml`",
+                " × ".join(game.populations),
+                f"{_f(game.payoff_range, 2)}",
+                ", ".join(f"({s})" for s in stable),
+                r.ode_outcome.describe(game).split(":")[0],
+            ]
+        )
+    out.append(table(["game", "populations", "Δ", "stable corners", "ODE from its start"], rows))
+    out += [
+        "",
+        "`school_firm` is generated from the full model (section 1.5); `subsidy_threshold` is the "
+        "same game with a subsidy above the threshold that makes mutual cooperation stable; "
+        "`government_school_firm` is the three-party game; `inspection` is a "
+        "government × firm monitoring game without pure equilibria, whose interior rest point "
+        "is a centre (closed orbits).",
+        "",
+        "### 1.2 Trajectories: ODE against ABM",
+        "",
+    ]
+    for name, by_n in results.items():
+        r = by_n[FIGURE_AGENTS]
+        game = r.game
+        rows = [
+            [
+                f"{pop} ({game.strategies[p][0]})",
+                _f(r.ode[-1, p]),
+                _f(r.abm_mean[-1, p]),
+                f"[{_f(r.lower[-1, p])}, {_f(r.upper[-1, p])}]",
+            ]
+            for p, pop in enumerate(game.populations)
+        ]
+        ends = ", ".join(f"{k}: {v}" for k, v in r.fixations().items())
+        out += [
+            f"**{name}** (horizon {game.horizon:g}; N = {FIGURE_AGENTS}): max |ABM mean − ODE| = "
+            f"{r.deviation():.4f}; the ODE lies inside the ABM's 95% band (± one agent) at "
+            f"{100 * r.band_coverage():.0f}% of points; replicates ended at: {ends}.",
+            "",
+            f"![{name}](figures/dock_{name}.png)",
+            "",
+            table(
+                ["population (first strategy)", "ODE at horizon", "ABM mean", "ABM 95% band"], rows
+            ),
+            "",
+        ]
+    out += ["### 1.3 Agreement improves with the number of agents", ""]
+    rows = []
+    for name, by_n in results.items():
+        ns = sorted(by_n)
+        per_rep = [by_n[n].replicate_deviation() for n in ns]
+        slope = np.polyfit(np.log(ns), np.log(per_rep), 1)[0]
+        rows.append(
+            [name]
+            + [f"{by_n[n].deviation():.4f} / {by_n[n].replicate_deviation():.4f}" for n in ns]
+            + [f"{slope:.2f}".replace("-", "−")]
+        )
+    out += [
+        table(
+            ["game"] + [f"N = {n}: mean / replicate" for n in AGENTS] + ["slope (log–log)"],
+            rows,
+        ),
+        "",
+        "Each cell: max over time and populations of |ABM mean − ODE|, then the mean over "
+        "replicates of each replicate's max |ABM − ODE| (share units). The per-replicate error "
+        "falls like N^−1/2 (slope ≈ −0.5), as the diffusion approximation predicts; the error "
+        "of the mean is smaller (noise averages out over replicates) until the O(ρ) bias of "
+        "the synchronous round (largest for the cycling game) takes over. The tests state tolerances for the "
+        "mean of 6 replicates — 0.20 at N = 200 and 0.035 at N = 5000 for converging games, "
+        "0.30 and 0.06 for the cycling one — and require the per-replicate error to at least "
+        "halve between them (`tests/test_docking_abm.py`).",
+        "",
+        "![convergence](figures/dock_convergence.png)",
+        "",
+        "### 1.4 Stability of every pure-strategy corner",
+        "",
+        "At a corner the replicator Jacobian is diagonal with entries (1 − 2x_p)·(π_p(first) − "
+        "π_p(second)), so a corner is asymptotically stable exactly when it is a strict Nash "
+        "equilibrium. `tests/test_docking_replicator.py` checks the eigenvalues against "
+        "hand-derived expressions of the parameters, the analytic Jacobian against finite "
+        "differences, and the integrator against the inspection game's constant of motion.",
+        "",
+    ]
+    for name, by_n in results.items():
+        r = by_n[FIGURE_AGENTS]
+        corners = r.corners_table()
+        eig_cols = [f"eigenvalue_{p}" for p in r.game.populations]
+        rows = [
+            [row["profile"], ", ".join(_f(row[c], 2) for c in eig_cols), row["stability"]]
+            for _, row in corners.iterrows()
+        ]
+        others = [p for p in r.rest_points if p.kind != "corner"]
+        out += [
+            f"**{name}** (eigenvalues in population order: {', '.join(r.game.populations)})",
+            "",
+        ]
+        out += [table(["corner", "eigenvalues", "stability"], rows), ""]
+        if others:
+            out += [
+                "Other rest points: "
+                + "; ".join(
+                    f"{p.label} — {p.stability}, eigenvalues {_eigen(p.eigenvalues)}"
+                    for p in others
+                )
+                + ".",
+                "",
+            ]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1.5 Bridge
+
+
+def bridge_section() -> str:
+    from iei_sim.mechanisms.matching import firm_offer_value
+    from iei_sim.model import IEIModel
+    from iei_sim.scenario import load_scenario
+
+    baseline = load_scenario(bridge.BASELINE)
+    rows = []
+    for region in baseline.regions:
+        for size in ("sme", "large"):
+            firm = bridge.representative_firm(baseline, region, size)
+            p = bridge.school_firm_parameters(baseline, firm)
+            gap = p["R_f"] - p["C_f"] + p["S"] + p["T"] - p["K"]
+            threshold = bridge.subsidy_threshold(p)
+            rows.append(
+                [
+                    f"{region}, {size.upper() if size == 'sme' else size}",
+                    _f(p["R_f"]),
+                    _f(p["C_f"]),
+                    _f(p["K"]),
+                    _f(gap),
+                    _f(bridge.logistic(gap, baseline.learning.temperature)),
+                    _f(threshold),
+                ]
+            )
+    spending = bridge.school_firm_parameters(
+        load_scenario(
+            bridge.BASELINE,
+            overrides={
+                "policy.tax_deduction.enabled": True,
+                "policy.tax_deduction.certified_only": False,
+                "policy.tax_deduction.rate": 1.0,
+            },
+        ),
+        bridge.representative_firm(baseline, "east"),
+    )["T"]
+    sme_threshold = bridge.subsidy_threshold(
+        bridge.school_firm_parameters(baseline, bridge.representative_firm(baseline, "east"))
+    )
+    checks = []
+    for label, levers in LEVER_SETS.items():
+        scenario = load_scenario(
+            bridge.BASELINE, overrides={**CHECK_SIZE, **bridge.MECHANISMS_OFF, **levers}
+        )
+        model = IEIModel(scenario, seed=1)
+        worst_seek = worst_offer = worst_will = 0.0
+        gaps = []
+        for firm in model.firm_list:
+            game = bridge.school_firm_game(scenario, bridge.profile_of(firm))
+            gap = bridge.firm_gap(game)
+            gaps.append(gap)
+            school = model.schools_in_region[firm.region][0]
+            worst_seek = max(
+                worst_seek, abs(firm.expected_net_benefit - model.search_cost_per_year - gap)
+            )
+            worst_offer = max(
+                worst_offer,
+                abs(firm_offer_value(model, firm, school) - gap - game.parameters["K"]),
+            )
+            worst_will = max(
+                worst_will,
+                abs(firm.willingness - bridge.logistic(gap, scenario.learning.temperature)),
+            )
+        share = float(np.mean(np.array(gaps) > 0))
+        checks.append(
+            [
+                label,
+                len(model.firm_list),
+                f"{max(worst_seek, worst_offer):.1e}",
+                f"{worst_will:.1e}",
+                _f(share, 2),
+            ]
+        )
+    return "\n".join(
+        [
+            "### 1.5 The bridge: docking speaks for the full model",
+            "",
+            "`src/iei_sim/docking/bridge.py` reads the full model's own decision functions "
+            "(`orientation_values`, `firm_cost`, `IncentivePolicy.expected_at_depth`, the search-"
+            "cost rule of `IEIModel`) and returns the parameters of the school × firm game for a "
+            "given firm. With the other mechanisms switched off (`bridge.MECHANISMS_OFF`: no "
+            "belief noise or learning, all schools of standing 1, no risk events, monitoring, "
+            "projects on paper, brokerage or knowledge dynamics), a firm seeks a partner with "
+            "probability σ(gap / temperature), where gap = R_f − C_f + S + T − K is the game's "
+            "payoff advantage of cooperating against a cooperating school; it accepts a school's "
+            "proposal when gap + K > 0 (no search paid). `games/school_firm.yaml` is generated "
+            "from the baseline this way (a test fails if it drifts).",
+            "",
+            table(
+                ["game", "model quantity", "scenario levers"],
+                [
+                    [
+                        "R_f",
+                        "gross value of a partnership-year to the firm",
+                        "`firms.rnd_value`, `firms.education_value` (lag, payoff probability, discount rate, hiring), `partnerships.interns` × `firms.intern_value` / 2",
+                    ],
+                    [
+                        "C_f",
+                        "firm's outlay",
+                        "`partnerships.firm_money`, `firm_equipment`, `mentor_hours` × `mentor_hour_cost`, `firm_overhead`",
+                    ],
+                    [
+                        "T",
+                        "expected tax deduction",
+                        "`policy.tax_deduction` (rate × spending; × (1 − strictness) if certified-only and not yet certified)",
+                    ],
+                    [
+                        "S",
+                        "expected subsidies",
+                        "`policy.subsidies.per_intern` × interns at the rung (+ `per_deep_project` at the deep rung)",
+                    ],
+                    [
+                        "K",
+                        "search cost per year",
+                        "`partnerships.search_cost` × candidates / `firms.planning_horizon`; `policy.platform`",
+                    ],
+                    [
+                        "R_s, C_s",
+                        "school's value and coordination cost",
+                        "`schools.cooperation_value` + `firm_money` + `firm_equipment`; `schools.coordination_cost`",
+                    ],
+                    [
+                        "K_s",
+                        "school's outlay on a search that finds no partner",
+                        "`partnerships.search_cost` × candidates; `policy.platform`",
+                    ],
+                ],
+            ),
+            "",
+            "Measured agreement (small two-region model, mechanisms off, every firm; "
+            "`tests/test_docking_bridge.py` asserts it to 10⁻¹², and that at temperature 0.005 "
+            "the model's own `Firm.step()` seeks exactly when gap > 0):",
+            "",
+            table(
+                [
+                    "levers",
+                    "firms",
+                    "max |decision value − game payoff|",
+                    "max |willingness − σ(gap)|",
+                    "share of firms with gap > 0",
+                ],
+                checks,
+            ),
+            "",
+            "Baseline parameters for representative firms (region means of technology, discount "
+            "rate and hiring), shallow rung:",
+            "",
+            table(
+                [
+                    "firm",
+                    "R_f",
+                    "C_f",
+                    "K",
+                    "gap",
+                    "year-1 willingness",
+                    "threshold S* = C_f + K − R_f − T",
+                ],
+                rows,
+            ),
+            "",
+            _deduction_sentence(spending, sme_threshold),
+            "",
+        ]
+    )
+
+
+def _deduction_sentence(full_deduction: float, threshold: float) -> str:
+    """What the threshold means for the deduction lever, stated from the computed numbers."""
+    head = (
+        "Mutual cooperation is a stable state of the game only when the incentives per "
+        f"partnership-year exceed S*. A deduction of 100% of shallow spending would be worth "
+        f"{_f(full_deduction, 2)} a year to a firm, against the representative SME's threshold of "
+        f"{_f(threshold, 2)}: "
+    )
+    if full_deduction < threshold:
+        verdict = (
+            "in the model's homogeneous core no deduction rate alone makes shallow cooperation "
+            "self-sustaining for a typical SME; a per-intern subsidy can, if shallow "
+            "partnerships host interns. In the full model participation still responds to the "
+            "deduction (section 3): decisions are logistic, not best replies (a firm with a "
+            "negative gap still seeks with probability σ(gap / temperature) > 0, and the "
+            "deduction raises it), firms are heterogeneous, and deeper rungs carry more "
+            "deductible spending."
+        )
+    else:
+        rate = threshold / full_deduction
+        verdict = f"a deduction rate above {rate:.0%} makes it stable for a typical SME."
+    return head + verdict
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Patterns and 3. policy tests
+
+
+def patterns_section(recompute: bool, workers: int) -> tuple[str, int, int]:
+    if recompute:
+        from iei_sim.patterns import evaluate_patterns, run_replicates
+        from iei_sim.scenario import load_scenario
+
+        scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+        frame = evaluate_patterns(run_replicates(scenario, 20, workers))
+        source = "recomputed by this report (`--recompute`: 20 replicates, seeds 0–19)"
+    else:
+        frame = pd.read_csv(ROOT / "docs" / "patterns-baseline.csv")
+        source = (
+            "read from [`docs/patterns-baseline.csv`](patterns-baseline.csv) (20 replicates of the "
+            "full-size baseline, seeds 0–19; regenerate with `iei-sim patterns "
+            "scenarios/baseline.yaml --replicates 20 --workers 2 --out docs/patterns-baseline.csv`)"
+        )
+    rows = [
+        [
+            r["name"],
+            r["statistic"],
+            _f(r["mean"]),
+            f"[{_f(r['ci_low'])}, {_f(r['ci_high'])}]",
+            f"[{r['band_low']:g}, {r['band_high']:g}]",
+            "yes" if bool(r["holds"]) else "**no**",
+            r["seed_passage"],
+        ]
+        for _, r in frame.iterrows()
+    ]
+    held = int(frame["holds"].astype(bool).sum())
+    text = "\n".join(
+        [
+            "## 2. The seeds' patterns",
+            "",
+            "Pattern-oriented modelling: the calibrated baseline must reproduce the stylised facts "
+            "of the seed papers at once (`src/iei_sim/patterns.py`; procedure in "
+            "[calibration.md](calibration.md)). A pattern holds when the whole 95% t-interval of "
+            f"the replicate mean lies inside its band. Values {source}.",
+            "",
+            table(["pattern", "statistic", "mean", "95% CI", "target band", "holds", "seed"], rows),
+            "",
+            f"{held} of {len(frame)} patterns hold. The targets are only measured, never fed back "
+            "into the rules. Even where the concentration patterns hold, the tail is much lighter "
+            "than the MoE data's single school with 3,072 of 10,283 projects (calibration.md).",
+            "",
+        ]
+    )
+    return text, held, len(frame)
+
+
+def policy_section(recompute: bool) -> str:
+    """The measured responses and their explanation, quoted from ``docs/policy-responses.md``
+    (its author keeps it current); ``--recompute`` adds this run's test outcomes."""
+    text = (ROOT / "docs" / "policy-responses.md").read_text(encoding="utf-8")
+    body = text.split("\n", 1)[1].strip()  # drop its title
+    body = re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", body, flags=re.M)
+    out = [
+        "## 3. Directional policy tests",
+        "",
+        "The policy responses the seeds argue for must emerge, not be scripted "
+        "(`tests/test_policy_responses.py`). The rest of this section is quoted from "
+        "[policy-responses.md](policy-responses.md), where the measured effect sizes are kept:",
+        "",
+        body,
+        "",
+    ]
+    if recompute:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-rA",
+                "-p",
+                "no:cacheprovider",
+                "tests/test_policy_responses.py",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        outcome = [
+            line
+            for line in result.stdout.splitlines()
+            if line.startswith(("PASSED", "FAILED", "XFAIL", "XPASS", "ERROR"))
+        ]
+        summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "no output"
+        out += [
+            "Recomputed by this report (`--recompute`): `pytest tests/test_policy_responses.py` "
+            f"→ {summary.strip('= ')}",
+            "",
+            "```",
+            *outcome,
+            "```",
+            "",
+        ]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4–5. Limitations and data
+
+
+LIMITATIONS = """\
+## 4. Known limitations
+
+**Docking.**
+
+- The docking mode is a separate revision protocol on the model's payoffs: homogeneous agents
+  imitating *strategies*. The full model's learning (`src/iei_sim/mechanisms/learning.py`)
+  reinforces *beliefs* on realised benefit and imitates peers' beliefs with a Fermi rule
+  within a region × sector cell. Its mean-field limit is not the replicator equation in general
+  (the Fermi rule gives it only for weak selection, with time rescaled); the bridge equates
+  the full model's *decision* with the game's payoffs, not its learning dynamics.
+- The bridge holds at the start of a run on the shallow rung: expectations use the year-1
+  depth mix (all shallow), schools of standing 1, and beliefs without noise. Once partnerships
+  deepen, reputations diverge and beliefs learn from realised (noisy, risky) benefit, the
+  full model leaves the game. Firms are heterogeneous (technology, discount rate, hiring);
+  the game is per firm and the shipped one uses the region means.
+- The firm's prior belief omits expected risk losses (they enter the orientation choice and
+  realised benefit, not the participation prior) and the chance that the school refuses; the
+  school's decision ignores the chance that no firm accepts (its belief is about a
+  partnership's value). The game charges both sides a search outlay when the other side does
+  not cooperate (K, K_s); the model's decisions do not weigh that case.
+- Two strategies per population, one random encounter per other population per round, no
+  mutation: at finite N a lost strategy never returns, so near a basin boundary small
+  populations split between basins (visible in the N = 200 replicates), and on neutral cycles
+  demographic noise makes orbits drift.
+- The synchronous round is an Euler step of size ρ/Δ: its O(ρ) bias is negligible for
+  convergent games and grows along cycles (use a smaller `--revision-probability`).
+
+**The model** (see also [calibration.md](calibration.md) and the "Not implemented" list of
+[ODD.md](ODD.md)).
+
+- Money is stylised (10k CNY/yr orders of magnitude); the patterns constrain ratios and
+  orderings, not levels. Fiscal costs compare regimes; they are not budget forecasts.
+- Patterns can be met by other parameter sets; a global sensitivity analysis is the way to see
+  which conclusions depend on the calibration.
+- The concentration of projects across schools is far weaker than in the MoE data (section 2).
+- Policy responses are tested for direction, not size: the effect sizes of section 3 are those
+  of the small scenario with stylised money, and uniform vs region-tuned policy is not yet
+  compared at equal fiscal cost.
+- No national government agent, east–west pairing, land and credit incentives, firm profits or
+  cash constraints, or schools' investment decisions.
+
+## 5. Data needed to calibrate to a real region
+
+- **Organisations:** firms by size and sector (enterprise registry), schools by type,
+  programmes and enrolment.
+- **Cooperation:** the registry of school–enterprise agreements with start and end dates,
+  depth (donation / internships / order classes / industry college), orientation and
+  co-funding — to fit participation, duration and the depth ladder, and the concentration tail.
+- **Firm costs and benefits per partnership-year** (survey of cooperating and non-cooperating
+  firms): money, equipment, mentor hours, overhead, intern value, retention and recruitment
+  cost — the R_f, C_f of the bridge, which decide the subsidy threshold S*.
+- **Incentive uptake:** certified integration-oriented enterprises, application and decision
+  times, deductions claimed; subsidy payments by type; evaluation and clawback records.
+- **Risk:** intern incident and insurance-claim rates and amounts; disputes and early
+  terminations of agreements.
+- **Students:** internship and co-taught-course coverage by programme; graduate destinations
+  (employer, sector, region, wage) to fit retention, mismatch and the regional outflow.
+- **Dynamics:** participation panels over several years (before and after the 2023 plan) to
+  fit the learning rule and to test the docking games' predicted thresholds out of sample.
+"""
+
+
+def build_report(recompute: bool = False, workers: int = 1, docs: Path | None = None) -> str:
+    """Compute everything and return the Markdown; figures go to ``docs/figures``."""
+    docs = docs or ROOT / "docs"
+    results = run_games(docs / "figures")
+    patterns, held, total = patterns_section(recompute, workers)
+    parts = [
+        "# Validation report",
+        "",
+        "<!-- Generated by `make validation` (python -m iei_sim.docking.report); edit "
+        "src/iei_sim/docking/report.py, not this file. -->",
+        "",
+        f"Generated from committed code (iei-sim {__version__}) by `make validation` "
+        "(`.venv/bin/python -m iei_sim.docking.report`; `--recompute` also reruns the patterns "
+        'and the policy tests). It answers "why should I believe this model?" three ways: the '
+        "model in docking mode aligns with the replicator dynamics of the evolutionary games the "
+        "literature uses, and its firm decision is those games' payoff comparison (section 1); "
+        "the calibrated baseline reproduces the seeds' patterns (section 2); the policy "
+        "responses the seeds argue for emerge (section 3). Limitations and the data a real "
+        "region would need close the report.",
+        "",
+        _summary(results, held, total),
+        "",
+        docking_section(results),
+        bridge_section(),
+        patterns,
+        policy_section(recompute),
+        LIMITATIONS,
+    ]
+    text = "\n".join(parts)
+    return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
+
+
+def _summary(results: dict[str, dict[int, DockingResult]], held: int, total: int) -> str:
+    largest = max(AGENTS)
+    worst = max(results[name][largest].deviation() for name in results)
+    convergent = max(results[name][largest].deviation() for name in results if name != "inspection")
+    corners = sum(len(r[largest].corners) for r in results.values())
+    return "\n".join(
+        [
+            "**In short.**",
+            "",
+            f"- Docking: at N = {largest} agents per population the ABM mean over {REPLICATES} "
+            f"replicates stays within {convergent:.3f} (share) of the replicator ODE for the "
+            f"convergent games and within {worst:.3f} for the cycling inspection game; the "
+            f"per-replicate error falls like N^−1/2. The stability of all {corners} "
+            "pure-strategy corners (section 1.4) is checked against hand-derived conditions by "
+            "the tests.",
+            "- The full model's firm participation decision, with its other mechanisms off, equals "
+            "the school × firm game's payoff comparison to rounding error, lever by lever "
+            "(section 1.5).",
+            f"- {held} of {total} of the seeds' patterns hold in the calibrated baseline "
+            "(section 2); the directional policy tests and their measured effects are in "
+            "section 3.",
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recompute", action="store_true", help="rerun patterns and policy tests")
+    parser.add_argument("--workers", type=int, default=1, help="processes for --recompute")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    text = build_report(args.recompute, args.workers, args.out.parent)
+    args.out.write_text(text, encoding="utf-8")
+    minutes = (time.perf_counter() - started) / 60
+    print(f"wrote {args.out} ({math.ceil(minutes * 60)} s)")
+
+
+if __name__ == "__main__":
+    main()
