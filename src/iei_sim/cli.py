@@ -59,13 +59,18 @@ def _progress(label: str, unit: str, total: int) -> Iterator[Callable[[int, int]
         yield lambda done, _total: progress.update(task, completed=done)
 
 
-def _load_or_exit(path: Path):
+def _checked(load: Callable, *args):
+    """``load(*args)``, or print every problem (file: field: message) and exit 2."""
     try:
-        return load_scenario(path)
+        return load(*args)
     except ScenarioError as exc:
         for problem in exc.problems:
             errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _load_or_exit(path: Path):
+    return _checked(load_scenario, path)
 
 
 @app.command()
@@ -147,12 +152,7 @@ def patterns(
 def _load_experiment_or_exit(path: Path):
     from iei_sim.experiments import load_experiment
 
-    try:
-        return load_experiment(path)
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    return _checked(load_experiment, path)
 
 
 @contextmanager
@@ -236,12 +236,7 @@ def compare(
     if len(scenarios) < 2:
         errors.print("error: give at least two scenario files (the first is the reference)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        experiment = compare_experiment(scenarios, replicates)
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    experiment = _checked(compare_experiment, scenarios, replicates)
     out_dir = out or default_out(experiment.name)
     total = len(plan_runs(experiment))
     result = _execute(

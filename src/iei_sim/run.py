@@ -8,9 +8,6 @@ half-finished folder where a complete one is expected.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from iei_sim import __version__
+from iei_sim.atomic import staged_folder
 from iei_sim.mechanisms.partnerships import DEPTH_NAMES
 from iei_sim.model import IEIModel
 from iei_sim.outcomes import summarise
@@ -42,9 +40,7 @@ class RunResult:
     def write(self, out_dir: str | Path, plots: bool = True) -> Path:
         """Write the run folder (replacing an earlier run of the same key) and return its path."""
         out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-        try:
+        with staged_folder(out_dir) as staging:
             self.timeseries.to_csv(staging / "timeseries.csv", index=False, float_format="%.10g")
             (staging / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             (staging / "scenario.resolved.yaml").write_text(scenario_to_yaml(self.scenario))
@@ -65,13 +61,6 @@ class RunResult:
                     self.timeseries["step"],
                     staging / "plots",
                 )
-            os.chmod(staging, 0o755)
-            if out_dir.exists():
-                shutil.rmtree(out_dir)
-            staging.rename(out_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return out_dir
 
 

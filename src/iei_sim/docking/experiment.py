@@ -11,9 +11,6 @@ temporary sibling folder that is then renamed), as run folders are written.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from iei_sim import __version__
+from iei_sim.atomic import staged_folder
 from iei_sim.docking import abm, replicator
 from iei_sim.docking.game import Game
 from iei_sim.docking.replicator import Outcome, RestPoint
@@ -229,9 +227,7 @@ class DockingResult:
     def write(self, out_dir: str | Path, plots: bool = True) -> Path:
         """Write the docking folder atomically; an existing folder is replaced whole."""
         out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-        try:
+        with staged_folder(out_dir) as staging:
             self.trajectories().to_csv(
                 staging / "trajectories.csv", index=False, float_format="%.6g", na_rep=""
             )
@@ -246,13 +242,6 @@ class DockingResult:
                 fig = self.figure()
                 fig.savefig(staging / "trajectories.png", dpi=120)
                 plt.close(fig)
-            os.chmod(staging, 0o755)
-            if out_dir.exists():
-                shutil.rmtree(out_dir)
-            staging.rename(out_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return out_dir
 
 

@@ -27,7 +27,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from iei_sim.docking.expressions import ExpressionError, allowed_text, evaluate
-from iei_sim.scenario.loading import Problem, ScenarioError, _UniqueKeyLoader
+from iei_sim.scenario.loading import Problem, ScenarioError, read_yaml_file
 
 MIN_POPULATIONS, MAX_POPULATIONS = 2, 4
 MAX_HORIZON = 10_000.0
@@ -276,32 +276,7 @@ def validate_game(
 
 
 def _read(path: Path) -> Any:
-    if path.is_dir():
-        raise ScenarioError([Problem(str(path), "<file>", "is a folder, not a game file")])
-    if not path.is_file():
-        raise ScenarioError([Problem(str(path), "<file>", "file not found")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            [Problem(str(path), "<file>", f"not UTF-8 text (bad byte at offset {exc.start})")]
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(
-            [Problem(str(path), "<file>", f"cannot read: {exc.strerror or exc}")]
-        ) from None
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no Python objects
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ScenarioError(
-            [Problem(str(path), "<yaml>", f"YAML syntax error at {where}: {exc.problem}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        message = " ".join(str(exc).split())
-        raise ScenarioError([Problem(str(path), "<yaml>", f"YAML error: {message}")]) from None
-    return {} if data is None else data
+    return read_yaml_file(path, kind="game", fields=GameFile.model_fields)
 
 
 def _problem_from_error(err: dict[str, Any], source: str) -> Problem:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import types
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -151,15 +152,20 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_yaml_file(path: str | Path) -> dict[str, Any]:
+def read_yaml_file(
+    path: str | Path, kind: str = "scenario", fields: Iterable[str] | None = None
+) -> dict[str, Any]:
     """Read one YAML mapping with the scenario loader's checks and error messages (duplicate
-    keys, syntax errors with line and column, not a mapping). Experiment files use it too."""
-    return _read_yaml(Path(path))
+    keys, syntax errors with line and column, not a mapping); experiment and game files use it
+    too, naming their own ``kind`` and top-level ``fields``."""
+    return _read_yaml(Path(path), kind, fields)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(
+    path: Path, kind: str = "scenario", fields: Iterable[str] | None = None
+) -> dict[str, Any]:
     if path.is_dir():
-        raise ScenarioError([Problem(str(path), "<file>", "is a folder, not a scenario file")])
+        raise ScenarioError([Problem(str(path), "<file>", f"is a folder, not a {kind} file")])
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "<file>", "file not found")])
     try:
@@ -204,7 +210,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
                     "<document>",
                     "must be a mapping of field: value pairs "
                     f"(got {_kind_of(data)}); allowed top-level fields: "
-                    + ", ".join(Scenario.model_fields),
+                    + ", ".join(Scenario.model_fields if fields is None else fields),
                 )
             ]
         )
