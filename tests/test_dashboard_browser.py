@@ -49,10 +49,10 @@ IMAGE_DIGEST_JS = """async (img) => {
 }"""
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, how: str = HOW_TO_ENABLE) -> None:
     if REQUIRED:
         pytest.fail(f"IEI_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(f"{reason}: {HOW_TO_ENABLE}")
+    pytest.skip(f"{reason}: {how}")
 
 
 def find_chromium() -> str | None:
@@ -134,8 +134,8 @@ def dashboard_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) 
             raise AssertionError(f"{exc}\n--- server log ---\n{log.read_text()}") from None
         if not assets_served(url):
             _unavailable(
-                "Solara's page assets are neither cached nor reachable; "
-                "run `make dashboard-assets` (uses npm)"
+                "Solara's page assets are neither cached nor reachable",
+                "run `make dashboard-assets` (fetches them from the npm registry once)",
             )
         yield url
     finally:
