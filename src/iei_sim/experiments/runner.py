@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -27,7 +27,7 @@ class RunReport:
     done: int  # finished now
     failed: int  # failed now (recorded in the store with their errors)
     elapsed_s: float
-    keys: tuple[str, ...] = ()  # the planned runs' keys, in plan order
+    keys: tuple[str, ...] = field(default=(), repr=False)  # the planned runs' keys, in order
 
     @property
     def complete(self) -> bool:

@@ -121,6 +121,70 @@ class Seeds(_Strict):
     first: int = Field(0, ge=0, description="seed of replicate 0")
 
 
+class Method(_Strict):
+    """Global sensitivity analysis (``iei-sim sensitivity``): which SALib method, how many samples.
+
+    Sample sizes: ``sobol`` runs ``samples × (D + 2)`` points (``× (2D + 2)`` with second order),
+    D the number of factors (the dummy included); ``morris`` runs ``samples`` trajectories of
+    ``D + 1`` points; ``delta`` and ``pawn`` run a Latin hypercube of ``samples`` points.
+    """
+
+    name: Literal["sobol", "morris", "delta", "pawn"] = Field(
+        ...,
+        description="sobol: first/total(/second) order indices (Saltelli sampling, Jansen total "
+        "effect); morris: elementary effects μ*, σ (screening); delta: Borgonovo's "
+        "moment-independent δ; pawn: PAWN (distribution-based, KS median)",
+    )
+    samples: int = Field(
+        ...,
+        ge=1,
+        le=1_000_000,
+        description="sobol: base sample N (a power of 2); morris: trajectories; delta, pawn: "
+        "Latin hypercube size",
+    )
+    second_order: bool = Field(False, description="sobol only: also pairwise indices S2")
+    levels: int = Field(4, ge=2, le=100, description="morris only: grid levels (even)")
+    slices: int = Field(10, ge=2, le=100, description="pawn only: conditioning slices")
+    resamples: int | None = Field(
+        None,
+        ge=10,
+        le=10_000,
+        description="bootstrap resamples behind each index's 95% interval (default: 100 for "
+        "sobol and morris, 30 for delta and pawn, whose every resample reruns the estimator)",
+    )
+    seed: int = Field(0, ge=0, description="seed of the sample and the bootstrap (not the runs)")
+
+    @model_validator(mode="after")
+    def _usable(self) -> Method:
+        only = {"second_order": "sobol", "levels": "morris", "slices": "pawn"}
+        for option, method in only.items():
+            if option in self.model_fields_set and self.name != method:
+                raise ValueError(f"`{option}` applies to {method} only, not {self.name}")
+        if self.resamples is None:
+            default = 30 if self.name in ("delta", "pawn") else 100
+            object.__setattr__(self, "resamples", default)
+        n = self.samples
+        if self.name == "sobol" and (n < 4 or n & (n - 1)):
+            below = 1 << max(2, n.bit_length() - 1)
+            hint = f" (nearest: {below} or {below * 2})" if n > 4 else ""
+            raise ValueError(
+                f"Sobol' `samples` must be a power of 2, at least 4 (4, 8, 16, …, 128, 256, "
+                f"512, 1024, …); got {n}{hint}"
+            )
+        if self.name == "morris":
+            if n < 2:
+                raise ValueError(f"Morris needs at least 2 trajectories (`samples`); got {n}")
+            if self.levels % 2:
+                raise ValueError(f"Morris `levels` must be even (2, 4, 6, …); got {self.levels}")
+        if self.name == "delta" and n < 20:
+            raise ValueError(f"delta needs `samples` of at least 20; got {n}")
+        if self.name == "pawn" and n < 2 * self.slices:
+            raise ValueError(
+                f"PAWN needs `samples` of at least 2 × slices = {2 * self.slices}; got {n}"
+            )
+        return self
+
+
 class Experiment(_Strict):
     """A validated experiment file."""
 
@@ -145,6 +209,30 @@ class Experiment(_Strict):
         None, min_length=1, description="outcomes to keep (default: all)"
     )
     seeds: Seeds = Field(default_factory=Seeds)
+    method: Method | None = Field(
+        None,
+        description="sensitivity analysis (`iei-sim sensitivity`); without a `design` section "
+        "the file's design is a Latin hypercube of `method.samples` points (sweep, discover)",
+    )
+    include_dummy: bool = Field(
+        False,
+        description="sensitivity: add a factor `dummy` the model ignores, to show the indices' "
+        "noise floor",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _design_of_method(cls, data: Any) -> Any:
+        """A sensitivity file needs no design of its own; sweep and discover then run an LHS."""
+        if isinstance(data, dict) and "design" not in data:
+            method = data.get("method")
+            samples = method.get("samples") if isinstance(method, dict) else None
+            if isinstance(samples, int) and not isinstance(samples, bool) and samples >= 1:
+                seed = method.get("seed", 0)
+                seed = seed if isinstance(seed, int) and seed >= 0 else 0
+                design = {"kind": "latin_hypercube", "samples": samples, "seed": seed}
+                data = {**data, "design": design}
+        return data
 
     @model_validator(mode="after")
     def _base_or_scenarios(self) -> Experiment:
@@ -162,7 +250,11 @@ class Experiment(_Strict):
 
     def content_hash(self) -> str:
         """Identity of what the experiment runs (not its name or description)."""
-        body = self.model_dump(mode="json", exclude={"name", "description"})
+        exclude = {"name", "description"}
+        # files without a sensitivity section keep the hash they had before it existed
+        exclude |= {"method"} if self.method is None else set()
+        exclude |= set() if self.include_dummy else {"include_dummy"}
+        body = self.model_dump(mode="json", exclude=exclude)
         text = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -185,7 +277,7 @@ class LoadedExperiment:
 def load_experiment(path: str | Path) -> LoadedExperiment:
     """Read and validate an experiment file; raise ``ScenarioError`` listing every problem."""
     path = Path(path)
-    return experiment_from_data(read_yaml_file(path), path)
+    return experiment_from_data(read_yaml_file(path, "experiment", Experiment.model_fields), path)
 
 
 def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:

@@ -1,0 +1,347 @@
+"""Figures and the text summary of a sensitivity analysis, drawn from its tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from iei_sim.experiments.spec import Method
+from iei_sim.outcomes import OUTCOMES
+from iei_sim.sensitivity.analyze import MAIN_INDEX
+from iei_sim.sensitivity.problem import DUMMY
+
+KIND_COLOURS = {"lever": "#1f77b4", "uncertainty": "#ff7f0e", "dummy": "#7f7f7f"}
+METHOD_TITLES = {
+    "sobol": "Sobol' indices",
+    "morris": "Morris elementary effects",
+    "delta": "Borgonovo δ",
+    "pawn": "PAWN (median KS)",
+}
+
+
+def short(path: str) -> str:
+    """A factor's label in figures: the dotted path without the leading ``policy.``."""
+    return path.removeprefix("policy.")
+
+
+def _title(outcome: str) -> str:
+    return f"{outcome}\n{OUTCOMES[outcome][0]}" if outcome in OUTCOMES else outcome
+
+
+def _grid(n: int, width: float, height: float) -> tuple[Figure, list[Any]]:
+    cols = min(2, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def _order(indices: pd.DataFrame, outcome: str, index: str) -> list[str]:
+    main = indices[(indices["outcome"] == outcome) & (indices["index"] == index)]
+    return list(main.sort_values("value", ascending=True)["factor"])
+
+
+def indices_figure(indices: pd.DataFrame, method: Method, kinds: dict[str, str]) -> Figure:
+    """Bar chart per outcome of the method's indices with their 95% intervals; the dummy's
+    value (grey) is the noise floor."""
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    d = len(kinds)
+    fig, axes = _grid(len(outcomes), 6.2, 0.32 * d + 1.4)
+    main = MAIN_INDEX[method.name]
+    shown = ["S1", "ST"] if method.name == "sobol" else [main]
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        order = _order(indices, outcome, main)
+        y = np.arange(len(order))
+        height = 0.8 / len(shown)
+        for k, index in enumerate(shown):
+            rows = indices[(indices["outcome"] == outcome) & (indices["index"] == index)]
+            rows = rows.set_index("factor").reindex(order)
+            colours = [KIND_COLOURS[kinds.get(f, "lever")] for f in order]
+            offset = (k - (len(shown) - 1) / 2) * height
+            ax.barh(
+                y + offset,
+                rows["value"],
+                height=height,
+                xerr=rows["conf"].fillna(0).to_numpy(),
+                color=colours,
+                alpha=0.45 if (index == "S1" and len(shown) > 1) else 0.9,
+                hatch="//" if (index == "S1" and len(shown) > 1) else None,
+                edgecolor="white",
+                error_kw={"elinewidth": 0.8, "capsize": 2},
+            )
+        if DUMMY in order:
+            floor = indices[
+                (indices["outcome"] == outcome)
+                & (indices["index"] == main)
+                & (indices["factor"] == DUMMY)
+            ]
+            value = float(floor["value"].iloc[0])
+            ax.axvline(value, color=KIND_COLOURS["dummy"], linestyle=":", linewidth=1)
+        ax.set_yticks(y, [short(f) for f in order], fontsize=7)
+        ax.set_title(_title(outcome), fontsize=8)
+        ax.axvline(0, color="black", linewidth=0.5)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel(" / ".join(shown) + " (95% CI)", fontsize=7)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLOURS.values()]
+    labels = ["lever", "uncertainty", "dummy: random numbers only (dotted line)"]
+    if method.name == "sobol":
+        handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="k", hatch="//"))
+        labels.append("hatched: S1; solid: ST")
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+    fig.suptitle(METHOD_TITLES[method.name], fontsize=10)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    return fig
+
+
+def heatmap_figure(indices: pd.DataFrame, method: Method, kinds: dict[str, str]) -> Figure:
+    """Factors × outcomes of the main index (ST; Morris: μ* over each outcome's largest μ*)."""
+    main = MAIN_INDEX[method.name]
+    table = indices[indices["index"] == main].pivot(
+        index="factor", columns="outcome", values="value"
+    )
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    table = table.reindex(index=[f for f in kinds if f in table.index], columns=outcomes)
+    title = f"{main} by factor and outcome"
+    if method.name == "morris":
+        table = table / table.max(axis=0).replace(0, np.nan)
+        title = "μ* / largest μ* of the outcome"
+    fig, ax = plt.subplots(
+        figsize=(1.0 * table.shape[1] + 3.5, 0.36 * table.shape[0] + 2.2), squeeze=True
+    )
+    image = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", vmin=0, aspect="auto")
+    for i in range(table.shape[0]):
+        for j in range(table.shape[1]):
+            value = table.iat[i, j]
+            if np.isfinite(value):
+                colour = "black" if value > 0.6 * np.nanmax(table.to_numpy(dtype=float)) else "w"
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6, color=colour)
+    ax.set_yticks(range(table.shape[0]), [short(f) for f in table.index], fontsize=7)
+    ax.set_xticks(range(table.shape[1]), table.columns, rotation=35, ha="right", fontsize=7)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def convergence_figure(table: pd.DataFrame, method: Method) -> Figure:
+    """The main index against the sample size, one line per factor, with its 95% band."""
+    main = MAIN_INDEX[method.name]
+    rows = table[table["index"] == main]
+    outcomes = list(dict.fromkeys(rows["outcome"]))
+    fig, axes = _grid(len(outcomes), 5.6, 3.4)
+    colours = plt.get_cmap("tab20")
+    factors = list(dict.fromkeys(rows["factor"]))
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        for i, factor in enumerate(factors):
+            line = rows[(rows["outcome"] == outcome) & (rows["factor"] == factor)]
+            line = line.sort_values("samples")
+            dummy = factor == DUMMY
+            colour = "black" if dummy else colours(i % 20)
+            ax.plot(
+                line["samples"],
+                line["value"],
+                marker="o",
+                markersize=3,
+                color=colour,
+                linestyle="--" if dummy else "-",
+                linewidth=1,
+                label=short(factor),
+            )
+            conf = line["conf"].fillna(0)
+            ax.fill_between(
+                line["samples"],
+                line["value"] - conf,
+                line["value"] + conf,
+                color=colour,
+                alpha=0.08,
+            )
+        ax.set_xscale("log", base=2)
+        ax.set_title(_title(outcome), fontsize=8)
+        ax.set_xlabel(_size_label(method), fontsize=7)
+        ax.set_ylabel(main, fontsize=7)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=5.5, loc="best", ncol=2)
+    fig.suptitle(f"Convergence of {main} (95% bands; dashed: dummy)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _size_label(method: Method) -> str:
+    return {
+        "sobol": "base sample N",
+        "morris": "trajectories",
+    }.get(method.name, "sample points")
+
+
+def morris_figure(indices: pd.DataFrame, kinds: dict[str, str]) -> Figure:
+    """μ* against σ per outcome: right = influential, up = interactions or non-linearity."""
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    fig, axes = _grid(len(outcomes), 5.2, 4.0)
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        own = indices[indices["outcome"] == outcome]
+        mu = own[own["index"] == "mu_star"].set_index("factor")
+        sigma = own[own["index"] == "sigma"].set_index("factor")["value"].reindex(mu.index)
+        for factor in mu.index:
+            colour = KIND_COLOURS[kinds.get(factor, "lever")]
+            ax.errorbar(
+                mu.at[factor, "value"],
+                sigma[factor],
+                xerr=np.nan_to_num(mu.at[factor, "conf"]),
+                fmt="o",
+                color=colour,
+                markersize=4,
+                elinewidth=0.7,
+                capsize=2,
+            )
+            ax.annotate(
+                short(factor),
+                (mu.at[factor, "value"], sigma[factor]),
+                fontsize=5.5,
+                xytext=(3, 2),
+                textcoords="offset points",
+            )
+        top = float(np.nanmax([mu["value"].max(), sigma.max(), 1e-12])) * 1.05
+        ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=0.7)
+        ax.text(top, top, "σ = μ*", fontsize=6, color="grey", ha="right", va="bottom")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("μ* (95% CI)", fontsize=7)
+        ax.set_ylabel("σ", fontsize=7)
+        ax.set_title(_title(outcome), fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Morris screening: μ* (influence) vs σ (interactions / non-linearity)")
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: Figure, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def summary_text(
+    *,
+    name: str,
+    method: Method,
+    kinds: dict[str, str],
+    rows: int,
+    replicates: int,
+    runs: int,
+    indices: pd.DataFrame,
+    noise: pd.DataFrame,
+    verdict: dict[str, Any],
+    constant: list[str],
+) -> str:
+    """A short plain-text report: per outcome, the levers ranked by the main index, then the
+    uncertainties, with the dummy's value and the replicate noise."""
+    main = MAIN_INDEX[method.name]
+    n_factors = sum(1 for k in kinds.values() if k != "dummy")
+    dummy = DUMMY in kinds
+    lines = [
+        f"{METHOD_TITLES[method.name]} for experiment '{name}'",
+        f"{n_factors} factors{' + dummy' if dummy else ''}; {method.name} samples = "
+        f"{method.samples} → {rows} sample rows × {replicates} replicates = {runs} runs "
+        "(common random numbers).",
+        f"Indices on replicate means; ± is the 95% bootstrap half-width ({method.resamples} "
+        "resamples). Ranked by "
+        + (f"{main} (total effect)." if method.name == "sobol" else f"{main}."),
+    ]
+    if dummy:
+        lines.append(
+            "The dummy is ignored by the model but draws its own random numbers: its index is "
+            "what a change of seeds alone produces (the noise floor). A factor marked '< dummy' "
+            "moves the outcome less than the random numbers do."
+        )
+    lines.append("")
+    noise = noise.set_index("outcome")
+    for outcome in dict.fromkeys(indices["outcome"]):
+        own = indices[(indices["outcome"] == outcome) & (indices["index"] == main)]
+        own = own.sort_values("value", ascending=False)
+        floor = own[own["factor"] == DUMMY]
+        floor_value = float(floor["value"].iloc[0]) if len(floor) else None
+        share = noise.at[outcome, "noise_share"] if outcome in noise.index else np.nan
+        mean_share = noise.at[outcome, "mean_noise_share"] if outcome in noise.index else np.nan
+        if replicates > 1:
+            head = f"{outcome}: replicate noise {_pct(share)} of a single run's variance, "
+            head += f"{_pct(mean_share)} of the replicate means'"
+        else:
+            head = f"{outcome}: 1 replicate, replicate noise not measured"
+        if len(floor):
+            head += f"; dummy {main} {float(floor['value'].iloc[0]):.3f}"
+        lines.append(head)
+        extra = _extra(indices, outcome, method)
+        for kind, label in (("lever", "levers"), ("uncertainty", "uncertainties")):
+            ranked = own[own["factor"].map(kinds) == kind]
+            if ranked.empty:
+                continue
+            lines.append(f"  {label}:")
+            for rank, row in enumerate(ranked.itertuples(), start=1):
+                below = floor_value is not None and row.value < floor_value
+                note = "  (< dummy)" if below else ""
+                lines.append(
+                    f"    {rank:2d}. {row.factor:<45s} {main} {row.value:7.3f} ± "
+                    f"{np.nan_to_num(row.conf):.3f}{extra.get(row.factor, '')}{note}"
+                )
+        lines.append("")
+    for outcome in constant:
+        lines.append(f"{outcome}: did not vary over the sample; no indices.")
+    lines += convergence_lines(verdict, method)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def convergence_lines(verdict: dict[str, Any], method: Method) -> list[str]:
+    """The convergence verdict in words, one line per outcome."""
+    sizes = verdict.get("sizes") or []
+    table = verdict.get("outcomes")
+    if len(sizes) < 2 or table is None or table.empty:
+        return ["Convergence: one sample size only; nothing to compare."]
+    index = verdict["index"]
+    relative = " / largest" if method.name == "morris" else ""
+    lines = [
+        f"Convergence of {index} from {sizes[-2]} to {sizes[-1]} samples (dummy excluded): "
+        f"values settled if no {index}{relative} moved more than {verdict['tolerance']}; ranking "
+        f"settled if the top-down correlation of the two rankings is ≥ "
+        f"{verdict['ranking_tolerance']}.",
+    ]
+    for row in table.itertuples():
+        lines.append(
+            f"  {row.outcome:<28s} largest change {row.max_change:6.3f} ({row.factor}) "
+            f"{'settled' if row.converged else 'NOT settled'}; ranking {row.ranking:5.3f} "
+            f"{'settled' if row.ranking_converged else 'NOT settled'}"
+        )
+    values = int(table["converged"].sum())
+    ranks = int(table["ranking_converged"].sum())
+    n = len(table)
+    lines.append(
+        f"Values settled for {values} of {n} outcomes, rankings for {ranks} of {n}"
+        + ("." if values == n else "; raise `samples` for settled values.")
+    )
+    return lines
+
+
+def _extra(indices: pd.DataFrame, outcome: str, method: Method) -> dict[str, str]:
+    """Second column of the ranking: S1 for Sobol', σ for Morris."""
+    other = {"sobol": "S1", "morris": "sigma"}.get(method.name)
+    if other is None:
+        return {}
+    rows = indices[(indices["outcome"] == outcome) & (indices["index"] == other)]
+    out = {}
+    for row in rows.itertuples():
+        conf = f" ± {row.conf:.3f}" if np.isfinite(row.conf) else ""
+        out[row.factor] = f"   {other} {row.value:7.3f}{conf}"
+    return out
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%" if np.isfinite(value) else "n/a"
