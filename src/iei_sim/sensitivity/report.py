@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -15,6 +14,7 @@ from matplotlib.figure import Figure
 
 from iei_sim.experiments.spec import Method
 from iei_sim.outcomes import OUTCOMES
+from iei_sim.plots.experiment_figures import save as save  # re-exported: one figure writer
 from iei_sim.sensitivity.analyze import MAIN_INDEX
 from iei_sim.sensitivity.problem import DUMMY
 
@@ -222,12 +222,6 @@ def morris_figure(indices: pd.DataFrame, kinds: dict[str, str]) -> Figure:
     fig.suptitle("Morris screening: μ* (influence) vs σ (interactions / non-linearity)")
     fig.tight_layout()
     return fig
-
-
-def save(fig: Figure, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def summary_text(
