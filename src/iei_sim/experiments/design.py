@@ -61,7 +61,7 @@ def design_points(experiment: LoadedExperiment) -> list[Point]:
         combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*grids)]
     else:
         combos = latin_hypercube(factors, spec.design.samples or 1, spec.design.seed)
-    labels = [_scenario_label(f) for f in experiment.scenario_files]
+    labels = [scenario_label(f) for f in experiment.scenario_files]
     points: list[Point] = []
     for label in labels:
         for combo in combos:
@@ -109,7 +109,7 @@ def from_unit(factor: Factor, u: np.ndarray) -> list[Any]:
     return [float(v) for v in np.clip(x, lo, hi)]
 
 
-def _scenario_label(path) -> str:
+def scenario_label(path) -> str:
     data = read_yaml_file(path)
     return str(data.get("name") or path.stem)
 
@@ -123,7 +123,7 @@ def plan_runs(
     spec = experiment.spec
     points = design_points(experiment) if points is None else points
     replicates = spec.replicates if replicates is None else replicates
-    files = {_scenario_label(f): f for f in experiment.scenario_files}
+    files = {scenario_label(f): f for f in experiment.scenario_files}
     outcomes = tuple(spec.outcome_names)
     tasks: list[RunTask] = []
     for point in points:

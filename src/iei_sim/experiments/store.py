@@ -54,9 +54,9 @@ class ResultsStore:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.step_dir.mkdir(parents=True, exist_ok=True)
         if not manifest.exists():
-            _atomic_write_text(manifest, json.dumps(identity, indent=2) + "\n")
+            atomic_write_text(manifest, json.dumps(identity, indent=2) + "\n")
         if experiment_text is not None and not (self.root / "experiment.yaml").exists():
-            _atomic_write_text(self.root / "experiment.yaml", experiment_text)
+            atomic_write_text(self.root / "experiment.yaml", experiment_text)
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -69,8 +69,8 @@ class ResultsStore:
         """Commit one finished (or failed) run: its steps first, then its row."""
         key = row["run_key"]
         if steps is not None and len(steps):
-            _atomic_parquet(steps, self.step_dir / f"{key}.parquet")
-        _atomic_parquet(pd.DataFrame([row]), self.run_dir / f"{key}.parquet")
+            atomic_parquet(steps, self.step_dir / f"{key}.parquet")
+        atomic_parquet(pd.DataFrame([row]), self.run_dir / f"{key}.parquet")
 
     def compact(self) -> None:
         """Fold the per-run files into runs.parquet / steps.parquet (atomic), then remove them."""
@@ -79,7 +79,7 @@ class ResultsStore:
             if not parts:
                 continue
             table = self._read(name, folder)
-            _atomic_parquet(table, self.root / f"{name}.parquet")
+            atomic_parquet(table, self.root / f"{name}.parquet")
             for part in parts:
                 part.unlink(missing_ok=True)
 
@@ -115,7 +115,7 @@ class ResultsStore:
         return table.sort_values(["run_key", "step"], kind="stable").reset_index(drop=True)
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+def atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
@@ -128,7 +128,7 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iei_sim.experiments.design import Point, RunTask, _scenario_label, plan_runs, run_key
+from iei_sim.experiments.design import Point, RunTask, plan_runs, run_key, scenario_label
 from iei_sim.experiments.spec import LoadedExperiment
 from iei_sim.sensitivity.problem import DUMMY
 
@@ -64,7 +64,7 @@ class Evaluation:
 
 def to_points(experiment: LoadedExperiment, problem: dict[str, Any], x: np.ndarray) -> list[Point]:
     """One design point per sample row, with the model's factors only (no dummy)."""
-    label = _scenario_label(experiment.scenario_files[0])
+    label = scenario_label(experiment.scenario_files[0])
     columns = [(j, n) for j, n in enumerate(problem["names"]) if n != DUMMY]
     return [
         Point(i, label, {name: float(row[j]) for j, name in columns}) for i, row in enumerate(x)

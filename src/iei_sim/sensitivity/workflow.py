@@ -42,8 +42,8 @@ from iei_sim.experiments.store import (
     MANIFEST,
     ResultsStore,
     StoreMismatchError,
-    _atomic_parquet,
-    _atomic_write_text,
+    atomic_parquet,
+    atomic_write_text,
 )
 from iei_sim.experiments.workflows import default_out as sweep_out
 from iei_sim.scenario import Problem, ScenarioError
@@ -191,8 +191,8 @@ def open_store(plan: SensitivityPlan, out_dir: Path) -> ResultsStore:
     text = yaml.safe_dump(plan.experiment.spec.model_dump(mode="json"), sort_keys=False)
     store.open(ident, text)
     if store.manifest.get("runs") != ident["runs"]:  # the sample size or replicates changed
-        _atomic_write_text(out_dir / MANIFEST, json.dumps(ident, indent=2) + "\n")
-    _atomic_write_text(out_dir / "experiment.yaml", text)  # as last run (samples, replicates)
+        atomic_write_text(out_dir / MANIFEST, json.dumps(ident, indent=2) + "\n")
+    atomic_write_text(out_dir / "experiment.yaml", text)  # as last run (samples, replicates)
     return store
 
 
@@ -219,12 +219,12 @@ def run_sensitivity(
     out_dir = Path(out) if out is not None else default_out(plan.experiment.name)
     store = open_store(plan, out_dir)
     names = plan.problem["names"]
-    _atomic_parquet(
+    atomic_parquet(
         pd.DataFrame(plan.x, columns=names).rename_axis("row").reset_index(),
         out_dir / "samples.parquet",
     )
     problem_doc = {**report_problem(plan.problem), "method": plan.method.model_dump(mode="json")}
-    _atomic_write_text(out_dir / "problem.json", json.dumps(problem_doc, indent=2) + "\n")
+    atomic_write_text(out_dir / "problem.json", json.dumps(problem_doc, indent=2) + "\n")
     executor = make_executor(workers, dask_address)
     try:
         run_report = run_tasks(plan.evaluation.unique, store, executor, progress)
@@ -269,7 +269,7 @@ def analyse(
     indices.to_csv(out_dir / "indices.csv", index=False, float_format="%.6g")
     convergence.to_csv(out_dir / "convergence.csv", index=False, float_format="%.6g")
     noise.to_csv(out_dir / "noise.csv", index=False, float_format="%.6g")
-    _atomic_write_text(out_dir / "summary.txt", summary)
+    atomic_write_text(out_dir / "summary.txt", summary)
     if plots and not indices.empty:
         kinds = plan.kinds
         report.save(report.indices_figure(indices, method, kinds), out_dir / "indices.png")
@@ -409,7 +409,7 @@ def discover(
             f"target: {target.text}\n{output.message} ({len(table)} points).\n"
             f"outcome ranges over the points:\n{ranges.to_string()}\n"
         )
-        _atomic_write_text(folder / "discovery.txt", text)
+        atomic_write_text(folder / "discovery.txt", text)
         return output
     result = run_prim(
         table[factors],
@@ -442,7 +442,7 @@ def discover(
             "",
         ]
     )
-    _atomic_write_text(folder / "discovery.txt", text)
+    atomic_write_text(folder / "discovery.txt", text)
     if plots:
         report.save(tradeoff_figure(result, target.text), folder / "prim_tradeoff.png")
     return output
