@@ -58,7 +58,7 @@ class Ledger:
         )
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._open_cache: tuple | None = None
-        self._closed: list[pd.DataFrame] = []
+        self._closed: list[tuple] = []  # per closed step: (step, code arrays..., totals)
         self.outside = {kind: self.open_account(kind, 0) for kind in OUTSIDE_KINDS}
 
     # -- accounts ------------------------------------------------------------------------------
@@ -182,8 +182,12 @@ class Ledger:
         return float(amt[keep].sum())
 
     # -- per-step aggregation ------------------------------------------------------------------
-    def close_step(self, step: int) -> pd.DataFrame:
-        """Aggregate this step's transfers by kind pair, resource and purpose; start a new step."""
+    def close_step(self, step: int) -> None:
+        """Aggregate this step's transfers by kind pair, resource and purpose; start a new step.
+
+        The aggregate is kept as code arrays; :meth:`flows` names them in one table when asked
+        (building a DataFrame per step would cost more than the aggregation itself).
+        """
         src, dst, res, amt, pur = self._open_records()
         self._scalar = ([], [], [], [], [])
         self._chunks = []
@@ -196,19 +200,8 @@ class Ledger:
         key, p = np.divmod(unique, n_purposes)
         key, r = np.divmod(key, len(RESOURCES))
         from_kind, to_kind = np.divmod(key, n_kinds)
-        kind_names = np.array(list(self._kind_codes), dtype=object)
-        grouped = pd.DataFrame(
-            {
-                "step": np.full(len(unique), step),
-                "from_type": kind_names[from_kind],
-                "to_type": kind_names[to_kind],
-                "resource": np.array(RESOURCES, dtype=object)[r],
-                "purpose": np.array(list(self._purposes), dtype=object)[p] if len(unique) else [],
-                "amount": totals,
-            }
-        )  # np.unique sorted the keys: a deterministic order
-        self._closed.append(grouped)
-        return grouped
+        # np.unique sorted the keys: a deterministic order
+        self._closed.append((step, from_kind, to_kind, r, p, totals))
 
     def step_transfers(self, step: int) -> pd.DataFrame:
         """Account-level transfers of the current (open) step: who paid what to whom."""
@@ -235,7 +228,29 @@ class Ledger:
         columns = ["step", "from_type", "to_type", "resource", "purpose", "amount"]
         if not self._closed:
             return pd.DataFrame(columns=columns)
-        return pd.concat(self._closed, ignore_index=True)[columns]
+        steps, from_kind, to_kind, r, p, totals = (
+            np.concatenate(part)
+            for part in zip(
+                *(
+                    (np.full(len(t), step), f, d, res, pur, t)
+                    for step, f, d, res, pur, t in self._closed
+                ),
+                strict=True,
+            )
+        )
+        kind_names = np.array(list(self._kind_codes), dtype=object)
+        purposes = np.array(list(self._purposes) or [""], dtype=object)
+        return pd.DataFrame(
+            {
+                "step": steps.astype(np.int64),
+                "from_type": kind_names[from_kind.astype(np.int64)],
+                "to_type": kind_names[to_kind.astype(np.int64)],
+                "resource": np.array(RESOURCES, dtype=object)[r.astype(np.int64)],
+                "purpose": purposes[p.astype(np.int64)],
+                "amount": totals.astype(float),
+            },
+            columns=columns,
+        )
 
 
 class TransferBatch:

@@ -120,13 +120,14 @@ class IEIModel(mesa.Model):
                         self,
                         index=len(self.firm_list),
                         region=region,
-                        sector=str(rng.choice(sectors, p=shares)),
+                        sector=sectors[rng.choice(len(sectors), p=shares)],
                         size="large" if large else "sme",
                         tech_level=min(
                             1.0, _beta_around(rng, spec.tech_level) + (0.1 if large else 0.0)
                         ),
-                        discount_rate=float(
-                            np.clip(rng.normal(f.discount_rate_mean, f.discount_rate_sd), 0.01, 0.9)
+                        discount_rate=min(
+                            max(float(rng.normal(f.discount_rate_mean, f.discount_rate_sd)), 0.01),
+                            0.9,
                         ),
                         hires_per_year=(f.hires_per_year_large if large else f.hires_per_year_sme)
                         * float(rng.lognormal(-0.045, 0.3)),
@@ -249,11 +250,11 @@ class IEIModel(mesa.Model):
         k_away = (
             int(self.rng.binomial(k, self.cross_region_share)) if self.cross_region_share else 0
         )
-        away = [a for r, pool in pools.items() if r != region for a in pool]
+        away = [a for r, pool in pools.items() if r != region for a in pool] if k_away else []
         k_away = min(k_away, len(away))
         home = pools[region]
         chosen = self.random.sample(home, min(k - k_away, len(home)))
-        return chosen + self.random.sample(away, k_away)
+        return chosen + self.random.sample(away, k_away) if k_away else chosen
 
     def firms_in_cell(self, region: str, sector: str) -> list[Firm]:
         cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
@@ -333,5 +334,5 @@ class IEIModel(mesa.Model):
 
 def _beta_around(rng: np.random.Generator, mean: float, concentration: float = 20.0) -> float:
     """A draw in (0, 1) with the given mean (Beta with the given concentration)."""
-    mean = float(np.clip(mean, 1e-3, 1 - 1e-3))
+    mean = min(max(float(mean), 1e-3), 1 - 1e-3)  # np.clip on a scalar costs 10x more
     return float(rng.beta(mean * concentration, (1 - mean) * concentration))
