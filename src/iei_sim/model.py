@@ -89,6 +89,9 @@ class IEIModel(mesa.Model):
             self.government_of[region] = Government(self, r_index, region, spec.government_budget)
             sectors = list(spec.sector_shares)
             shares = np.array([spec.sector_shares[s] for s in sectors])
+            # Generator.choice(p=shares)'s own algorithm (same draws), without its per-call checks.
+            sector_cdf = shares.cumsum()
+            sector_cdf /= sector_cdf[-1]
             for _ in range(spec.schools):
                 school_type = "vocational" if rng.random() < spec.vocational_share else "university"
                 k = min(cfg.schools.programmes_per_school, int((shares > 0).sum()))
@@ -120,7 +123,7 @@ class IEIModel(mesa.Model):
                         self,
                         index=len(self.firm_list),
                         region=region,
-                        sector=sectors[rng.choice(len(sectors), p=shares)],
+                        sector=sectors[int(sector_cdf.searchsorted(rng.random(), "right"))],
                         size="large" if large else "sme",
                         tech_level=min(
                             1.0, _beta_around(rng, spec.tech_level) + (0.1 if large else 0.0)
