@@ -9,8 +9,9 @@ Usage::
 Each configuration runs the same experiment (``scenarios/small.yaml``: 20 schools, 200 firms,
 ~5,000 students, 10 years; one lever, common seeds) into a fresh results store, so the figures
 include what a sweep really does: planning, shipping the scenario to workers, the run, and
-committing one Parquet row per run. Pools are started before the clock starts (a sweep pays that
-once). Targets (full mode): >= 10 runs/s with 2 workers, parallel efficiency >= 80%.
+committing one journal line per run (compacted to Parquet at the end). Pools are started before
+the clock starts (a sweep pays that once). Targets (full mode): >= 10 runs/s with 2 workers,
+parallel efficiency >= 80%.
 """
 
 from __future__ import annotations

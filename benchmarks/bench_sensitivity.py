@@ -8,7 +8,7 @@ Usage::
 
 Runs ``experiments/sobol_levers.yaml`` (optionally with another base sample size) into a fresh
 results store exactly as ``iei-sim sensitivity`` does — sampling, planning every run, the runs on
-a local pool of ``--workers`` processes, committing one Parquet row per run, then the indices,
+a local pool of ``--workers`` processes, committing one journal line per run, then the indices,
 their convergence over nested sub-samples, the noise table, summary and figures — and reports
 wall time, runs per second and how far the total indices converged over the last doubling of the
 sample (rankings: top-down correlation ≥ 0.9; values: no ST moves more than 0.05). Target: the

@@ -265,7 +265,7 @@ def _sweep_process(path: Path, out: Path) -> subprocess.Popen:
 def _wait_for_commits(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if len(list((out / "runs").glob("*.parquet"))) >= n:
+        if (out / "manifest.json").exists() and len(ResultsStore(out).finished_keys()) >= n:
             return
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
@@ -286,11 +286,20 @@ def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, h
     assert 2 <= len(kept) < 12, "the kill came too late to test resuming"
     if how == signal.SIGINT:
         assert proc.returncode == 130 and "run the same command again" in stderr
+        # Ctrl-C compacted every committed run into runs.parquet (what DuckDB reads)
+        assert (out / "journal.jsonl").read_bytes() == b""
+        compacted = pd.read_parquet(out / "runs.parquet")
+        pd.testing.assert_frame_equal(compacted, kept)
+    else:  # a hard kill leaves them in the journal until the next invocation compacts
+        assert ResultsStore(out).pending() == len(kept)
+        summary = runner.invoke(app, ["results", str(out)])
+        assert f"{len(kept)} run(s) are not in runs.parquet yet" in summary.output
     again = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
     assert again.exit_code == 0, again.output
     assert f"{12 - len(kept)} runs done, {len(kept)} already finished" in again.output
     runs = ResultsStore(out).runs()
     assert len(runs) == 12 and runs.run_key.is_unique and (runs.status == "ok").all()
+    assert ResultsStore(out).pending() == 0
     fresh = sweep(path, out=tmp_path / "fresh", plots=False)
     pd.testing.assert_frame_equal(comparable(runs), comparable(ResultsStore(fresh.out_dir).runs()))
 

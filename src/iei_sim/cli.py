@@ -354,14 +354,19 @@ def results(
         for outcome in outcomes:
             view.add_row(outcome, *[f"{g[outcome].mean():.4g}" for _, g in groups])
         console.print(view)
-    source = (
-        f"{folder}/runs.parquet"
-        if (folder / "runs.parquet").exists()
-        else f"{folder}/runs/*.parquet"
-    )
     console.print(
-        f"query with SQL: duckdb.sql(\"SELECT * FROM '{source}'\")", markup=False, highlight=False
+        f"query with SQL: duckdb.sql(\"SELECT * FROM '{folder}/runs.parquet'\")",
+        markup=False,
+        highlight=False,
     )
+    pending = store.pending()
+    if pending:
+        console.print(
+            f"{pending} run(s) are not in runs.parquet yet, only in the journal (the run was "
+            "killed): rerun the same command, or ResultsStore(folder).compact(), to add them",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()

@@ -1,5 +1,5 @@
 """Experiments at scale: regime comparisons and sweeps with replicates, local or Dask execution,
-and a resumable Parquet results store.
+and a resumable results store (a journal of finished runs, compacted to Parquet).
 
 The functional API mirrors the command line::
 

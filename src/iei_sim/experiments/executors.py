@@ -18,7 +18,11 @@ from iei_sim.experiments.design import RunTask
 
 
 def execute_run(task: RunTask) -> dict[str, Any]:
-    """Run one task; never raises: a failure comes back as a row with its error."""
+    """Run one task; never raises: a failure comes back as a row with its error.
+
+    Returns ``{"row": {...}, "steps": {"step": [...], "<outcome>": [...]} or None}``: the run's
+    summary row and its per-step outcomes as columns of plain Python values.
+    """
     from iei_sim import run
     from iei_sim.scenario import Scenario
 
@@ -37,8 +41,8 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         timeseries, summary = run.simulate_outcomes(scenario, seed=task.seed)
         outcomes = list(task.outcomes)
         row.update({name: float(summary[name]) for name in outcomes})
-        steps = timeseries[["step", *outcomes]].copy()
-        steps.insert(0, "run_key", task.key)
+        # plain lists: cheap to pickle back from a worker and to write as a journal line
+        steps = {name: timeseries[name].tolist() for name in ("step", *outcomes)}
         row.update(status="ok", error="")
     except Exception as exc:  # recorded, never fatal to the sweep
         steps = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,31 +52,57 @@ def run_tasks(
 ) -> RunReport:
     """Run every task whose key the store has not finished; commit each as it completes.
 
-    An interrupt (Ctrl-C) stops submitting, keeps every committed run and re-raises; running the
-    same command again picks up where this one stopped.
+    An interrupt (Ctrl-C) stops submitting, compacts every committed run into the store's
+    ``runs.parquet`` / ``steps.parquet`` and re-raises; running the same command again picks up
+    where this one stopped.
     """
     start = time.perf_counter()
     finished = store.finished_keys()
     todo = [t for t in tasks if t.key not in finished]
     skipped = len(tasks) - len(todo)
     done = failed = 0
-    if progress:
-        progress(skipped, len(tasks))
-    for result in executor.run(todo):
-        row = result["row"]
-        store.commit(row, result["steps"])
-        if row["status"] == "ok":
-            done += 1
-        else:
-            failed += 1
+    try:
         if progress:
-            progress(skipped + done + failed, len(tasks))
-    report = RunReport(
-        len(tasks), skipped, done, failed, time.perf_counter() - start, tuple(t.key for t in tasks)
-    )
-    if report.complete:
+            progress(skipped, len(tasks))
+        for result in executor.run(todo):
+            row = result["row"]
+            store.commit(row, result["steps"])
+            if row["status"] == "ok":
+                done += 1
+            else:
+                failed += 1
+            if progress:
+                progress(skipped + done + failed, len(tasks))
+        report = RunReport(
+            len(tasks),
+            skipped,
+            done,
+            failed,
+            time.perf_counter() - start,
+            tuple(t.key for t in tasks),
+        )
+        if report.complete:
+            store.compact()
+        return report
+    except KeyboardInterrupt:
+        _compact_after_interrupt(store)
+        raise
+    finally:
+        store.close()
+
+
+def _compact_after_interrupt(store: ResultsStore) -> None:
+    """Make the committed runs queryable in runs.parquet; on failure they stay in the journal
+    (nothing is lost) and the interrupt still propagates."""
+    try:
         store.compact()
-    return report
+    except Exception as exc:  # the interrupt matters more than the compaction
+        warnings.warn(
+            f"could not compact {store.root} after the interrupt ({exc}); its finished runs "
+            "are kept in the journal",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def run_experiment(

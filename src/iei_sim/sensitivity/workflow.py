@@ -1,12 +1,12 @@
 """The two sensitivity workflows: global sensitivity analysis and scenario discovery.
 
-Both run into a results store like sweeps do (one Parquet row per run, committed as it finishes;
-a killed invocation resumes), then write their tables and figures from the store, so the
+Both run into a results store like sweeps do (one journal line per run, committed as it finishes
+and compacted into runs.parquet; a killed invocation resumes), then write their tables and figures from the store, so the
 outputs always describe every finished run.
 
 Sensitivity folder (``results/sensitivity/<name>`` unless ``out``)::
 
-    manifest.json, experiment.yaml, runs/, steps/, runs.parquet, steps.parquet   the store
+    manifest.json, experiment.yaml, journal.jsonl, runs.parquet, steps.parquet   the store
     samples.parquet     the sample matrix (one row per sample row, dummy column included)
     problem.json        SALib's problem (names, bounds, dists) and each factor's kind
     indices.csv         outcome, factor, index, value, conf
