@@ -48,10 +48,9 @@ def form_partnerships(model: IEIModel) -> int:
     for seeker in seekers:
         if isinstance(seeker, Firm):
             firm = seeker
+            partners = {p.school for p in firm.partnerships}
             candidates = [
-                s
-                for s in model.schools_for(firm.region, firm.sector, k)
-                if not _already_partners(s, firm)
+                s for s in model.schools_for(firm.region, firm.sector, k) if s not in partners
             ]
             cost = len(candidates) * cost_each
             firm.search_costs += cost
@@ -68,10 +67,9 @@ def form_partnerships(model: IEIModel) -> int:
             school = seeker
             if len(school.partnerships) >= school.capacity:
                 continue
+            partners = {p.firm for p in school.partnerships}
             candidates = [
-                f
-                for f in model.firms_for(school.region, school.programmes, k)
-                if not _already_partners(school, f)
+                f for f in model.firms_for(school.region, school.programmes, k) if f not in partners
             ]
             cost = len(candidates) * cost_each
             school.search_costs += cost
@@ -88,7 +86,3 @@ def form_partnerships(model: IEIModel) -> int:
             else:
                 school.proposals_refused += 1
     return formed
-
-
-def _already_partners(school: School, firm: Firm) -> bool:
-    return any(p.firm is firm for p in school.partnerships)
