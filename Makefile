@@ -9,7 +9,7 @@ SCENARIO ?= scenarios/baseline.yaml
 PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 $$HOME/.pyenv/versions/3.1[234]*/bin/python3 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test test-slow bench lint docs clean-venv
+.PHONY: run test test-slow bench bench-sensitivity lint docs clean-venv
 
 $(BIN)/iei-sim: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found; install it or run 'make PYTHON=/path/to/python3.12'"; exit 1; }
@@ -30,6 +30,9 @@ test-slow: $(BIN)/iei-sim
 bench: $(BIN)/iei-sim
 	$(BIN)/python benchmarks/bench_regional.py
 	$(BIN)/python benchmarks/bench_experiments.py
+
+bench-sensitivity: $(BIN)/iei-sim  # the shipped Sobol' analysis end to end (about 30 min)
+	$(BIN)/python benchmarks/bench_sensitivity.py
 
 lint: $(BIN)/iei-sim
 	$(BIN)/ruff check src tests benchmarks

@@ -67,3 +67,31 @@ def test_quick_experiment_benchmark_runs_every_executor(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     for key in ("runs_per_s_1_worker", "runs_per_s_2_workers", "runs_per_s_dask_2_workers"):
         assert figures[key] > 0
+
+
+def test_smoke_sensitivity_benchmark_runs_the_shipped_file_end_to_end(tmp_path: Path) -> None:
+    """The shipped Sobol' file at N = 4 (the least it takes), one replicate: 4 × 15 = 60 runs."""
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_sensitivity.py"),
+            "--samples",
+            "4",
+            "--replicates",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(out.read_text())
+    assert (figures["method"], figures["samples"], figures["factors"]) == ("sobol", 4, 12)
+    assert figures["dummy"] is True
+    assert figures["runs"] == figures["rows"] == 4 * (12 + 1 + 2)
+    assert figures["runs_per_s"] > 0
+    # one sample size: nothing to compare, so nothing may be called converged
+    assert figures["target"] == "MISS"
