@@ -1,8 +1,8 @@
 """The two sensitivity workflows: global sensitivity analysis and scenario discovery.
 
 Both run into a results store like sweeps do (one journal line per run, committed as it finishes
-and compacted into runs.parquet; a killed invocation resumes), then write their tables and figures from the store, so the
-outputs always describe every finished run.
+and compacted into runs.parquet; a killed invocation resumes), then write their tables and
+figures from the store, so the outputs always describe every finished run.
 
 Sensitivity folder (``results/sensitivity/<name>`` unless ``out``)::
 
