@@ -1,4 +1,4 @@
-"""Smoke test of the speed benchmark: `--quick` runs, exits 0 and writes the expected figures.
+"""Smoke tests of the benchmarks: a quick run of each exits 0 and writes the expected figures.
 
 Speed targets are checked by the benchmark itself (`make bench`), never here.
 """
@@ -49,46 +49,30 @@ def test_quick_benchmark_runs_and_writes_json(tmp_path: Path) -> None:
     assert set(data["checks"]) == {"run_time", "peak_memory", "speedup", "same_result"}
 
 
-def test_quick_experiment_benchmark_runs_every_executor(tmp_path: Path) -> None:
+def _bench_figures(script: str, tmp_path: Path, *args: str) -> dict:
+    """Run ``benchmarks/<script>`` with ``args`` and ``--json``; return the figures it wrote."""
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_experiments.py"),
-            "--quick",
-            "--json",
-            str(out),
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / script), *args, "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    figures = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def test_quick_experiment_benchmark_runs_every_executor(tmp_path: Path) -> None:
+    figures = _bench_figures("bench_experiments.py", tmp_path, "--quick")
     for key in ("runs_per_s_1_worker", "runs_per_s_2_workers", "runs_per_s_dask_2_workers"):
         assert figures[key] > 0
 
 
 def test_smoke_sensitivity_benchmark_runs_the_shipped_file_end_to_end(tmp_path: Path) -> None:
     """The shipped Sobol' file at N = 4 (the least it takes), one replicate: 4 × 15 = 60 runs."""
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_sensitivity.py"),
-            "--samples",
-            "4",
-            "--replicates",
-            "1",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    figures = _bench_figures(
+        "bench_sensitivity.py", tmp_path, "--samples", "4", "--replicates", "1"
     )
-    assert proc.returncode == 0, proc.stderr
-    figures = json.loads(out.read_text())
     assert (figures["method"], figures["samples"], figures["factors"]) == ("sobol", 4, 12)
     assert figures["dummy"] is True
     assert figures["runs"] == figures["rows"] == 4 * (12 + 1 + 2)
