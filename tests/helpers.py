@@ -57,3 +57,20 @@ def small_regime(name: str, overrides: dict[str, Any] | None = None) -> Scenario
     return load_scenario(
         SCENARIOS / f"{name}.yaml", overrides={**SMALL_20_YEARS, **(overrides or {})}
     )
+
+
+def tiny_experiment(name: str, body: str) -> str:
+    """Experiment-file text on the small scenario shrunk to runs of a few hundredths of a second
+    (3 schools and 20 firms per region, 2 years), followed by ``body`` (levers, method, ...)."""
+    return (
+        f"name: {name}\n"
+        f"base: {SCENARIOS / 'small.yaml'}\n"
+        "overrides:\n"
+        "  steps: 2\n"
+        "  regions.east.schools: 3\n"
+        "  regions.east.firms: 20\n"
+        "  regions.east.students_per_school: 50\n"
+        "  regions.west.schools: 3\n"
+        "  regions.west.firms: 20\n"
+        "  regions.west.students_per_school: 50\n"
+    ) + body

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import SCENARIOS
+from tests.helpers import tiny_experiment
 from typer.testing import CliRunner
 
 from iei_sim.cli import app
@@ -79,26 +79,19 @@ def test_prim_recovers_a_known_box() -> None:
     assert "a ≥" in result.describe() and "b ≤" in result.describe()
 
 
-TINY = f"""\
-name: discover_tiny
-base: {SCENARIOS / "small.yaml"}
-overrides:
-  steps: 2
-  regions.east.schools: 3
-  regions.east.firms: 20
-  regions.east.students_per_school: 50
-  regions.west.schools: 3
-  regions.west.firms: 20
-  regions.west.students_per_school: 50
+TINY = tiny_experiment(
+    "discover_tiny",
+    """\
 levers:
-  policy.subsidies.per_intern: {{low: 0.0, high: 2.0}}
-  policy.monitoring.intensity: {{low: 0.0, high: 0.4}}
+  policy.subsidies.per_intern: {low: 0.0, high: 2.0}
+  policy.monitoring.intensity: {low: 0.0, high: 0.4}
 uncertainties:
-  firms.discount_rate_mean: {{low: 0.05, high: 0.3}}
-method: {{name: pawn, samples: 24, seed: 2}}
+  firms.discount_rate_mean: {low: 0.05, high: 0.3}
+method: {name: pawn, samples: 24, seed: 2}
 replicates: 1
 outcomes: [firm_participation_rate, fiscal_cost]
-"""
+""",
+)
 
 
 def test_discover_runs_the_design_then_reuses_it(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from tests.conftest import SCENARIOS
+from tests.helpers import tiny_experiment
 from typer.testing import CliRunner
 
 from iei_sim.cli import app
@@ -42,25 +43,18 @@ outcomes: [firm_participation_rate, fiscal_cost, student_coverage]
 """
 
 # A run of a few hundredths of a second, for the plumbing tests (resume, Morris, discovery).
-TINY_EXPERIMENT = f"""\
-name: sa_tiny
-base: {SMALL}
-overrides:
-  steps: 2
-  regions.east.schools: 3
-  regions.east.firms: 20
-  regions.east.students_per_school: 50
-  regions.west.schools: 3
-  regions.west.firms: 20
-  regions.west.students_per_school: 50
+TINY_EXPERIMENT = tiny_experiment(
+    "sa_tiny",
+    """\
 levers:
-  policy.subsidies.per_intern: {{low: 0.0, high: 2.0}}
-  policy.monitoring.intensity: {{low: 0.0, high: 0.4}}
+  policy.subsidies.per_intern: {low: 0.0, high: 2.0}
+  policy.monitoring.intensity: {low: 0.0, high: 0.4}
 include_dummy: true
-method: {{name: {{method}}, samples: {{samples}}, seed: 1, resamples: 20}}
+method: {name: {method}, samples: {samples}, seed: 1, resamples: 20}
 replicates: 2
 outcomes: [firm_participation_rate, fiscal_cost]
-"""
+""",
+)
 
 
 def invoke(*args: str | Path):
