@@ -130,3 +130,38 @@ def test_each_closed_step_holds_only_its_own_transfers():
         flows = ledger.flows()
         assert flows.loc[flows["step"] == step, "amount"].sum() == amount
     assert ledger.flows().groupby("step")["amount"].sum().tolist() == [1.0, 2.0, 4.0]
+
+
+def test_transfer_columns_commit_exactly_what_a_batch_would():
+    """Same balances and records, bit for bit, even when a group's first amounts are zero."""
+    rng = np.random.default_rng(3)
+    keys = [("money", "a"), ("equipment", "b"), ("money", "c")]  # one site each, in this order
+    first_non_zero = [2, 2, 1]  # item from which each site moves something
+    rows = [
+        (item, site, int(rng.integers(0, 6)), int(rng.integers(0, 6)), float(rng.random()))
+        for item in range(20)
+        for site in range(3)
+    ]
+    rows = [(i, k, s, d, a if i >= first_non_zero[k] else 0.0) for i, k, s, d, a in rows]
+    ledgers = []
+    for use_columns in (False, True):
+        ledger = Ledger()
+        for owner in range(6):
+            ledger.open_account("firm", owner)
+        if use_columns:
+            with ledger.columns(*keys) as flows:
+                for item, site, src, dst, amount in rows:
+                    flows.rows[keys[site]].append((item, src, dst, amount))
+        else:
+            with ledger.batch() as batch:
+                for _, site, src, dst, amount in rows:
+                    resource, purpose = keys[site]
+                    batch.add(src, dst, resource, amount, purpose)
+        ledgers.append(ledger)
+    batch_ledger, column_ledger = ledgers
+    assert list(batch_ledger._purposes) == list(column_ledger._purposes) == ["c", "a", "b"]
+    assert np.array_equal(batch_ledger._balances, column_ledger._balances)
+    for expected, got in zip(
+        batch_ledger._open_records(), column_ledger._open_records(), strict=True
+    ):
+        assert np.array_equal(expected, got)

@@ -79,6 +79,10 @@ class Ledger:
     def balance(self, account: int, resource: str = "money") -> float:
         return float(self._store[account, _RESOURCE_INDEX[resource]])
 
+    def balances(self, accounts: np.ndarray, resource: str = "money") -> np.ndarray:
+        """:meth:`balance` of many accounts at once (a copy)."""
+        return self._store[accounts, _RESOURCE_INDEX[resource]]
+
     def total_volume(self) -> float:
         """Sum of absolute balances: the scale against which :meth:`imbalance` is judged."""
         return float(np.abs(self._balances).sum())
@@ -103,19 +107,19 @@ class Ledger:
         dsts.append(dst)
         res.append(r)
         amounts.append(amount)
-        purposes.append(self._purpose_id(purpose))
+        purposes.append(self._purposes.setdefault(purpose, len(self._purposes)))
 
     def transfer_many(
         self, src: np.ndarray, dst: np.ndarray, resource: str, amounts: np.ndarray, purpose: str
     ) -> None:
         """Element i moves ``amounts[i]`` from ``src[i]`` to ``dst[i]``."""
         amounts = np.asarray(amounts, dtype=float)
-        src = np.broadcast_to(np.asarray(src, dtype=np.int64), amounts.shape)
-        dst = np.broadcast_to(np.asarray(dst, dtype=np.int64), amounts.shape)
         keep = amounts != 0
         if not keep.any():
             return
-        amounts, src, dst = amounts[keep], src[keep], dst[keep]
+        src = _as_accounts(src, amounts.shape)[keep]
+        dst = _as_accounts(dst, amounts.shape)[keep]
+        amounts = amounts[keep]
         if (amounts < 0).any() or not np.isfinite(amounts).all():
             raise ValueError("transfer amounts must be finite and >= 0")
         r = _RESOURCE_INDEX[resource]
@@ -135,6 +139,10 @@ class Ledger:
     def batch(self) -> TransferBatch:
         """Collect many scalar transfers and commit them as a few vectorised ones."""
         return TransferBatch(self)
+
+    def columns(self, *keys: tuple[str, str]) -> TransferColumns:
+        """Like :meth:`batch`, for a loop whose (resource, purpose) flows are known up front."""
+        return TransferColumns(self, keys)
 
     def _purpose_id(self, purpose: str) -> int:
         return self._purposes.setdefault(purpose, len(self._purposes))
@@ -262,20 +270,20 @@ class TransferBatch:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._groups: dict[tuple[str, str], tuple[list[int], list[int], list[float]]] = {}
+        # Per (resource, purpose), in order of first use: (src, dst, amount) rows.
+        self._groups: dict[tuple[str, str], list[tuple[int, int, float]]] = {}
 
     def add(self, src: int, dst: int, resource: str, amount: float, purpose: str) -> None:
         if amount == 0:
             return
         group = self._groups.get((resource, purpose))
         if group is None:
-            group = self._groups[(resource, purpose)] = ([], [], [])
-        group[0].append(src)
-        group[1].append(dst)
-        group[2].append(amount)
+            group = self._groups[(resource, purpose)] = []
+        group.append((src, dst, amount))
 
     def commit(self) -> None:
-        for (resource, purpose), (src, dst, amounts) in self._groups.items():
+        for (resource, purpose), rows in self._groups.items():
+            src, dst, amounts = zip(*rows, strict=True)
             self.ledger.transfer_many(
                 np.array(src), np.array(dst), resource, np.array(amounts), purpose
             )
@@ -287,3 +295,51 @@ class TransferBatch:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.commit()
+
+
+class TransferColumns:
+    """A :class:`TransferBatch` whose (resource, purpose) groups are declared up front.
+
+    A loop appends ``(item, src, dst, amount)`` rows straight to ``rows[key]`` (a plain list:
+    no method call per transfer), ``item`` being the loop position. Zero amounts may be
+    appended; they move nothing. On commit the groups reach the ledger exactly as a
+    TransferBatch fed the same transfers in loop order would send them: in order of their first
+    non-zero amount (ties within an item broken by declaration order), so balances are summed
+    in the same order.
+    """
+
+    def __init__(self, ledger: Ledger, keys: tuple[tuple[str, str], ...]) -> None:
+        self.ledger = ledger
+        self.rows: dict[tuple[str, str], list[tuple[int, int, int, float]]] = {
+            key: [] for key in keys
+        }
+
+    def commit(self) -> None:
+        started = []
+        for position, (key, rows) in enumerate(self.rows.items()):
+            first = next((row[0] for row in rows if row[3] != 0), None)
+            if first is not None:
+                started.append((first, position, key))
+        for _, _, (resource, purpose) in sorted(started):
+            _, src, dst, amounts = zip(*self.rows[(resource, purpose)], strict=True)
+            self.ledger.transfer_many(
+                np.array(src), np.array(dst), resource, np.array(amounts), purpose
+            )
+        self.rows = {key: [] for key in self.rows}
+
+    def __enter__(self) -> TransferColumns:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+
+
+def _as_accounts(accounts: np.ndarray | int, shape: tuple[int, ...]) -> np.ndarray:
+    """Account indices as an int64 array of ``shape`` (one account is repeated)."""
+    accounts = np.asarray(accounts, dtype=np.int64)
+    if accounts.shape == shape:
+        return accounts
+    if accounts.ndim == 0:
+        return np.full(shape, accounts)
+    return np.broadcast_to(accounts, shape)

@@ -95,7 +95,7 @@ class IEIModel(mesa.Model):
             for _ in range(spec.schools):
                 school_type = "vocational" if rng.random() < spec.vocational_share else "university"
                 k = min(cfg.schools.programmes_per_school, int((shares > 0).sum()))
-                programmes = list(rng.choice(sectors, size=k, replace=False, p=shares))
+                programmes = [sectors[i] for i in _choice_without_replacement(rng, k, shares)]
                 size = cfg.schools.size_sigma
                 self.school_list.append(
                     School(
@@ -179,7 +179,13 @@ class IEIModel(mesa.Model):
             for region in self.region_names
             for sector in self.sectors
         }
-        self._firm_pools: dict[tuple[str, ...], dict[str, list[Firm]]] = {}
+        # Candidate pools per sector (schools) or programme list (firms), then per searcher's
+        # region: (home pool, pool of the other regions). Built once; membership never changes.
+        self._school_pools = {
+            sector: _home_and_away({r: self._school_cells[(r, sector)] for r in self.region_names})
+            for sector in self.sectors
+        }
+        self._firm_pools: dict[tuple[str, ...], dict[str, tuple[list[Firm], list[Firm]]]] = {}
         self.demand_index = np.ones(len(self.firm_list))
         self.associations = {
             (a.region, a.sector): a for a in self.agents_by_type[IndustryAssociation]
@@ -197,6 +203,7 @@ class IEIModel(mesa.Model):
         for school in self.school_list:
             school.belief = school_value + rng.normal(0.0, noise)
         self._mean_reputation = float(np.mean([s.reputation for s in self.school_list]))
+        self._refresh_standing()
 
     def _build_students(self) -> None:
         """Cohorts that have completed 1 … duration-1 years, with the skills those years gave;
@@ -227,35 +234,49 @@ class IEIModel(mesa.Model):
 
     def school_capacity(self, school: School) -> float:
         """Research capacity relative to the average school, from reputation (bounded)."""
-        return min(self.config.schools.max_research_capacity, max(0.5, self.standing(school)))
+        return self._research_capacity[school.index]
+
+    def _refresh_standing(self) -> None:
+        """Cache what follows from the schools' standing (research and partnership capacity).
+
+        Reputation changes only at build time and in :meth:`_update_reputation`, yet capacity
+        is read thousands of times a year by the partnership market.
+        """
+        spec = self.config.schools
+        self._research_capacity = []
+        for school in self.school_list:
+            standing = self.standing(school)
+            self._research_capacity.append(min(spec.max_research_capacity, max(0.5, standing)))
+            school.set_capacity(standing)
 
     def schools_for(self, region: str, sector: str, k: int) -> list[School]:
         """Up to ``k`` random schools teaching ``sector``: in ``region``, some elsewhere via the platform."""
-        return self._sample_candidates(
-            {r: self._school_cells[(r, sector)] for r in self.region_names}, region, k
-        )
+        return self._sample_candidates(self._school_pools[sector][region], k)
 
     def firms_for(self, region: str, sectors: list[str], k: int) -> list[Firm]:
         """Up to ``k`` random firms in the given sectors: in ``region``, some elsewhere via the platform."""
         key = tuple(sectors)
         if key not in self._firm_pools:
-            self._firm_pools[key] = {
-                r: [
-                    self.firm_list[i]
-                    for s in sectors
-                    for i in self._firm_cells[(self.region_index[r], self.sector_index[s])]
-                ]
-                for r in self.region_names
-            }
-        return self._sample_candidates(self._firm_pools[key], region, k)
+            self._firm_pools[key] = _home_and_away(
+                {
+                    r: [
+                        self.firm_list[i]
+                        for s in sectors
+                        for i in self._firm_cells[(self.region_index[r], self.sector_index[s])]
+                    ]
+                    for r in self.region_names
+                }
+            )
+        return self._sample_candidates(self._firm_pools[key][region], k)
 
-    def _sample_candidates(self, pools: dict[str, list], region: str, k: int) -> list:
+    def _sample_candidates(self, pools: tuple[list, list], k: int) -> list:
+        """``k`` draws without replacement: some from ``away`` (the platform's cross-region
+        share, binomially), the rest from ``home``."""
+        home, away = pools
         k_away = (
             int(self.rng.binomial(k, self.cross_region_share)) if self.cross_region_share else 0
         )
-        away = [a for r, pool in pools.items() if r != region for a in pool] if k_away else []
         k_away = min(k_away, len(away))
-        home = pools[region]
         chosen = self.random.sample(home, min(k - k_away, len(home)))
         return chosen + self.random.sample(away, k_away) if k_away else chosen
 
@@ -333,6 +354,37 @@ class IEIModel(mesa.Model):
                 + s.reputation_gain * len(school.partnerships)
             )
         self._mean_reputation = float(np.mean([school.reputation for school in self.school_list]))
+        self._refresh_standing()
+
+
+def _home_and_away(pools: dict[str, list]) -> dict[str, tuple[list, list]]:
+    """Per region: its own pool, and the other regions' pools joined (in region order)."""
+    return {
+        region: (home, [a for r, pool in pools.items() if r != region for a in pool])
+        for region, home in pools.items()
+    }
+
+
+_CHOICE_ATOL = float(np.sqrt(np.finfo(np.float64).eps))  # Generator.choice's tolerance on sum(p)
+
+
+def _choice_without_replacement(rng: np.random.Generator, k: int, p: np.ndarray) -> list[int]:
+    """``k`` distinct indices drawn with probabilities ``p``: ``Generator.choice(len(p), k,
+    replace=False, p=p)``'s own algorithm (same draws), without its per-call checks (which cost
+    several times the draw). Each round draws the missing number of indices from ``p`` with
+    those already found removed, keeping each new index's first occurrence in draw order."""
+    p = np.array(p, dtype=float)
+    if abs(p.sum() - 1.0) > _CHOICE_ATOL:  # the one check that can fail on a valid scenario
+        raise ValueError("probabilities do not sum to 1")
+    found: list[int] = []
+    while len(found) < k:
+        x = rng.random(k - len(found))
+        if found:
+            p[found] = 0
+        cdf = np.cumsum(p)
+        cdf /= cdf[-1]
+        found += dict.fromkeys(cdf.searchsorted(x, side="right").tolist())
+    return found
 
 
 def _beta_around(rng: np.random.Generator, mean: float, concentration: float = 20.0) -> float:

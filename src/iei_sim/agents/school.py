@@ -39,6 +39,7 @@ class School(mesa.Agent):
         self.reputation = reputation
         self.dual_qualified_share = dual_qualified_share
         self.expert_share = 0.0  # firm experts teaching here, as a share of the teaching staff
+        self._capacity = 1  # set by the model from the school's standing (see set_capacity)
         self.practical_share = practical_share
         self.account = model.ledger.open_account("school", index)
         self.belief = 0.0
@@ -82,9 +83,14 @@ class School(mesa.Agent):
     @property
     def capacity(self) -> int:
         """Partnerships the school can run at once: grows with its standing (a prestigious
-        school runs a bigger cooperation office)."""
+        school runs a bigger cooperation office). Set by :meth:`set_capacity` once a year."""
+        return self._capacity
+
+    def set_capacity(self, standing: float) -> None:
+        """Recompute :attr:`capacity` for the school's new standing (the model calls this
+        whenever reputations change)."""
         per_programme = self.model.config.schools.max_partnerships_per_programme
-        return max(1, round(per_programme * len(self.programmes) * self.model.standing(self)))
+        self._capacity = max(1, round(per_programme * len(self.programmes) * standing))
 
     @property
     def teaching_quality(self) -> float:
@@ -110,9 +116,10 @@ class School(mesa.Agent):
         forecasts = np.array(
             [self.model.demand_forecast(self.region, sector) for sector in self.programmes]
         )
-        if forecasts.sum() <= 0:
+        total = forecasts.sum()
+        if total <= 0:
             return
-        target = forecasts / forecasts.sum()
+        target = forecasts / total
         rate = self.model.config.schools.programme_adjustment
         self.intake_shares = (1 - rate) * self.intake_shares + rate * target
 

@@ -128,9 +128,10 @@ class StudentPopulation(mesa.Agent):
         model = self.model
         rows = []
         for s in model.school_list:
-            per_year = s.enrolment / s.duration * s.intake_shares
+            tracks = s.tracks
+            per_year = (s.enrolment / s.duration * s.intake_shares).tolist()
             for programme, programme_intake in zip(s.programmes, per_year, strict=True):
-                for level, duration, share in s.tracks:
+                for level, duration, share in tracks:
                     count = round(programme_intake * share)
                     for year in years if years is not None else range(1, duration):
                         rows.append(

@@ -62,36 +62,44 @@ class KnowledgeSystem:
         model, spec = self.model, self.spec
         ledger = model.ledger
         self.year_transferred, self.year_meaningful = 0.0, 0
-        with ledger.batch() as batch:
-            for partnership in model.active_partnerships:
+        market = ledger.outside["market"]
+        rng = model.rng
+        # Plain Python copies for the loop (NumPy element access is slow); same values.
+        frontier = self.frontier.tolist()
+        curriculum = self.curriculum.tolist()
+        flows = ledger.columns(
+            ("knowledge", "technology_transfer"), ("money", "teaching_adaptation")
+        )
+        transfers, adaptation = flows.rows.values()
+        with flows:
+            for i, partnership in enumerate(model.active_partnerships):
                 partnership.knowledge_this_year = 0.0
                 if partnership.formalistic:
                     continue
                 school, firm = partnership.school, partnership.firm
                 sector = model.sector_index[firm.sector]
-                gap = max(0.0, self.frontier[sector] - self.curriculum[school.index, sector])
-                share = spec.transfer_rate[partnership.depth - 1] * self.openness(firm)
+                taught = curriculum[school.index]
+                gap = max(0.0, frontier[sector] - taught[sector])
+                rate = spec.transfer_rate[partnership.depth - 1]
+                share = rate * self.openness(firm)
                 if (
                     partnership.orientation == "rnd"
                     and partnership.depth >= 2
-                    and model.rng.random() < spec.rnd_feedback_probability
+                    and rng.random() < spec.rnd_feedback_probability
                 ):
-                    share += 0.5 * spec.transfer_rate[partnership.depth - 1]
+                    share += 0.5 * rate
                 share = min(share, 1.0)
                 closed = share * gap
                 if closed <= 0:
                     continue
-                self.curriculum[school.index, sector] += closed
-                relative = closed / self.frontier[sector]
-                batch.add(
-                    firm.account, school.account, "knowledge", relative, "technology_transfer"
-                )
+                taught[sector] += closed
+                relative = closed / frontier[sector]
+                transfers.append((i, firm.account, school.account, relative))
                 cost = spec.adaptation_cost * relative
-                batch.add(
-                    school.account, ledger.outside["market"], "money", cost, "teaching_adaptation"
-                )
+                adaptation.append((i, school.account, market, cost))
                 partnership.school_value -= cost
                 partnership.knowledge_this_year = relative
                 partnership.add_total("knowledge", relative)
                 self.year_transferred += relative
                 self.year_meaningful += int(share >= MEANINGFUL_TRANSFER)
+        self.curriculum[:] = curriculum

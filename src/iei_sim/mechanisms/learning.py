@@ -55,8 +55,8 @@ class ReinforcementImitation:
             )
             if self.imitation_probability > 0:
                 beliefs = self._imitate(model.rng, beliefs, payoffs, groups)
-            for agent, belief in zip(agents, beliefs, strict=True):
-                agent.belief = float(belief)
+            for agent, belief in zip(agents, beliefs.tolist(), strict=True):
+                agent.belief = belief
 
     def _imitate(
         self, rng: np.random.Generator, beliefs: np.ndarray, payoffs: np.ndarray, groups: np.ndarray

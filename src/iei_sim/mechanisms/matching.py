@@ -42,6 +42,8 @@ def form_partnerships(model: IEIModel) -> int:
     market = ledger.outside["market"]
     k, cost_each = model.search_candidates, model.search_cost_per_candidate
     formed = 0
+    lists_open_places = model.lists_open_places
+    research_capacity = model.school_capacity  # fixed within the year (see IEIModel)
     seekers: list[Firm | School] = [f for f in model.firm_list if f.seeking]
     seekers += [s for s in model.school_list if s.seeking]
     model.random.shuffle(seekers)
@@ -55,11 +57,11 @@ def form_partnerships(model: IEIModel) -> int:
             cost = len(candidates) * cost_each
             firm.search_costs += cost
             ledger.transfer(firm.account, market, "money", cost, "partner_search")
-            if model.lists_open_places:
+            if lists_open_places:
                 candidates = [s for s in candidates if school_accepts(s)]
             if not candidates:
                 continue
-            school = max(candidates, key=model.school_capacity)
+            school = max(candidates, key=research_capacity)
             if school_accepts(school) and len(firm.partnerships) < firm.max_partnerships:
                 start_partnership(model, school, firm)
                 formed += 1
@@ -74,7 +76,7 @@ def form_partnerships(model: IEIModel) -> int:
             cost = len(candidates) * cost_each
             school.search_costs += cost
             ledger.transfer(school.account, market, "money", cost, "partner_search")
-            if model.lists_open_places:
+            if lists_open_places:
                 candidates = [f for f in candidates if len(f.partnerships) < f.max_partnerships]
             if not candidates:
                 continue

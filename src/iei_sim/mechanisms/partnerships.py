@@ -86,9 +86,14 @@ def firm_cost(model: IEIModel, depth: int, firm: Firm | None = None) -> float:
     An SME using its association's pooled training base saves part of the overhead of
     hosting interns (medium and deep rungs).
     """
+    return size_firm_cost(model, depth, sme=firm is not None and firm.size == "sme")
+
+
+def size_firm_cost(model: IEIModel, depth: int, sme: bool) -> float:
+    """:func:`firm_cost` for any firm of the given size (the only trait it depends on)."""
     overhead = model.config.partnerships.firm_overhead[depth - 1]
     assoc = model.config.associations
-    if firm is not None and firm.size == "sme" and depth >= 2 and assoc.pooled_training_bases:
+    if sme and depth >= 2 and assoc.pooled_training_bases:
         overhead *= 1.0 - assoc.pooled_overhead_saving
     return firm_spending(model, depth) + overhead
 
@@ -102,15 +107,28 @@ def orientation_values(
     research capacity; education pays ``education_payoff_lag`` years later, with probability
     ``education_payoff_probability``, discounted at the firm's own rate (seed 000 §3.1).
     """
+    return {
+        "rnd": rnd_value(model, firm, depth, school_capacity),
+        "education": education_value(model, firm, depth),
+    }
+
+
+def rnd_value(model: IEIModel, firm: Firm, depth: int, school_capacity: float = 1.0) -> float:
+    """The R&D half of :func:`orientation_values`."""
+    return model.config.firms.rnd_value[depth - 1] * firm.tech_level * school_capacity
+
+
+def education_value(model: IEIModel, firm: Firm, depth: int) -> float:
+    """The education half of :func:`orientation_values`."""
     f = model.config.firms
-    d = depth - 1
-    rnd = f.rnd_value[d] * firm.tech_level * school_capacity
     talent_need = min(1.0, firm.hires_per_year / max(f.hires_per_year_large, 1e-9))
     discount = (1.0 + firm.discount_rate) ** -f.education_payoff_lag
-    education = (
-        f.education_value[d] * f.education_payoff_probability * discount * (0.5 + talent_need)
+    return (
+        f.education_value[depth - 1]
+        * f.education_payoff_probability
+        * discount
+        * (0.5 + talent_need)
     )
-    return {"rnd": rnd, "education": education}
 
 
 def expected_private_benefit(model: IEIModel, firm: Firm, depth: int = 1) -> float:
@@ -157,102 +175,126 @@ def operate(model: IEIModel) -> None:
     ``model.deep_programmes`` (school × sector mask of deep partnerships).
     """
     cfg = model.config
-    p = cfg.partnerships
+    p, f = cfg.partnerships, cfg.firms
     ledger = model.ledger
+    market = ledger.outside["market"]
+    rng = model.rng
+    rungs = _rung_constants(model)
     slots: list[tuple[int, int, int, int]] = []
     model.deep_programmes[:] = False
-    with ledger.batch() as batch:
-        for partnership in model.active_partnerships:
+    flows = ledger.columns(
+        ("money", "cooperation_funding"),
+        ("equipment", "equipment_donation"),
+        ("mentor_hours", "mentoring"),
+        ("money", "firm_overhead"),
+        ("rnd_output", "joint_rnd"),
+        ("money", "school_coordination"),
+    )
+    funding, donations, mentoring, overheads, joint_rnd, coordination = flows.rows.values()
+    with flows:
+        for i, partnership in enumerate(model.active_partnerships):
             firm, school = partnership.firm, partnership.school
-            d = partnership.depth - 1
+            depth = partnership.depth
+            rung = rungs[depth]
             effort = p.formalistic_effort if partnership.formalistic else 1.0
-            partnership.firm_cost = effort * firm_cost(model, partnership.depth, firm)
+            overhead = rung.sme_overhead if firm.size == "sme" else rung.overhead
+            partnership.firm_cost = effort * overhead[0]
             partnership.interns_this_year = 0
             partnership.rnd_output = 0.0
             partnership.incentives_this_year = 0.0
-            batch.add(
-                firm.account,
-                school.account,
-                "money",
-                effort * p.firm_money[d],
-                "cooperation_funding",
+            money, equipment, mentor_hours = (
+                effort * rung.money,
+                effort * rung.equipment,
+                effort * rung.mentor_hours,
             )
-            batch.add(
-                firm.account,
-                school.account,
-                "equipment",
-                effort * p.firm_equipment[d],
-                "equipment_donation",
-            )
-            batch.add(
-                firm.account,
-                school.account,
-                "mentor_hours",
-                effort * p.mentor_hours[d],
-                "mentoring",
-            )
-            batch.add(
-                firm.account,
-                ledger.outside["market"],
-                "money",
-                effort
-                * (
-                    firm_cost(model, partnership.depth, firm)
-                    - firm_spending(model, partnership.depth)
-                    + p.mentor_hours[d] * p.mentor_hour_cost
-                ),
-                "firm_overhead",
-            )
-            partnership.add_total("firm_money", effort * p.firm_money[d])
-            partnership.add_total("equipment", effort * p.firm_equipment[d])
-            partnership.add_total("mentor_hours", effort * p.mentor_hours[d])
+            funding.append((i, firm.account, school.account, money))
+            donations.append((i, firm.account, school.account, equipment))
+            mentoring.append((i, firm.account, school.account, mentor_hours))
+            overheads.append((i, firm.account, market, effort * overhead[1]))
+            totals = partnership.totals
+            totals["firm_money"] = totals.get("firm_money", 0.0) + money
+            totals["equipment"] = totals.get("equipment", 0.0) + equipment
+            totals["mentor_hours"] = totals.get("mentor_hours", 0.0) + mentor_hours
             if partnership.formalistic:
                 # On paper: a little money changes hands, nothing is produced, nobody is trained.
                 partnership.firm_value = partnership.firm_outlook = 0.0
-                partnership.school_value = effort * (p.firm_money[d] + p.firm_equipment[d])
+                partnership.school_value = effort * (rung.money + rung.equipment)
                 continue
-            values = orientation_values(
-                model, firm, partnership.depth, model.school_capacity(school)
-            )
             if partnership.orientation == "rnd":
                 # Log-normal noise with mean 1: the expected output is the expected value.
-                output = values["rnd"] * model.rng.lognormal(-(0.3**2) / 2, 0.3)
-                batch.add(school.account, firm.account, "rnd_output", output, "joint_rnd")
+                value = rnd_value(model, firm, depth, model.school_capacity(school))
+                output = value * rng.lognormal(-(0.3**2) / 2, 0.3)
+                joint_rnd.append((i, school.account, firm.account, output))
                 partnership.firm_value = partnership.rnd_output = output
                 partnership.firm_outlook = 0.0
+                places = rung.rnd_interns
             else:
                 # Education pays later and uncertainly: the firm judges the year on the discounted
                 # expectation ("outlook"); the payoff itself arrives, or not, after the lag.
+                value = education_value(model, firm, depth)
                 partnership.firm_value = 0.0
-                partnership.firm_outlook = values["education"]
-                if model.rng.random() < cfg.firms.education_payoff_probability:
-                    due = model.steps + cfg.firms.education_payoff_lag
-                    payoff = values["education"] / (
-                        cfg.firms.education_payoff_probability
-                        * (1.0 + firm.discount_rate) ** -cfg.firms.education_payoff_lag
+                partnership.firm_outlook = value
+                if rng.random() < f.education_payoff_probability:
+                    due = model.steps + f.education_payoff_lag
+                    payoff = value / (
+                        f.education_payoff_probability
+                        * (1.0 + firm.discount_rate) ** -f.education_payoff_lag
                     )
                     firm.pending_education_payoffs[due] = (
                         firm.pending_education_payoffs.get(due, 0.0) + payoff
                     )
-            partnership.school_value = (
-                cfg.schools.cooperation_value[d]
-                + p.firm_money[d]
-                + p.firm_equipment[d]
-                - cfg.schools.coordination_cost[d]
-            )
-            batch.add(
-                school.account,
-                ledger.outside["market"],
-                "money",
-                cfg.schools.coordination_cost[d],
-                "school_coordination",
-            )
+                places = rung.education_interns
+            partnership.school_value = rung.school_value
+            coordination.append((i, school.account, market, rung.coordination))
             sector = model.sector_index[firm.sector]
-            places = intern_places(model, partnership.orientation, partnership.depth)
             slots.extend([(partnership.id, school.index, sector, firm.index)] * places)
-            if partnership.depth == 3:
+            if depth == 3:
                 model.deep_programmes[school.index, sector] = True
     model.intern_slots = np.array(slots, dtype=INTERN_SLOT)
+
+
+@dataclass(frozen=True)
+class _Rung:
+    """What a partnership-year at one depth moves, before the formalistic effort factor."""
+
+    money: float
+    equipment: float
+    mentor_hours: float
+    overhead: tuple[float, float]  # (firm cost, firm overhead paid to the market)
+    sme_overhead: tuple[float, float]  # the same for an SME (pooled training bases)
+    school_value: float
+    coordination: float
+    education_interns: int
+    rnd_interns: int
+
+
+def _rung_constants(model: IEIModel) -> dict[int, _Rung]:
+    """Per-depth amounts :func:`operate` needs, computed once a year instead of per project."""
+    p, schools = model.config.partnerships, model.config.schools
+
+    def overhead(depth: int, sme: bool) -> tuple[float, float]:
+        cost = size_firm_cost(model, depth, sme)
+        mentoring = p.mentor_hours[depth - 1] * p.mentor_hour_cost
+        return cost, cost - firm_spending(model, depth) + mentoring
+
+    rungs = {}
+    for depth in DEPTH_NAMES:
+        d = depth - 1
+        rungs[depth] = _Rung(
+            money=p.firm_money[d],
+            equipment=p.firm_equipment[d],
+            mentor_hours=p.mentor_hours[d],
+            overhead=overhead(depth, sme=False),
+            sme_overhead=overhead(depth, sme=True),
+            school_value=schools.cooperation_value[d]
+            + p.firm_money[d]
+            + p.firm_equipment[d]
+            - schools.coordination_cost[d],
+            coordination=schools.coordination_cost[d],
+            education_interns=intern_places(model, "education", depth),
+            rnd_interns=intern_places(model, "rnd", depth),
+        )
+    return rungs
 
 
 def record_internships(model: IEIModel) -> None:

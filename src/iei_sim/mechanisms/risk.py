@@ -137,46 +137,62 @@ class RiskEvents:
         )
         defected = rng.random(n) < defection
         firm_walks = rng.random(n) < 0.5
-        for i, partnership in enumerate(active):
-            firm_loss = incidents[i] * e.intern_incident_loss
-            if disrupted[i]:
-                firm_loss += e.disruption_loss_per_intern * interns[i]
-            if leaked[i]:
+        # Python scalars: indexing NumPy arrays one element at a time is slow.
+        rows = zip(
+            active,
+            incidents.tolist(),
+            disrupted.tolist(),
+            leaked.tolist(),
+            defected.tolist(),
+            firm_walks.tolist(),
+            strict=True,
+        )
+        for partnership, n_incidents, was_disrupted, was_leaked, has_defected, walks in rows:
+            firm_loss = n_incidents * e.intern_incident_loss
+            if was_disrupted:
+                firm_loss += e.disruption_loss_per_intern * partnership.interns_this_year
+            if was_leaked:
                 firm_loss += (
                     e.leakage_loss_share * partnership.rnd_output * partnership.firm.tech_level
                 )
             school_loss = 0.0
-            if defected[i]:
+            if has_defected:
                 partnership.defected = True
-                if firm_walks[i]:
+                if walks:
                     school_loss += e.defection_loss
                 else:
                     firm_loss += e.defection_loss
-            self.year_events += int(incidents[i] + disrupted[i] + leaked[i] + defected[i])
+            self.year_events += n_incidents + was_disrupted + was_leaked + has_defected
             if firm_loss:
                 self._settle(partnership, "firm", float(firm_loss))
             if school_loss:
                 self._settle(partnership, "school", school_loss)
         # Donated equipment wears out: a share of each school's stock a year.
-        for school in model.school_list:
-            stock = ledger.balance(school.account, "equipment")
-            if stock > 0:
-                ledger.transfer(
-                    school.account,
-                    ledger.outside["market"],
-                    "equipment",
-                    e.equipment_wear * stock,
-                    "equipment_wear",
-                )
+        stock = ledger.balances(model.school_accounts, "equipment")
+        worn = stock > 0
+        ledger.transfer_many(
+            model.school_accounts[worn],
+            ledger.outside["market"],
+            "equipment",
+            e.equipment_wear * stock[worn],
+            "equipment_wear",
+        )
+        payers, premiums = [], []
         for partnership in active:
             sharing = self.sharing[partnership.firm.region]
             if sharing.rule == "shared" and sharing.insurance_share:
                 premium = sharing.insurance_share * self.expected_loss(partnership)
                 premium *= 1.0 + sharing.insurance_loading
-                ledger.transfer(
-                    partnership.firm.account, self.insurers, "money", premium, "insurance_premium"
-                )
+                payers.append(partnership.firm.account)
+                premiums.append(premium)
                 partnership.firm_loss += premium
+        ledger.transfer_many(
+            np.array(payers, dtype=np.int64),
+            self.insurers,
+            "money",
+            np.array(premiums, dtype=float),
+            "insurance_premium",
+        )
 
     def _settle(self, partnership: Partnership, bearer: str, loss: float) -> None:
         """The loss strikes ``bearer``; under the shared rule the others pay their shares to it."""
