@@ -79,3 +79,24 @@ def test_smoke_sensitivity_benchmark_runs_the_shipped_file_end_to_end(tmp_path: 
     assert figures["runs_per_s"] > 0
     # one sample size: nothing to compare, so nothing may be called converged
     assert figures["target"] == "MISS"
+
+
+def test_fingerprint_is_the_same_in_two_processes_and_tells_seeds_apart(tmp_path: Path) -> None:
+    """Same scenario and seeds in two fresh processes → one hash; other seeds → another."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(
+        f"extends: {ROOT / 'scenarios' / 'small.yaml'}\nname: tiny\nsteps: 2\n"
+        "regions:\n  east: {schools: 3, firms: 20}\n  west: {schools: 3, firms: 20}\n"
+    )
+
+    def run(*args: str) -> str:
+        script = str(ROOT / "benchmarks" / "fingerprint.py")
+        proc = subprocess.run(
+            [sys.executable, script, str(scenario), *args], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    first = run("--seeds", "2")
+    assert len(first) == 64 and run("--seeds", "2") == first
+    assert run("--seeds", "1") != first
