@@ -124,6 +124,35 @@ def test_bad_override_is_attributed_to_the_override(write: WriteFile):
     assert "[1, 200]" in problem.message
 
 
+def test_bad_override_of_a_base_value_is_attributed_to_the_override(write: WriteFile):
+    base = write("base.yaml", "policy: {subsidies: {per_intern: 1.0}}\n")
+    child = write("child.yaml", f"extends: {base.name}\nsteps: 5\n")
+    problem = only_problem(child, overrides={"policy.subsidies.per_intern": -1.0})
+    assert (problem.file, problem.field) == ("override", "policy.subsidies.per_intern")
+
+
+def test_repeated_loads_with_overrides_do_not_leak_into_each_other(write: WriteFile):
+    """The parsed file is reused across loads (a sensitivity plan loads it per point): one
+    load's overrides and merges must not change what the next load reads."""
+    base = write("base.yaml", "steps: 5\npolicy: {subsidies: {per_intern: 1.0}}\n")
+    child = write(
+        "child.yaml", f"extends: {base.name}\npolicy: {{subsidies: {{per_deep_project: 3}}}}\n"
+    )
+    first = load_scenario(child, overrides={"policy.subsidies.per_intern": 2.0, "steps": 7})
+    second = load_scenario(child)
+    assert (first.steps, first.policy.subsidies.per_intern) == (7, 2.0)
+    assert (second.steps, second.policy.subsidies.per_intern) == (5, 1.0)
+    assert second.policy.subsidies.per_deep_project == 3.0
+    assert load_scenario(base) == load_scenario(base)
+
+
+def test_an_edited_file_is_read_afresh(write: WriteFile):
+    path = write("s.yaml", "steps: 5\n")
+    assert load_scenario(path).steps == 5
+    path.write_text("steps: 6\n", encoding="utf-8")
+    assert load_scenario(path).steps == 6
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading the file
 

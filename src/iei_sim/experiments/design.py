@@ -19,8 +19,8 @@ from scipy import stats
 from scipy.stats import qmc
 
 from iei_sim.experiments.spec import Factor, LoadedExperiment
-from iei_sim.scenario import Scenario, load_scenario, scenario_hash
-from iei_sim.scenario.loading import read_yaml_file
+from iei_sim.scenario import Scenario, load_scenario
+from iei_sim.scenario.loading import dump_hash, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def plan_runs(
     for point in points:
         scenario = resolve_point(experiment, files[point.scenario], point.values)
         data = scenario.model_dump(mode="json")
-        digest = scenario_hash(scenario)
+        digest = dump_hash(data)
         for replicate in range(replicates):
             if spec.seeds.policy == "common":
                 seed = spec.seeds.first + replicate

@@ -6,7 +6,9 @@ dotted field path, what is wrong and what is allowed. Loading never writes anyth
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -54,8 +56,14 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """
     path = Path(path)
     data, origins = _read_with_extends(path, chain=())
-    for dotted, value in (overrides or {}).items():
+    overrides = overrides or {}
+    for dotted, value in overrides.items():
         _set_dotted(data, dotted.split("."), value)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError:
+        pass  # only now work out which value came from where, for the error message
+    for dotted in overrides:
         key = tuple(dotted.split("."))
         origins = {k: v for k, v in origins.items() if k[: len(key)] != key}
         origins[key] = "override"
@@ -81,7 +89,12 @@ def validate_scenario(
 
 def scenario_hash(scenario: Scenario) -> str:
     """Stable hash of every resolved parameter (name and description included)."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return dump_hash(scenario.model_dump(mode="json"))
+
+
+def dump_hash(dump: dict[str, Any]) -> str:
+    """:func:`scenario_hash` of a scenario's ``model_dump(mode="json")`` (saves a second dump)."""
+    canonical = json.dumps(dump, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -179,7 +192,7 @@ def _read_yaml(
             [Problem(str(path), "<file>", f"cannot read: {exc.strerror or exc}")]
         ) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        data = copy.deepcopy(_parse_yaml(text))  # callers merge into and pop from what they get
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -215,6 +228,13 @@ def _read_yaml(
             ]
         )
     return data
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_yaml(text: str) -> Any:
+    """Parse YAML text, remembering recent texts: a sensitivity plan resolves the same file for
+    thousands of points, and parsing it each time cost more than validating the points."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
 
 
 def _kind_of(value: Any) -> str:
