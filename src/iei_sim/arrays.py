@@ -7,10 +7,33 @@ import numpy as np
 
 def rank_within_runs(sorted_keys: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each run of equal keys of an already sorted array."""
-    if len(sorted_keys) == 0:
-        return np.empty(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_keys)) + 1]
-    return np.arange(len(sorted_keys)) - np.repeat(starts, np.diff(np.r_[starts, len(sorted_keys)]))
+    n = len(sorted_keys)
+    positions = np.arange(n)
+    if n == 0:
+        return positions
+    # Each position minus where its run starts (a running maximum of the run starts).
+    run_starts = np.empty(n, dtype=bool)
+    run_starts[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=run_starts[1:])
+    return positions - np.maximum.accumulate(np.where(run_starts, positions, 0))
+
+
+_DRAW_BITS = 53  # Generator.random() returns multiples of 2**-53 in [0, 1)
+
+
+def order_by_group_then_draw(group: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """``np.lexsort((draws, group))`` for ``draws`` from ``Generator.random`` and non-negative
+    integer ``group`` codes.
+
+    Such a draw times 2**53 is an exact integer below 2**53, so while the group codes stay
+    below 2**10 each (group, draw) pair packs into one int64 whose order is the pair's order:
+    one stable sort of the packed codes gives lexsort's permutation several times faster.
+    """
+    group = np.asarray(group, dtype=np.int64)
+    if len(group) == 0 or group.min() < 0 or group.max() >= 1 << (63 - _DRAW_BITS):
+        return np.lexsort((draws, group))
+    packed = (group << _DRAW_BITS) | (draws * float(1 << _DRAW_BITS)).astype(np.int64)
+    return np.argsort(packed, kind="stable")
 
 
 def stochastic_round(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:

@@ -151,6 +151,9 @@ class IEIModel(mesa.Model):
         self.schools_in_region = {
             r: [s for s in self.school_list if s.region == r] for r in self.region_names
         }
+        lagging_regions = {r for r, spec in cfg.regions.items() if spec.kind == "lagging"}
+        self.lagging_firms = [f for f in self.firm_list if f.region in lagging_regions]
+        self.leading_firms = [f for f in self.firm_list if f.region not in lagging_regions]
         # Arrays for the vectorised submodels.
         self.firm_region = np.array(
             [self.region_index[f.region] for f in self.firm_list], dtype=np.int64
@@ -166,12 +169,31 @@ class IEIModel(mesa.Model):
             [self.region_index[s.region] for s in self.school_list], dtype=np.int64
         )
         self.school_groups = self.school_region
+        # (school, sector) of every programme offered, school by school: what outcomes average.
+        self.offered_programmes = (
+            np.array([s.index for s in self.school_list for _ in s.programmes], dtype=np.int64),
+            np.array(
+                [self.sector_index[p] for s in self.school_list for p in s.programmes],
+                dtype=np.int64,
+            ),
+        )
         self.refresh_school_arrays()
         self._firm_cells = {
             (r, s): np.flatnonzero((self.firm_region == r) & (self.firm_sector == s))
             for r in range(len(self.region_names))
             for s in range(len(self.sectors))
         }
+        self._firms_of_cell = {  # membership never changes: the lists are built once
+            (region, sector): [
+                self.firm_list[i]
+                for i in self._firm_cells[(self.region_index[region], self.sector_index[sector])]
+            ]
+            for region in self.region_names
+            for sector in self.sectors
+        }
+        self._firms_of_region = [
+            np.flatnonzero(self.firm_region == r) for r in range(len(self.region_names))
+        ]
         self._school_cells = {
             (region, sector): [
                 s for s in self.school_list if s.region == region and sector in s.programmes
@@ -234,7 +256,7 @@ class IEIModel(mesa.Model):
 
     def school_capacity(self, school: School) -> float:
         """Research capacity relative to the average school, from reputation (bounded)."""
-        return self._research_capacity[school.index]
+        return school.research_capacity
 
     def _refresh_standing(self) -> None:
         """Cache what follows from the schools' standing (research and partnership capacity).
@@ -243,10 +265,9 @@ class IEIModel(mesa.Model):
         is read thousands of times a year by the partnership market.
         """
         spec = self.config.schools
-        self._research_capacity = []
         for school in self.school_list:
             standing = self.standing(school)
-            self._research_capacity.append(min(spec.max_research_capacity, max(0.5, standing)))
+            school.research_capacity = min(spec.max_research_capacity, max(0.5, standing))
             school.set_capacity(standing)
 
     def schools_for(self, region: str, sector: str, k: int) -> list[School]:
@@ -281,12 +302,11 @@ class IEIModel(mesa.Model):
         return chosen + self.random.sample(away, k_away) if k_away else chosen
 
     def firms_in_cell(self, region: str, sector: str) -> list[Firm]:
-        cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
-        return [self.firm_list[i] for i in cell]
+        return list(self._firms_of_cell[(region, sector)])
 
     def firms_by_cell(self, region: int, sector: int | None) -> np.ndarray:
         if sector is None:
-            return np.flatnonzero(self.firm_region == region)
+            return self._firms_of_region[region]
         return self._firm_cells[(region, sector)]
 
     def labour_demand(self, region: str, sector: str) -> float:
@@ -308,8 +328,8 @@ class IEIModel(mesa.Model):
         self._start_year()
         self.agents_by_type[Government].do("step")
         self.agents_by_type[IndustryAssociation].do("step")
-        self.agents_by_type[School].shuffle_do("step")
-        self.agents_by_type[Firm].shuffle_do("step")
+        self._step_in_random_order(School)
+        self._step_in_random_order(Firm)
         matching.form_partnerships(self)
         self.agents_by_type[IndustryAssociation].do("broker_matches")
         partnerships.operate(self)
@@ -328,6 +348,16 @@ class IEIModel(mesa.Model):
         self.outcomes = compute_outcomes(self)
         self.datacollector.collect(self)
         self.ledger.close_step(self.steps)
+
+    def _step_in_random_order(self, agent_type: type[School] | type[Firm]) -> None:
+        """``agents_by_type[agent_type].shuffle_do("step")``: the same shuffle (same draws, same
+        order), without Mesa's per-agent membership check and lookup of the method by name
+        (no agent joins or leaves during these steps)."""
+        agent_set = self.agents_by_type[agent_type]
+        agents = list(agent_set)
+        agent_set.random.shuffle(agents)
+        for agent in agents:
+            agent.step()
 
     def _start_year(self) -> None:
         """Reset the year's running figures (costs are added from the agents' steps on)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from iei_sim.agents.firm import willingness_of
 from iei_sim.arrays import gini, top_share
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
     depths = np.array([p.depth for p in active], dtype=int)
     participating = [f for f in firms if f.partnerships]
     school_w = float(np.mean([s.willingness for s in schools]))
-    firm_w = float(np.mean([f.willingness for f in firms]))
+    firm_w = float(np.mean(willingness_of(model, firms)))
     projects = np.array([s.projects_total for s in schools])
     labour = model.labour
     fiscal = (
@@ -167,7 +168,7 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         "firm_net_benefit": float(np.mean([f.realised_net_benefit for f in participating]))
         if participating
         else 0.0,
-        "school_budget": float(np.mean([s.budget for s in schools])),
+        "school_budget": float(np.mean(model.ledger.balances(model.school_accounts, "money"))),
         "certified_firm_share": _share(sum(f.certified for f in firms), len(firms)),
         "formalistic_project_share": _share(sum(p.formalistic for p in active), len(active)),
         "projects_evaluated": float(model.monitoring.year_evaluated),
@@ -193,27 +194,29 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
 
 
 def _offered_currency(model: IEIModel) -> float:
-    currency = model.knowledge.currency()
-    offered = [
-        currency[s.index, model.sector_index[p]] for s in model.school_list for p in s.programmes
-    ]
-    return float(np.mean(offered))
+    schools, sectors = model.offered_programmes
+    return float(np.mean(model.knowledge.currency()[schools, sectors]))
 
 
 def _participation(model: IEIModel, lagging: bool) -> float:
-    lagging_regions = {r for r, spec in model.config.regions.items() if spec.kind == "lagging"}
-    firms = [f for f in model.firm_list if (f.region in lagging_regions) == lagging]
+    firms = model.lagging_firms if lagging else model.leading_firms
     return _share(sum(1 for f in firms if f.partnerships), len(firms))
 
 
 def summarise(timeseries, window: int) -> dict[str, float]:
     """Collapse a per-step outcome table into one value per outcome (see ``OUTCOMES``)."""
     summary: dict[str, float] = {}
+    # Float columns are read as rows of one array: a pandas Series per outcome costs more than
+    # the summary itself.
+    positions = timeseries.columns.get_indexer(list(OUTCOMES))
+    dtypes = timeseries.dtypes.to_numpy()[positions]
+    rows = None
+    if (positions >= 0).all() and all(dtype == np.float64 for dtype in dtypes):
+        rows = dict(zip(OUTCOMES, timeseries.to_numpy(dtype=np.float64).T[positions], strict=True))
     for name, (_, rule) in OUTCOMES.items():
-        column = timeseries[name]
-        values = column.to_numpy()
+        values = timeseries[name].to_numpy() if rows is None else rows[name]
         if values.dtype != np.float64 or np.isnan(values).any():
-            value = _pandas_summary(column, rule, window)
+            value = _pandas_summary(timeseries[name], rule, window)
         elif rule == "total":
             value = values.sum()
         elif rule == "final":

@@ -39,7 +39,12 @@ class School(mesa.Agent):
         self.reputation = reputation
         self.dual_qualified_share = dual_qualified_share
         self.expert_share = 0.0  # firm experts teaching here, as a share of the teaching staff
-        self._capacity = 1  # set by the model from the school's standing (see set_capacity)
+        # Partnerships the school can run at once: grows with its standing (a prestigious school
+        # runs a bigger cooperation office). Set by set_capacity whenever reputations change;
+        # a plain attribute, as the partnership market reads it thousands of times a year.
+        self.capacity = 1
+        # Research capacity relative to the average school (see IEIModel.school_capacity).
+        self.research_capacity = 1.0
         self.practical_share = practical_share
         self.account = model.ledger.open_account("school", index)
         self.belief = 0.0
@@ -80,17 +85,11 @@ class School(mesa.Agent):
         """Mean programme length over the school's intake (enrolment = intake × duration)."""
         return sum(d * share for _, d, share in self.tracks)
 
-    @property
-    def capacity(self) -> int:
-        """Partnerships the school can run at once: grows with its standing (a prestigious
-        school runs a bigger cooperation office). Set by :meth:`set_capacity` once a year."""
-        return self._capacity
-
     def set_capacity(self, standing: float) -> None:
         """Recompute :attr:`capacity` for the school's new standing (the model calls this
         whenever reputations change)."""
         per_programme = self.model.config.schools.max_partnerships_per_programme
-        self._capacity = max(1, round(per_programme * len(self.programmes) * standing))
+        self.capacity = max(1, round(per_programme * len(self.programmes) * standing))
 
     @property
     def teaching_quality(self) -> float:

@@ -43,12 +43,13 @@ class IncentivePolicy:
         to the extent that partnerships reach the rungs it pays for.
         """
         key = (firm.region, firm.certified)
-        if key not in self._expected_cache:
+        expected = self._expected_cache.get(key)
+        if expected is None:
             mix = self.model.depth_mix[firm.region]
-            self._expected_cache[key] = sum(
+            expected = self._expected_cache[key] = sum(
                 share * self.expected_at_depth(firm, depth) for depth, share in mix.items()
             )
-        return self._expected_cache[key]
+        return expected
 
     def forget_expectations(self) -> None:
         """Drop cached expectations (called when the regions' depth mix changes)."""

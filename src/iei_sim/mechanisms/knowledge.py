@@ -71,21 +71,25 @@ class KnowledgeSystem:
             ("knowledge", "technology_transfer"), ("money", "teaching_adaptation")
         )
         transfers, adaptation = flows.rows.values()
+        sector_index, openness = model.sector_index, self.openness
+        transfer_rate, feedback_probability = spec.transfer_rate, spec.rnd_feedback_probability
+        adaptation_cost = spec.adaptation_cost
+        transferred, meaningful = 0.0, 0  # the year's totals, summed in loop order
         with flows:
             for i, partnership in enumerate(model.active_partnerships):
                 partnership.knowledge_this_year = 0.0
                 if partnership.formalistic:
                     continue
                 school, firm = partnership.school, partnership.firm
-                sector = model.sector_index[firm.sector]
+                sector = sector_index[firm.sector]
                 taught = curriculum[school.index]
                 gap = max(0.0, frontier[sector] - taught[sector])
-                rate = spec.transfer_rate[partnership.depth - 1]
-                share = rate * self.openness(firm)
+                rate = transfer_rate[partnership.depth - 1]
+                share = rate * openness(firm)
                 if (
                     partnership.orientation == "rnd"
                     and partnership.depth >= 2
-                    and rng.random() < spec.rnd_feedback_probability
+                    and rng.random() < feedback_probability
                 ):
                     share += 0.5 * rate
                 share = min(share, 1.0)
@@ -95,11 +99,12 @@ class KnowledgeSystem:
                 taught[sector] += closed
                 relative = closed / frontier[sector]
                 transfers.append((i, firm.account, school.account, relative))
-                cost = spec.adaptation_cost * relative
+                cost = adaptation_cost * relative
                 adaptation.append((i, school.account, market, cost))
                 partnership.school_value -= cost
                 partnership.knowledge_this_year = relative
                 partnership.add_total("knowledge", relative)
-                self.year_transferred += relative
-                self.year_meaningful += int(share >= MEANINGFUL_TRANSFER)
+                transferred += relative
+                meaningful += int(share >= MEANINGFUL_TRANSFER)
+        self.year_transferred, self.year_meaningful = transferred, meaningful
         self.curriculum[:] = curriculum

@@ -94,9 +94,16 @@ def clear(model: IEIModel) -> LabourMarketResult:
     # 3. Matching within region and sector, most skilled first.
     sector = st.sector[grads].astype(np.int64)
     n_sectors = len(model.sectors)
+    # Applicants per (region, sector) cell, each in graduate order: one stable sort by cell
+    # instead of a full scan per cell.
+    seekers = np.flatnonzero(looking)
+    cells = search_region[seekers] * n_sectors + sector[seekers]
+    by_cell = seekers[np.argsort(cells, kind="stable")]
+    bounds = np.searchsorted(np.sort(cells), np.arange(len(wages) * n_sectors + 1)).tolist()
     for region in range(len(wages)):
         for s in range(n_sectors):
-            applicants = np.flatnonzero(looking & (search_region == region) & (sector == s))
+            cell = region * n_sectors + s
+            applicants = by_cell[bounds[cell] : bounds[cell + 1]]
             _fill(rng, model, applicants, skill, vacancies, employer, region, s)
     in_sector |= (employer >= 0) & ~retained
 

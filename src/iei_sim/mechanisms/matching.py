@@ -11,6 +11,7 @@ preferential attachment is what concentrates projects in a few schools (seed 000
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from iei_sim.agents.firm import Firm
@@ -38,12 +39,12 @@ def firm_accepts(model: IEIModel, firm: Firm, school: School) -> bool:
 
 def form_partnerships(model: IEIModel) -> int:
     """Let this year's seekers search and propose; return the number of new partnerships."""
-    ledger = model.ledger
-    market = ledger.outside["market"]
+    transfer = model.ledger.transfer
+    market = model.ledger.outside["market"]
     k, cost_each = model.search_candidates, model.search_cost_per_candidate
     formed = 0
     lists_open_places = model.lists_open_places
-    research_capacity = model.school_capacity  # fixed within the year (see IEIModel)
+    research_capacity = attrgetter("research_capacity")  # fixed within the year (see IEIModel)
     seekers: list[Firm | School] = [f for f in model.firm_list if f.seeking]
     seekers += [s for s in model.school_list if s.seeking]
     model.random.shuffle(seekers)
@@ -56,7 +57,7 @@ def form_partnerships(model: IEIModel) -> int:
             ]
             cost = len(candidates) * cost_each
             firm.search_costs += cost
-            ledger.transfer(firm.account, market, "money", cost, "partner_search")
+            transfer(firm.account, market, "money", cost, "partner_search")
             if lists_open_places:
                 candidates = [s for s in candidates if school_accepts(s)]
             if not candidates:
@@ -75,7 +76,7 @@ def form_partnerships(model: IEIModel) -> int:
             ]
             cost = len(candidates) * cost_each
             school.search_costs += cost
-            ledger.transfer(school.account, market, "money", cost, "partner_search")
+            transfer(school.account, market, "money", cost, "partner_search")
             if lists_open_places:
                 candidates = [f for f in candidates if len(f.partnerships) < f.max_partnerships]
             if not candidates:

@@ -28,7 +28,7 @@ INTERN_SLOT = np.dtype(
 ORIENTATIONS = ("education", "rnd")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: cheaper to create and to read in the yearly loops
 class Partnership:
     """One school–firm cooperation project and its running totals."""
 
@@ -155,15 +155,15 @@ def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
     evaluation bonus monitoring pays for genuine education projects.
     """
     rung = ORIENTATION_RUNG
-    values = orientation_values(model, firm, rung, model.school_capacity(school))
-    risk = model.risk
-    for orientation in values:
-        values[orientation] -= risk.certainty_cost(
-            firm, orientation, intern_places(model, orientation, rung), values["rnd"]
-        )
-    values["education"] += model.monitoring.expected_education_bonus(firm.region)
-    temperature = model.config.learning.temperature
-    gap = (values["education"] - values["rnd"]) / temperature
+    certainty_cost = model.risk.certainty_cost
+    # orientation_values, then each value net of its risk cost (R&D first, whose net value is
+    # what the education project's risk cost is then given: it only weighs on R&D).
+    rnd = rnd_value(model, firm, rung, school.research_capacity)
+    education = education_value(model, firm, rung)
+    rnd -= certainty_cost(firm, "rnd", intern_places(model, "rnd", rung), rnd)
+    education -= certainty_cost(firm, "education", intern_places(model, "education", rung), rnd)
+    education += model.monitoring.expected_education_bonus(firm.region)
+    gap = (education - rnd) / model.config.learning.temperature
     p_education = 1.0 / (1.0 + np.exp(-gap))
     return "education" if model.rng.random() < p_education else "rnd"
 
@@ -191,12 +191,15 @@ def operate(model: IEIModel) -> None:
         ("money", "school_coordination"),
     )
     funding, donations, mentoring, overheads, joint_rnd, coordination = flows.rows.values()
+    formalistic_effort = p.formalistic_effort
+    sector_index = model.sector_index
     with flows:
         for i, partnership in enumerate(model.active_partnerships):
             firm, school = partnership.firm, partnership.school
+            firm_account, school_account = firm.account, school.account
             depth = partnership.depth
             rung = rungs[depth]
-            effort = p.formalistic_effort if partnership.formalistic else 1.0
+            effort = formalistic_effort if partnership.formalistic else 1.0
             overhead = rung.sme_overhead if firm.size == "sme" else rung.overhead
             partnership.firm_cost = effort * overhead[0]
             partnership.interns_this_year = 0
@@ -207,10 +210,10 @@ def operate(model: IEIModel) -> None:
                 effort * rung.equipment,
                 effort * rung.mentor_hours,
             )
-            funding.append((i, firm.account, school.account, money))
-            donations.append((i, firm.account, school.account, equipment))
-            mentoring.append((i, firm.account, school.account, mentor_hours))
-            overheads.append((i, firm.account, market, effort * overhead[1]))
+            funding.append((i, firm_account, school_account, money))
+            donations.append((i, firm_account, school_account, equipment))
+            mentoring.append((i, firm_account, school_account, mentor_hours))
+            overheads.append((i, firm_account, market, effort * overhead[1]))
             totals = partnership.totals
             totals["firm_money"] = totals.get("firm_money", 0.0) + money
             totals["equipment"] = totals.get("equipment", 0.0) + equipment
@@ -222,9 +225,9 @@ def operate(model: IEIModel) -> None:
                 continue
             if partnership.orientation == "rnd":
                 # Log-normal noise with mean 1: the expected output is the expected value.
-                value = rnd_value(model, firm, depth, model.school_capacity(school))
+                value = rnd_value(model, firm, depth, school.research_capacity)
                 output = value * rng.lognormal(-(0.3**2) / 2, 0.3)
-                joint_rnd.append((i, school.account, firm.account, output))
+                joint_rnd.append((i, school_account, firm_account, output))
                 partnership.firm_value = partnership.rnd_output = output
                 partnership.firm_outlook = 0.0
                 places = rung.rnd_interns
@@ -245,8 +248,8 @@ def operate(model: IEIModel) -> None:
                     )
                 places = rung.education_interns
             partnership.school_value = rung.school_value
-            coordination.append((i, school.account, market, rung.coordination))
-            sector = model.sector_index[firm.sector]
+            coordination.append((i, school_account, market, rung.coordination))
+            sector = sector_index[firm.sector]
             slots.extend([(partnership.id, school.index, sector, firm.index)] * places)
             if depth == 3:
                 model.deep_programmes[school.index, sector] = True
@@ -323,13 +326,15 @@ def record_internships(model: IEIModel) -> None:
 def review(model: IEIModel) -> None:
     """Close the year: each side's realised net benefit, then trust, depth and dissolution."""
     p = model.config.partnerships
-    for agent in (*model.firm_list, *model.school_list):
-        agent.partnership_years = len(agent.partnerships)
+    trust_gain, trust_loss, threshold = p.trust_gain, p.trust_loss, p.deepen_threshold
+    year = model.steps
     for firm in model.firm_list:
+        firm.partnership_years = len(firm.partnerships)
         firm.incentives_received = 0.0
-        firm.realised_net_benefit = firm.pending_education_payoffs.pop(model.steps, 0.0)
+        firm.realised_net_benefit = firm.pending_education_payoffs.pop(year, 0.0)
         firm.realised_net_benefit += firm.retention_savings - firm.search_costs
     for school in model.school_list:
+        school.partnership_years = len(school.partnerships)
         school.realised_net_benefit = -school.search_costs
     # Recruitment saved by retaining former interns is credited to the partnerships that hosted
     # them (in proportion to interns hosted so far), not spread over a firm's shallow ties.
@@ -359,8 +364,8 @@ def review(model: IEIModel) -> None:
         firm.incentives_received += partnership.incentives_this_year
         school.realised_net_benefit += partnership.school_value
         good_year = firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0
-        partnership.trust += p.trust_gain if good_year else -p.trust_loss
-        supported = depth_for_trust(partnership.trust, p.deepen_threshold)
+        partnership.trust += trust_gain if good_year else -trust_loss
+        supported = depth_for_trust(partnership.trust, threshold)
         if supported < partnership.depth:
             partnership.depth = supported
         elif supported > partnership.depth and firm_prefers_deeper(model, partnership):

@@ -66,17 +66,13 @@ class RiskEvents:
         e = self.events
         if not e.enabled:
             return 0.0
-
-        def bernoulli(p: float, loss: float) -> float:
-            return p * (1.0 - p) * loss * loss
-
-        variance = interns * bernoulli(e.intern_incident_rate, e.intern_incident_loss)
-        variance += bernoulli(e.disruption_rate, e.disruption_loss_per_intern * interns)
+        variance = interns * _bernoulli_variance(e.intern_incident_rate, e.intern_incident_loss)
+        variance += _bernoulli_variance(e.disruption_rate, e.disruption_loss_per_intern * interns)
         if orientation == "rnd":
-            variance += bernoulli(
+            variance += _bernoulli_variance(
                 e.leakage_rate, e.leakage_loss_share * rnd_value * firm.tech_level
             )
-        return variance + bernoulli(e.defection_rate / 2, e.defection_loss)
+        return variance + _bernoulli_variance(e.defection_rate / 2, e.defection_loss)
 
     def borne_share(self, region: str) -> float:
         """Share of a loss striking a firm that the firm itself ends up paying."""
@@ -227,6 +223,11 @@ class RiskEvents:
             partnership.firm_loss += kept
         else:
             partnership.school_loss += kept
+
+
+def _bernoulli_variance(p: float, loss: float) -> float:
+    """Variance of a loss that strikes with probability ``p``."""
+    return p * (1.0 - p) * loss * loss
 
 
 def make_risk_rule(model: IEIModel) -> RiskEvents:
