@@ -31,6 +31,22 @@ def test_negative_or_non_finite_transfers_are_refused(amount):
     assert ledger.imbalance() == 0.0
 
 
+def test_balances_survive_the_account_table_growing():
+    """Balances are written through a view of the table; opening accounts past its size must
+    move both, keeping what was there and where later transfers land."""
+    ledger = Ledger()
+    accounts = [ledger.open_account("firm", i) for i in range(3)]
+    ledger.transfer(accounts[0], accounts[1], "money", 2.5, "x")
+    accounts += [ledger.open_account("school", i) for i in range(300)]  # several doublings
+    ledger.transfer(accounts[1], accounts[-1], "money", 1.0, "x")
+    ledger.transfer_many(np.array(accounts[-3:]), accounts[0], "money", np.ones(3), "y")
+    assert ledger.balance(accounts[0]) == 0.5
+    assert ledger.balance(accounts[1]) == 1.5
+    assert ledger.balance(accounts[-1]) == 0.0
+    assert ledger.balances(np.array(accounts[-3:-1])).tolist() == [-1.0, -1.0]
+    assert ledger.imbalance() == 0.0
+
+
 def test_step_aggregation_equals_the_sum_of_account_level_transfers():
     ledger = Ledger()
     firms = [ledger.open_account("firm", i) for i in range(3)]

@@ -177,3 +177,25 @@ def test_a_generous_subsidy_raises_firm_participation():
     )
     test = stats.ttest_rel(subsidised, base, alternative="greater")
     assert test.pvalue < 0.01, (subsidised - base, test)
+
+
+@pytest.mark.parametrize("agent_type", ["School", "Firm"])
+def test_schools_and_firms_step_in_the_order_mesa_shuffle_do_gives(monkeypatch, agent_type):
+    """The model steps them without Mesa's per-agent checks, but in the same random order and
+    with the same draws as ``AgentSet.shuffle_do("step")``."""
+    from iei_sim.agents.firm import Firm
+    from iei_sim.agents.school import School
+
+    cls = {"School": School, "Firm": Firm}[agent_type]
+    model = IEIModel(tiny(), seed=5)
+    order: list[int] = []
+    monkeypatch.setattr(cls, "step", lambda self: order.append(self.unique_id))
+    state = model.random.getstate()
+    model._step_in_random_order(cls)
+    ours, after_ours = list(order), model.random.getstate()
+    order.clear()
+    model.random.setstate(state)
+    model.agents_by_type[cls].shuffle_do("step")
+    assert ours == order and len(ours) == len(model.agents_by_type[cls])
+    assert after_ours == model.random.getstate()
+    assert ours != sorted(ours)  # really shuffled
