@@ -31,7 +31,7 @@ bench: $(BIN)/iei-sim
 	$(BIN)/python benchmarks/bench_regional.py
 	$(BIN)/python benchmarks/bench_experiments.py
 
-bench-sensitivity: $(BIN)/iei-sim  # the shipped Sobol' analysis end to end (about 19 min)
+bench-sensitivity: $(BIN)/iei-sim  # the shipped Sobol' analysis end to end (about 13 min)
 	$(BIN)/python benchmarks/bench_sensitivity.py
 
 lint: $(BIN)/iei-sim
