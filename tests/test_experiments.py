@@ -274,8 +274,14 @@ def _wait_for_commits(out: Path, n: int, proc: subprocess.Popen, timeout: float 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, how):
+    # Runs of the full small scenario (tens of ms each, not the tiny one's few ms), so the
+    # signal sent once two runs are committed lands well before the last of the 24.
+    total = 24
     path = write_experiment(
-        tmp_path, levers={"policy.tax_deduction.rate": {"values": [0.1, 0.2, 0.3, 0.4]}}
+        tmp_path,
+        overrides={"steps": 5, "policy.tax_deduction.enabled": True},
+        levers={"policy.tax_deduction.rate": {"values": [0.1, 0.2, 0.3, 0.4]}},
+        replicates=6,
     )
     out = tmp_path / "out"
     proc = _sweep_process(path, out)
@@ -283,7 +289,7 @@ def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, h
     proc.send_signal(how)
     _, stderr = proc.communicate(timeout=60)
     kept = ResultsStore(out).runs()
-    assert 2 <= len(kept) < 12, "the kill came too late to test resuming"
+    assert 2 <= len(kept) < total, "the kill came too late to test resuming"
     if how == signal.SIGINT:
         assert proc.returncode == 130 and "run the same command again" in stderr
         # Ctrl-C compacted every committed run into runs.parquet (what DuckDB reads)
@@ -296,9 +302,9 @@ def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, h
         assert f"{len(kept)} run(s) are not in runs.parquet yet" in summary.output
     again = runner.invoke(app, ["sweep", str(path), "--out", str(out)])
     assert again.exit_code == 0, again.output
-    assert f"{12 - len(kept)} runs done, {len(kept)} already finished" in again.output
+    assert f"{total - len(kept)} runs done, {len(kept)} already finished" in again.output
     runs = ResultsStore(out).runs()
-    assert len(runs) == 12 and runs.run_key.is_unique and (runs.status == "ok").all()
+    assert len(runs) == total and runs.run_key.is_unique and (runs.status == "ok").all()
     assert ResultsStore(out).pending() == 0
     fresh = sweep(path, out=tmp_path / "fresh", plots=False)
     pd.testing.assert_frame_equal(comparable(runs), comparable(ResultsStore(fresh.out_dir).runs()))
