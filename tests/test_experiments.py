@@ -259,7 +259,15 @@ def _sweep_process(path: Path, out: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "120"},
+        # A job started in the background (`make test &`, some CI runners) inherits SIGINT as
+        # ignored, and then Python installs no Ctrl-C handler: give the sweep the default, as
+        # a terminal would.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_commits(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
