@@ -280,7 +280,7 @@ def _wait_for_commits(out: Path, n: int, proc: subprocess.Popen, timeout: float 
     raise AssertionError("no runs committed in time")
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, how):
     # Runs of the full small scenario (tens of ms each, not the tiny one's few ms), so the
     # signal sent once two runs are committed lands well before the last of the 24.
@@ -298,9 +298,11 @@ def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, h
     _, stderr = proc.communicate(timeout=60)
     kept = ResultsStore(out).runs()
     assert 2 <= len(kept) < total, "the kill came too late to test resuming"
-    if how == signal.SIGINT:
-        assert proc.returncode == 130 and "run the same command again" in stderr
-        # Ctrl-C compacted every committed run into runs.parquet (what DuckDB reads)
+    if how in (signal.SIGINT, signal.SIGTERM):
+        assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[how], stderr
+        assert "run the same command again" in stderr
+        # Ctrl-C or SIGTERM (a scheduler's pre-emption) compacted every committed run into
+        # runs.parquet (what DuckDB reads)
         assert (out / "journal.jsonl").read_bytes() == b""
         compacted = pd.read_parquet(out / "runs.parquet")
         pd.testing.assert_frame_equal(compacted, kept)

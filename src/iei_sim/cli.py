@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -183,16 +185,29 @@ def _run_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]
         yield advance
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch scheduler's pre-emption or time limit, ``timeout``, plain ``kill``):
+    stopped like Ctrl-C, so the runs committed so far are compacted before the process ends."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def _execute(label, total, action):
-    """Run ``action(progress)``; on Ctrl-C say what was kept and how to resume."""
+    """Run ``action(progress)``; on Ctrl-C or SIGTERM say what was kept and how to resume."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
     try:
         with _run_progress(label, total) as advance:
             return action(advance)
-    except KeyboardInterrupt:
-        errors.print(
-            "interrupted: every finished run is saved; run the same command again to resume."
-        )
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as stop:
+        how = "terminated" if isinstance(stop, Terminated) else "interrupted"
+        errors.print(f"{how}: every finished run is saved; run the same command again to resume.")
+        raise typer.Exit(143 if isinstance(stop, Terminated) else 130) from None
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _report_line(report, out_dir: Path) -> None:
