@@ -83,8 +83,10 @@ class Firm(mesa.Agent):
     @property
     def willingness(self) -> float:
         """Chance of searching this year: logistic in the expected net benefit of searching."""
-        gain = self.expected_net_benefit - self.model.search_cost_per_year
-        return _logistic(gain / self.model.config.learning.temperature)
+        model = self.model
+        return _search_chance(
+            self.expected_net_benefit, model.search_cost_per_year, model.config.learning.temperature
+        )
 
     @property
     def cash(self) -> float:
@@ -106,9 +108,13 @@ def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
     search_cost = model.search_cost_per_year
     temperature = model.config.learning.temperature
     return [
-        _logistic((firm.belief + expected_incentives(firm) - search_cost) / temperature)
+        _search_chance(firm.belief + expected_incentives(firm), search_cost, temperature)
         for firm in firms
     ]
+
+
+def _search_chance(expected_net_benefit: float, search_cost: float, temperature: float) -> float:
+    return _logistic((expected_net_benefit - search_cost) / temperature)
 
 
 def _logistic(x: float) -> float:
