@@ -129,16 +129,15 @@ class StudentPopulation(mesa.Agent):
         sector_index = model.sector_index
         rows = []
         for s in model.school_list:
-            tracks = s.tracks
-            # s.enrolment / s.duration * s.intake_shares in plain floats (the same operations),
-            # with the tracks read once: NumPy's per-call cost dwarfs a few multiplications.
-            intake = s.enrolment / sum(d * share for _, d, share in tracks)
+            # s.enrolment / s.duration * s.intake_shares in plain floats (the same operations):
+            # NumPy's per-call cost dwarfs a few multiplications.
+            intake = s.enrolment / s.duration
             for programme, programme_share in zip(
                 s.programmes, s.intake_shares.tolist(), strict=True
             ):
                 programme_intake = intake * programme_share
                 sector = sector_index[programme]
-                for level, duration, share in tracks:
+                for level, duration, share in s.tracks:
                     count = round(programme_intake * share)
                     for year in years if years is not None else range(1, duration):
                         rows.append((s.index, sector, level, duration, year, count))
