@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import time
@@ -17,18 +18,79 @@ from rich.table import Table
 
 from iei_sim.dashboard.command import dashboard
 from iei_sim.docking.command import dock
+from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_error
 from iei_sim.outcomes import OUTCOMES as OUTCOMES_ALL
 from iei_sim.scenario import ScenarioError, load_scenario, scenario_hash
 
-app = typer.Typer(
+console = Console()
+errors = Console(stderr=True)
+
+# Problems printed for one refused input; the rest are counted (thousands of unknown keys must
+# not become thousands of lines).
+MAX_PROBLEMS_SHOWN = 20
+
+
+def print_problems(problems: list) -> None:
+    """One ``error:`` line per problem, at most :data:`MAX_PROBLEMS_SHOWN` of them."""
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        errors.print(
+            f"error: … and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) "
+            f"({len(problems)} in all)",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def reported(command: Callable) -> Callable:
+    """Wrap a command so that what a user can act on ends in one line, never a traceback:
+    refused input (exit 2), a failed file operation or environment (exit 1), Ctrl-C (130)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except ScenarioError as exc:
+            print_problems(exc.problems)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except UserError as exc:
+            errors.print(f"error: {_one_line(exc)}", markup=False, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            errors.print(f"error: {_one_line(describe_os_error(exc))}", markup=False)
+            raise typer.Exit(EXIT_FAILURE) from None
+        except MemoryError:
+            errors.print(
+                "error: out of memory; make the scenario or design smaller", markup=False
+            )
+            raise typer.Exit(EXIT_FAILURE) from None
+        except KeyboardInterrupt:
+            errors.print("interrupted", markup=False)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+class _Typer(typer.Typer):
+    """Every command registered on the app reports errors through :func:`reported`."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+        return lambda function: register(reported(function))
+
+
+app = _Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Simulate school–enterprise cooperation under incentive and risk-sharing policies.",
 )
-console = Console()
-errors = Console(stderr=True)
-
-EXIT_BAD_INPUT = 2
 
 HEADLINE = [
     ("firm_participation_rate", "Firm participation rate"),
@@ -66,8 +128,7 @@ def _checked(load: Callable, *args):
     try:
         return load(*args)
     except ScenarioError as exc:
-        for problem in exc.problems:
-            errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        print_problems(exc.problems)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from iei_sim.errors import BadInputError
 from iei_sim.scenario.constraints import bounds_of, bounds_text
 from iei_sim.scenario.schema import DepthTriple, Scenario, deep_merge
 
@@ -40,8 +41,8 @@ class Problem:
         return " ".join(f"{self.file}: {self.field}: {self.message}".split())
 
 
-class ScenarioError(Exception):
-    """A scenario could not be loaded; ``problems`` lists every reason."""
+class ScenarioError(BadInputError):
+    """A scenario (or experiment, game, option) was refused; ``problems`` lists every reason."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems

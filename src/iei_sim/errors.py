@@ -1,0 +1,47 @@
+"""Errors a user can act on: the command line prints each as one line, never as a traceback.
+
+Raise a subclass of :class:`UserError` with a message that says what went wrong, where (file,
+field, folder) and what to do; ``exit_code`` is the command's exit status (2 for bad input, 1
+for a failure of the environment such as a full disk or an unreachable cluster).
+"""
+
+from __future__ import annotations
+
+import errno
+
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+class UserError(Exception):
+    """An error reported to the user as ``error: <message>`` with exit status ``exit_code``."""
+
+    exit_code = EXIT_FAILURE
+
+
+class BadInputError(UserError):
+    """Input that is refused before anything is run or written (exit status 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ResourceLimitError(BadInputError):
+    """A request that would not fit: too much memory, too many runs (the message gives the
+    estimate and the limit)."""
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some space and run the same command again (finished runs are kept)",
+    errno.EDQUOT: "free some space and run the same command again (finished runs are kept)",
+    errno.EROFS: "write somewhere else with --out",
+    errno.EACCES: "write somewhere you may write, with --out",
+    errno.EPERM: "write somewhere you may write, with --out",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a failed file operation: the path, the system's reason and what to do."""
+    where = exc.filename if exc.filename is not None else "a file"
+    reason = exc.strerror or str(exc)
+    hint = _OS_HINTS.get(exc.errno or -1)
+    return f"{where}: {reason}" + (f"; {hint}" if hint else "")
