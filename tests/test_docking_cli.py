@@ -34,6 +34,7 @@ def test_dock_writes_both_trajectories_stability_and_plot(tmp_path: Path):
         "corners.csv",
         "equilibrium.json",
         "game.resolved.yaml",
+        "manifest.json",
         "trajectories.csv",
         "trajectories.png",
     ]

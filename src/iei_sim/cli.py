@@ -40,6 +40,7 @@ def print_problems(problems: list) -> None:
             f"({len(problems)} in all)",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -61,15 +62,15 @@ def reported(command: Callable) -> Callable:
             print_problems(exc.problems)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except UserError as exc:
-            errors.print(f"error: {_one_line(exc)}", markup=False, highlight=False)
+            errors.print(f"error: {_one_line(exc)}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
-            errors.print(f"error: {_one_line(describe_os_error(exc))}", markup=False)
+            errors.print(
+                f"error: {_one_line(describe_os_error(exc))}", markup=False, soft_wrap=True
+            )
             raise typer.Exit(EXIT_FAILURE) from None
         except MemoryError:
-            errors.print(
-                "error: out of memory; make the scenario or design smaller", markup=False
-            )
+            errors.print("error: out of memory; make the scenario or design smaller", markup=False)
             raise typer.Exit(EXIT_FAILURE) from None
         except KeyboardInterrupt:
             errors.print("interrupted", markup=False)
@@ -136,6 +137,20 @@ def _load_or_exit(path: Path):
     return _checked(load_scenario, path)
 
 
+ForceHelp = typer.Option(
+    help="write into a non-empty folder that is not an earlier run folder, beside its files "
+    "(they are never removed or overwritten)"
+)
+
+
+def _store_folder(out_dir: Path) -> Path:
+    """Refuse a store folder that would mix results with a user's files (before any work)."""
+    from iei_sim.output_folders import check_output_folder
+
+    check_output_folder(out_dir, "store")
+    return out_dir
+
+
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
     """Check a scenario file without running it."""
@@ -156,17 +171,24 @@ def run(
         Path | None, typer.Option(help="output folder (default: results/<name>/<hash>-seed<seed>)")
     ] = None,
     plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
+    force: Annotated[bool, ForceHelp] = False,
 ) -> None:
-    """Run one scenario and write its results folder."""
+    """Run one scenario and write its results folder.
+
+    An earlier run folder at --out is replaced (atomically); any other non-empty folder is
+    refused unless --force, and the current folder or one above it always is.
+    """
     loaded = _load_or_exit(scenario)
+    from iei_sim.output_folders import check_output_folder
     from iei_sim.run import default_out_dir, run_scenario
 
     seed = loaded.seed if seed is None else seed
     steps = loaded.steps if steps is None else steps
     out_dir = out or default_out_dir(loaded, seed)
+    check_output_folder(out_dir, "run", force)  # before the work: a refusal costs nothing
     with _progress(f"[bold]{loaded.name}[/] seed {seed}", "years", steps) as advance:
         result = run_scenario(loaded, seed=seed, steps=steps, progress=advance)
-    written = result.write(out_dir, plots=plots)
+    written = result.write(out_dir, plots=plots, force=force)
     table = Table(title=f"{loaded.name}: {steps} years, seed {seed}", show_header=True)
     table.add_column("outcome")
     table.add_column("value", justify="right")
@@ -187,7 +209,12 @@ def patterns(
 ) -> None:
     """Check the seeds' patterns (MODEL.md §5) over replicates of a scenario."""
     loaded = _load_or_exit(scenario)
-    from iei_sim.patterns import evaluate_patterns, run_replicates
+    from iei_sim.patterns import PATTERN_TABLE_HEADER, evaluate_patterns, run_replicates
+
+    if out is not None:
+        from iei_sim.output_folders import check_output_file
+
+        check_output_file(out, PATTERN_TABLE_HEADER)
 
     with _progress(f"[bold]{loaded.name}[/]", "replicates", replicates) as advance:
         summaries = run_replicates(loaded, replicates, workers, progress=advance)
@@ -205,8 +232,9 @@ def patterns(
         )
     console.print(view)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, index=False, float_format="%.6g")
+        from iei_sim.experiments.store import atomic_write_text
+
+        atomic_write_text(out, table.to_csv(index=False, float_format="%.6g"))
         typer.echo(f"Pattern table written to {out}")
     if strict and not table["holds"].all():
         raise typer.Exit(1)
@@ -313,7 +341,7 @@ def compare(
         errors.print("error: give at least two scenario files (the first is the reference)")
         raise typer.Exit(EXIT_BAD_INPUT)
     experiment = _checked(compare_experiment, scenarios, replicates)
-    out_dir = out or default_out(experiment.name)
+    out_dir = _store_folder(out or default_out(experiment.name))
     total = len(plan_runs(experiment))
     result = _execute(
         "[bold]compare[/]",
@@ -359,7 +387,7 @@ def sweep(
     from iei_sim.experiments import sweep as run_sweep
 
     loaded = _load_experiment_or_exit(experiment)
-    out_dir = out or default_out(loaded.name)
+    out_dir = _store_folder(out or default_out(loaded.name))
     tasks = plan_runs(loaded)
     try:
         result = _execute(
@@ -469,7 +497,7 @@ def sensitivity(
 
     loaded = _load_experiment_or_exit(experiment)
     plan = _checked(workflow.prepare, loaded, samples, replicates)
-    out_dir = out or workflow.default_out(loaded.name)
+    out_dir = _store_folder(out or workflow.default_out(loaded.name))
     try:
         workflow.check_store(plan, out_dir)
     except StoreMismatchError as exc:
@@ -566,7 +594,7 @@ def discover(
 
     loaded = _load_experiment_or_exit(experiment)
     parsed = _checked(workflow.prepare_target, loaded, target)
-    out_dir = out or workflow.discovery_out(loaded)
+    out_dir = _store_folder(out or workflow.discovery_out(loaded))
     try:
         workflow.check_discovery_store(loaded, out_dir)
     except StoreMismatchError as exc:

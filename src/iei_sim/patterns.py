@@ -149,6 +149,25 @@ def _summary(scenario: Scenario, seed: int) -> dict:
     return run_scenario(scenario, seed=seed).summary
 
 
+# Columns of the pattern table (``iei-sim patterns --out table.csv``), in order: a file whose first
+# line is this header is one the command wrote, and may be replaced.
+PATTERN_COLUMNS = (
+    "pattern",
+    "name",
+    "statistic",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "band_low",
+    "band_high",
+    "target",
+    "seed_passage",
+    "replicates",
+    "holds",
+)
+PATTERN_TABLE_HEADER = ",".join(PATTERN_COLUMNS)
+
+
 def evaluate_patterns(summaries: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """One row per pattern: replicate mean, confidence interval, band, and whether it holds."""
     n = len(summaries)
@@ -176,4 +195,4 @@ def evaluate_patterns(summaries: pd.DataFrame, confidence: float = 0.95) -> pd.D
                 "holds": bool(low >= pattern.low and high <= pattern.high),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(PATTERN_COLUMNS))

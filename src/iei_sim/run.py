@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from iei_sim import __version__
-from iei_sim.atomic import staged_folder
 from iei_sim.mechanisms.partnerships import DEPTH_NAMES
 from iei_sim.model import IEIModel
 from iei_sim.outcomes import summarise
+from iei_sim.output_folders import staged_folder
+from iei_sim.provenance import invocation, now
 from iei_sim.scenario import Scenario, scenario_hash, scenario_to_yaml
 
 ProgressCallback = Callable[[int, int], None]
@@ -37,11 +38,28 @@ class RunResult:
     firms: pd.DataFrame
     schools: pd.DataFrame
     partnerships: pd.DataFrame
+    started: str = field(default_factory=now)  # when the simulation started (UTC)
+    finished: str = field(default_factory=now)  # when it finished
 
-    def write(self, out_dir: str | Path, plots: bool = True) -> Path:
-        """Write the run folder (replacing an earlier run of the same key) and return its path."""
+    def write(self, out_dir: str | Path, plots: bool = True, force: bool = False) -> Path:
+        """Write the run folder and return its path.
+
+        An earlier run folder there is replaced atomically; a folder holding anything else is
+        refused (``OutputFolderError``) unless ``force``, which writes beside those files and
+        never removes or overwrites them (see :mod:`iei_sim.output_folders`). Provenance (command
+        line, times, library versions, platform) goes into ``manifest.json`` only, so the
+        result files are byte-identical for the same scenario and seed.
+        """
         out_dir = Path(out_dir)
-        with staged_folder(out_dir) as staging:
+        manifest = {
+            "scenario": self.scenario.name,
+            "scenario_hash": self.summary.get("scenario_hash"),
+            "seed": self.seed,
+            "steps": self.summary.get("steps"),
+            "iei_sim_version": __version__,
+            "invocation": invocation(self.started, now(), simulation_finished=self.finished),
+        }
+        with staged_folder(out_dir, "run", manifest, force=force) as staging:
             self.timeseries.to_csv(staging / "timeseries.csv", index=False, float_format="%.10g")
             (staging / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             (staging / "scenario.resolved.yaml").write_text(scenario_to_yaml(self.scenario))
@@ -76,12 +94,15 @@ def run_scenario(
     steps = scenario.steps if steps is None else steps
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
+    started = now()
     model = IEIModel(scenario, seed=seed)
     for done in range(1, steps + 1):
         model.step()
         if progress is not None:
             progress(done, steps)
-    return collect_result(model, scenario, seed)
+    result = collect_result(model, scenario, seed)
+    result.started = started
+    return result
 
 
 def simulate_outcomes(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, dict]:

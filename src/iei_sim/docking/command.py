@@ -41,8 +41,19 @@ def dock(
         ),
     ] = DEFAULT_REVISION_PROBABILITY,
     plots: Annotated[bool, typer.Option(help="draw trajectories.png")] = True,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="write into a non-empty folder that is not an earlier docking folder, beside "
+            "its files (they are never removed or overwritten)"
+        ),
+    ] = False,
 ) -> None:
-    """Dock the ABM with the replicator ODE of a game: trajectories, equilibrium, stability."""
+    """Dock the ABM with the replicator ODE of a game: trajectories, equilibrium, stability.
+
+    An earlier docking folder at --out is replaced (atomically); any other non-empty folder is
+    refused unless --force, and the current folder or one above it always is.
+    """
     try:
         loaded = load_game(game)
     except ScenarioError as exc:
@@ -52,6 +63,9 @@ def dock(
     from iei_sim.docking.experiment import run_docking
 
     out_dir = out or Path("results") / "dock" / loaded.name
+    from iei_sim.output_folders import check_output_folder
+
+    check_output_folder(out_dir, "dock", force)  # before the work: a refusal costs nothing
     with Progress(
         TextColumn(f"[bold]{loaded.name}[/] N={agents}"),
         BarColumn(),
@@ -70,7 +84,7 @@ def dock(
             max_revision_probability=revision_probability,
             progress=lambda done, _total: progress.update(task, completed=done),
         )
-    written = result.write(out_dir, plots=plots)
+    written = result.write(out_dir, plots=plots, force=force)
 
     final = Table(
         title=f"{loaded.name}: share playing the first strategy at t = {loaded.horizon:g}"

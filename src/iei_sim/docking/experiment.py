@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from iei_sim import __version__
-from iei_sim.atomic import staged_folder
 from iei_sim.docking import abm, replicator
 from iei_sim.docking.game import Game
 from iei_sim.docking.replicator import Outcome, RestPoint
+from iei_sim.output_folders import staged_folder
+from iei_sim.provenance import invocation, now
 
 BAND = (2.5, 97.5)  # percentiles of the replicate trajectories: the central 95%
 COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a")
@@ -224,10 +225,20 @@ class DockingResult:
         fig.tight_layout()
         return fig
 
-    def write(self, out_dir: str | Path, plots: bool = True) -> Path:
-        """Write the docking folder atomically; an existing folder is replaced whole."""
+    def write(self, out_dir: str | Path, plots: bool = True, force: bool = False) -> Path:
+        """Write the docking folder atomically: an earlier docking folder there is replaced
+        whole, any other non-empty folder refused unless ``force`` (written beside its files;
+        see :mod:`iei_sim.output_folders`)."""
         out_dir = Path(out_dir)
-        with staged_folder(out_dir) as staging:
+        started = now()
+        manifest = {
+            "game": self.game.name,
+            "agents": self.agents,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "invocation": invocation(started, started),
+        }
+        with staged_folder(out_dir, "dock", manifest, force=force) as staging:
             self.trajectories().to_csv(
                 staging / "trajectories.csv", index=False, float_format="%.6g", na_rep=""
             )
