@@ -69,7 +69,7 @@ BAD_CASES = {
         {"s.yaml": "regions: {east: {firms: -5}}\n"},
         "s.yaml",
         "regions.east.firms",
-        "allowed: an integer >= 1",
+        "allowed: an integer in [1, 10000000]",
     ),
     "shares-not-summing": (
         {"s.yaml": "regions: {west: {sector_shares: {manufacturing: 0.5, digital: 0.1}}}\n"},
@@ -93,7 +93,7 @@ BAD_CASES = {
         {"child.yaml": "extends: base.yaml\nsteps: 3\n", "base.yaml": "seed: -4\n"},
         "base.yaml",
         "seed",
-        "allowed: an integer >= 0",
+        "allowed: an integer in [0, 4294967295]",
     ),
     "tuple-length": (
         {"s.yaml": "partnerships: {interns: [1, 2]}\n"},

@@ -104,9 +104,15 @@ def test_three_level_chain_merges_in_order(write: WriteFile):
     assert (scenario.seed, scenario.steps, scenario.name) == (3, 5, "b")
 
 
-def test_empty_file_gives_schema_defaults(write: WriteFile):
-    scenario = load_scenario(write("empty.yaml", ""))
-    assert scenario == Scenario()
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n"])
+def test_an_empty_file_is_refused_not_read_as_the_defaults(write: WriteFile, text: str):
+    """A truncated or empty file must not silently become the full-size default scenario."""
+    problem = only_problem(write("empty.yaml", text))
+    assert problem.field == "<file>" and "is empty" in problem.message
+
+
+def test_a_file_of_defaults_needs_only_one_field(write: WriteFile):
+    assert load_scenario(write("name.yaml", "name: defaults\n")) == Scenario(name="defaults")
 
 
 def test_overrides_apply_after_merge(write: WriteFile):
@@ -356,7 +362,7 @@ def test_unknown_key_without_close_match_still_lists_allowed(write: WriteFile):
 @pytest.mark.parametrize(
     ("text", "field", "allowed"),
     [
-        ("seed: abc\n", "seed", "an integer >= 0"),
+        ("seed: abc\n", "seed", "an integer in [0, 4294967295]"),
         ("steps: 2.5\n", "steps", "an integer in [1, 200]"),
         ("steps:\n", "steps", "an integer in [1, 200]"),
         (
@@ -396,13 +402,18 @@ def test_wrong_type(write: WriteFile, text: str, field: str, allowed: str):
             "-0.1",
             "a number in [0, 1]",
         ),
-        ("regions: {east: {schools: -1}}\n", "regions.east.schools", "-1", "an integer >= 1"),
-        ("regions: {east: {firms: 0}}\n", "regions.east.firms", "0", "an integer >= 1"),
+        (
+            "regions: {east: {schools: -1}}\n",
+            "regions.east.schools",
+            "-1",
+            "an integer in [1, 100000]",
+        ),
+        ("regions: {east: {firms: 0}}\n", "regions.east.firms", "0", "an integer in [1, 10000000]"),
         (
             "firms: {max_partnerships_sme: -2}\n",
             "firms.max_partnerships_sme",
             "-2",
-            "an integer >= 0",
+            "an integer in [0, 1000]",
         ),
         (
             "schools: {budget_per_student: -0.5}\n",

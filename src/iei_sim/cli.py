@@ -20,7 +20,15 @@ from iei_sim.dashboard.command import dashboard
 from iei_sim.docking.command import dock
 from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_error
 from iei_sim.outcomes import OUTCOMES as OUTCOMES_ALL
-from iei_sim.scenario import ScenarioError, load_scenario, scenario_hash
+from iei_sim.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
+from iei_sim.scenario.constraints import field_bounds
+from iei_sim.validation import MAX_WORKERS, finite_option
+
+# Command-line counts are bounded like the same counts in files.
+MAX_STEPS = int(field_bounds(Scenario, "steps").hi or 200)
+MAX_SEED = int(field_bounds(Scenario, "seed").hi or 2**32 - 1)
+MAX_REPLICATES = 10_000  # as an experiment file's `replicates`
+MAX_SAMPLES = 1_000_000  # as an experiment file's `method.samples`
 
 console = Console()
 errors = Console(stderr=True)
@@ -162,10 +170,12 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     seed: Annotated[
-        int | None, typer.Option(min=0, help="random seed (default: the scenario's)")
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="random seed (default: the scenario's)"),
     ] = None,
     steps: Annotated[
-        int | None, typer.Option(min=1, help="years to simulate (default: the scenario's)")
+        int | None,
+        typer.Option(min=1, max=MAX_STEPS, help="years to simulate (default: the scenario's)"),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="output folder (default: results/<name>/<hash>-seed<seed>)")
@@ -202,8 +212,10 @@ def run(
 @app.command()
 def patterns(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
-    replicates: Annotated[int, typer.Option(min=2, help="replicate runs (seeds 0 … R-1)")] = 20,
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    replicates: Annotated[
+        int, typer.Option(min=2, max=MAX_REPLICATES, help="replicate runs (seeds 0 … R-1)")
+    ] = 20,
+    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="worker processes")] = 1,
     out: Annotated[Path | None, typer.Option(help="write the table as CSV here")] = None,
     strict: Annotated[bool, typer.Option(help="exit 1 if any pattern does not hold")] = False,
 ) -> None:
@@ -327,9 +339,12 @@ def compare(
         list[Path], typer.Argument(help="scenario files; the first is the reference")
     ],
     replicates: Annotated[
-        int, typer.Option(min=2, help="replicates per scenario (common seeds)")
+        int,
+        typer.Option(min=2, max=MAX_REPLICATES, help="replicates per scenario (common seeds)"),
     ] = 10,
-    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
+    ] = 1,
     dask_address: DaskOption = None,
     out: Annotated[Path | None, typer.Option(help="results folder")] = None,
 ) -> None:
@@ -342,12 +357,17 @@ def compare(
         raise typer.Exit(EXIT_BAD_INPUT)
     experiment = _checked(compare_experiment, scenarios, replicates)
     out_dir = _store_folder(out or default_out(experiment.name))
-    total = len(plan_runs(experiment))
+    tasks = plan_runs(experiment)
     result = _execute(
         "[bold]compare[/]",
-        total,
+        len(tasks),
         lambda advance: run_compare(
-            experiment, out=out_dir, workers=workers, dask_address=dask_address, progress=advance
+            experiment,
+            out=out_dir,
+            workers=workers,
+            dask_address=dask_address,
+            progress=advance,
+            tasks=tasks,
         ),
     )
     table = result.table
@@ -378,7 +398,9 @@ def compare(
 @app.command()
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file (experiments/*.yaml)")],
-    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
+    ] = 1,
     dask_address: DaskOption = None,
     out: Annotated[Path | None, typer.Option(help="results folder")] = None,
 ) -> None:
@@ -394,7 +416,12 @@ def sweep(
             f"[bold]{loaded.name}[/]",
             len(tasks),
             lambda advance: run_sweep(
-                loaded, out=out_dir, workers=workers, dask_address=dask_address, progress=advance
+                loaded,
+                out=out_dir,
+                workers=workers,
+                dask_address=dask_address,
+                progress=advance,
+                tasks=tasks,
             ),
         )
     except StoreMismatchError as exc:
@@ -479,12 +506,16 @@ def sensitivity(
         Path, typer.Argument(help="experiment YAML file with a `method` section")
     ],
     samples: Annotated[
-        int | None, typer.Option(min=1, help="override method.samples (e.g. a quick look)")
+        int | None,
+        typer.Option(min=1, max=MAX_SAMPLES, help="override method.samples (e.g. a quick look)"),
     ] = None,
     replicates: Annotated[
-        int | None, typer.Option(min=1, max=10_000, help="override the replicates per point")
+        int | None,
+        typer.Option(min=1, max=MAX_REPLICATES, help="override the replicates per point"),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
+    ] = 1,
     dask_address: DaskOption = None,
     out: Annotated[
         Path | None, typer.Option(help="results folder (default: results/sensitivity/<name>)")
@@ -573,19 +604,34 @@ def discover(
         bool, typer.Option(help="let boxes restrict uncertainties too, not only levers")
     ] = False,
     min_coverage: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="smallest coverage of the box reported")
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            callback=finite_option,
+            help="smallest coverage of the box reported",
+        ),
     ] = 0.5,
     density_slack: Annotated[
         float,
         typer.Option(
-            min=0.0, max=1.0, help="report the simplest box this close to the densest's density"
+            min=0.0,
+            max=1.0,
+            callback=finite_option,
+            help="report the simplest box this close to the densest's density",
         ),
     ] = 0.05,
-    peel_alpha: Annotated[float, typer.Option(min=0.001, max=0.5, help="PRIM peeling step")] = 0.05,
-    mass_min: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="PRIM smallest box mass")
+    peel_alpha: Annotated[
+        float,
+        typer.Option(min=0.001, max=0.5, callback=finite_option, help="PRIM peeling step"),
     ] = 0.05,
-    workers: Annotated[int, typer.Option(min=1, help="local worker processes")] = 1,
+    mass_min: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, callback=finite_option, help="PRIM smallest box mass"),
+    ] = 0.05,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
+    ] = 1,
     dask_address: DaskOption = None,
 ) -> None:
     """Scenario discovery: the lever boxes (PRIM) in which a target on the outcomes holds."""

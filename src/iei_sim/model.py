@@ -20,6 +20,7 @@ from iei_sim.mechanisms.partnerships import Partnership
 from iei_sim.mechanisms.risk import make_risk_rule
 from iei_sim.mechanisms.teachers import update_teachers
 from iei_sim.outcomes import compute_outcomes, reporters
+from iei_sim.resources import check_run_fits
 from iei_sim.scenario.schema import Scenario
 
 
@@ -34,6 +35,7 @@ class IEIModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        check_run_fits(scenario, f"scenario '{scenario.name}'")  # before allocating anything
         seed = scenario.seed if seed is None else seed
         super().__init__(rng=seed)
         self.seed = seed

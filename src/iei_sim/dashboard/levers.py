@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from iei_sim.scenario import Problem, Scenario
 from iei_sim.scenario.constraints import Bounds, bounds_of
+from iei_sim.scenario.loading import YamlTooLargeError, parse_yaml_text
 
 # Where problems with the free-text entries are reported (the "file" part of a Problem).
 PAGE = "dashboard"
@@ -185,8 +186,8 @@ def parse_overrides(text: str) -> tuple[dict[str, Any], list[Problem]]:
             problems.append(Problem(PAGE, OVERRIDES, f"expected dotted.path=value, got {entry!r}"))
             continue
         try:
-            overrides[path] = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError as exc:
+            overrides[path] = parse_yaml_text(raw) if raw.strip() else None
+        except (yaml.YAMLError, YamlTooLargeError) as exc:
             message = " ".join(str(exc).split())
             problems.append(Problem(PAGE, f"{OVERRIDES}: {path}", f"not a value: {message}"))
     return overrides, problems
@@ -208,7 +209,8 @@ def overrides_for(values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]
         elif name == SEED:
             text = str(value).strip()
             if text:  # empty: keep the file's seed
-                overrides["seed"] = text  # validated (and converted) by the schema
+                # digits are the seed; anything else goes to the schema, which names the problem
+                overrides["seed"] = int(text) if text.isascii() and text.isdigit() else text
         elif name == OVERRIDES:
             extra, bad = parse_overrides(str(value or ""))
             overrides.update(extra)

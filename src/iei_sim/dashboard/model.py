@@ -12,11 +12,16 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from iei_sim.dashboard.levers import LEVERS, OVERRIDES, SEED, overrides_for, value_at
+from iei_sim.dashboard.levers import LEVERS, OVERRIDES, PAGE, SEED, overrides_for, value_at
+from iei_sim.errors import ResourceLimitError
 from iei_sim.model import IEIModel
+from iei_sim.resources import check_run_fits
 from iei_sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 
 PARAMETERS = ("scenario_path", *(lever.name for lever in LEVERS), SEED, OVERRIDES)
+# The page is shared with whoever can reach it, and a classroom model should answer at once:
+# values that need more memory than this are refused as a problem on the page.
+DASHBOARD_MEMORY_LIMIT = 2 * 2**30
 
 
 class DashboardModel(IEIModel):
@@ -37,8 +42,11 @@ class DashboardModel(IEIModel):
         scenario = self.base
         try:
             checked = load_scenario(scenario_path, overrides=overrides)
+            check_run_fits(checked, "these values", limit=DASHBOARD_MEMORY_LIMIT)
         except ScenarioError as exc:
             problems = problems + list(exc.problems)
+        except ResourceLimitError as exc:
+            problems = [*problems, Problem(PAGE, "size", str(exc))]
         else:
             scenario = scenario if problems else checked
         self.problems: list[Problem] = problems

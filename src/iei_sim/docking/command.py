@@ -17,6 +17,7 @@ from rich.table import Table
 from iei_sim.docking.abm import DEFAULT_REVISION_PROBABILITY
 from iei_sim.docking.game import load_game
 from iei_sim.scenario.loading import ScenarioError
+from iei_sim.validation import MAX_AGENTS, MAX_DOCK_REPLICATES, finite_option
 
 EXIT_BAD_INPUT = 2
 console = Console()
@@ -25,16 +26,24 @@ errors = Console(stderr=True)
 
 def dock(
     game: Annotated[Path, typer.Argument(help="game YAML file (see games/)")],
-    agents: Annotated[int, typer.Option(min=10, help="agents per population")] = 2000,
-    replicates: Annotated[int, typer.Option(min=1, help="ABM replicates (band: central 95%)")] = 10,
+    agents: Annotated[
+        int, typer.Option(min=10, max=MAX_AGENTS, help="agents per population")
+    ] = 2000,
+    replicates: Annotated[
+        int,
+        typer.Option(min=1, max=MAX_DOCK_REPLICATES, help="ABM replicates (band: central 95%)"),
+    ] = 10,
     out: Annotated[
         Path | None, typer.Option(help="output folder (default: results/dock/<game name>)")
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="base seed of the ABM replicates")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=2**32 - 1, help="base seed of the ABM replicates")
+    ] = 0,
     revision_probability: Annotated[
         float,
         typer.Option(
             min=1e-4,
+            callback=finite_option,
             max=1.0,
             help="largest chance an agent revises per ABM step (one step = ρ/Δ ODE time; "
             "smaller is closer to the ODE and slower)",

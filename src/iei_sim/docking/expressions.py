@@ -109,7 +109,12 @@ def _value(node: ast.AST, parameters: Mapping[str, float]) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ExpressionError(f"the constant {value!r} is not allowed (only numbers)")
         # Floats throughout: integer ``**`` could otherwise build huge exact integers.
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ExpressionError(
+                f"the number {str(value)[:12]}… ({len(str(value))} digits) is too large"
+            ) from None
     if isinstance(node, ast.Name):
         if node.id in parameters:
             return float(parameters[node.id])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from iei_sim.experiments.spec import Factor, LoadedExperiment
+from iei_sim.resources import check_design_size, check_run_fits
 from iei_sim.scenario import Scenario, load_scenario
 from iei_sim.scenario.loading import dump_hash, read_yaml_file
 
@@ -47,8 +49,32 @@ class RunTask:
     outcomes: tuple[str, ...]
 
 
+def design_size(experiment: LoadedExperiment) -> int:
+    """How many points :func:`design_points` will give, computed without listing them."""
+    spec = experiment.spec
+    factors = spec.factors
+    if spec.design.kind == "explicit":
+        combos = len(spec.design.points or [])
+    elif not factors:
+        combos = 1
+    elif spec.design.kind == "full_factorial":
+        combos = math.prod(
+            len(f.values) if f.values is not None else (f.levels or 1) for f in factors.values()
+        )
+    else:
+        combos = spec.design.samples or 1
+    return combos * len(experiment.scenario_files)
+
+
+def check_design(experiment: LoadedExperiment, replicates: int | None = None) -> None:
+    """Refuse a design too large to plan or run (``ResourceLimitError`` with the numbers)."""
+    replicates = experiment.spec.replicates if replicates is None else replicates
+    check_design_size(design_size(experiment), replicates, f"experiment '{experiment.name}'")
+
+
 def design_points(experiment: LoadedExperiment) -> list[Point]:
-    """The experiment's design points, in a fixed order."""
+    """The experiment's design points, in a fixed order (refused first if too many)."""
+    check_design(experiment)
     spec = experiment.spec
     factors = spec.factors
     if spec.design.kind == "explicit":
@@ -121,13 +147,22 @@ def plan_runs(
 ) -> list[RunTask]:
     """Expand points × replicates into runs, resolving and validating each point's scenario."""
     spec = experiment.spec
-    points = design_points(experiment) if points is None else points
     replicates = spec.replicates if replicates is None else replicates
+    if points is None:
+        check_design(experiment, replicates)
+        points = design_points(experiment)
+    else:
+        check_design_size(len(points), replicates, f"experiment '{experiment.name}'")
     files = {scenario_label(f): f for f in experiment.scenario_files}
     outcomes = tuple(spec.outcome_names)
     tasks: list[RunTask] = []
+    sizes_checked: set[tuple[int, ...]] = set()
     for point in points:
         scenario = resolve_point(experiment, files[point.scenario], point.values)
+        size = _size_of(scenario)
+        if size not in sizes_checked:  # a run that cannot fit is refused before any runs
+            check_run_fits(scenario, f"point {point.index} of experiment '{experiment.name}'")
+            sizes_checked.add(size)
         data = scenario.model_dump(mode="json")
         digest = dump_hash(data)
         for replicate in range(replicates):
@@ -150,6 +185,16 @@ def plan_runs(
                 )
             )
     return tasks
+
+
+def _size_of(scenario: Scenario) -> tuple[int, ...]:
+    regions = scenario.regions.values()
+    return (
+        scenario.steps,
+        scenario.students.duration_vocational,
+        scenario.students.duration_undergraduate,
+        *(v for r in regions for v in (r.schools, r.firms, r.students_per_school)),
+    )
 
 
 def resolve_point(experiment: LoadedExperiment, file, values: dict[str, Any]) -> Scenario:

@@ -19,17 +19,22 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from iei_sim.scenario.loading import read_yaml_file
+from iei_sim.scenario.schema import MAX_SEED
+from iei_sim.validation import MAX_DETAILED_PROBLEMS, MAX_TEXT_LENGTH, check_name
 
 Scalar = bool | int | float | str
+ExperimentName = Annotated[str, AfterValidator(check_name)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors; numbers are numbers (``true`` is no count) and finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Factor(_Strict):
@@ -101,7 +106,7 @@ class Design(_Strict):
     points: list[dict[str, Scalar]] | None = Field(
         None, min_length=1, description="explicit points: dotted field → value"
     )
-    seed: int = Field(0, ge=0, description="seed of the sampling (not of the runs)")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the sampling (not of the runs)")
 
     @model_validator(mode="after")
     def _complete(self) -> Design:
@@ -118,7 +123,7 @@ class Seeds(_Strict):
     run has its own seed."""
 
     policy: Literal["common", "independent"] = "common"
-    first: int = Field(0, ge=0, description="seed of replicate 0")
+    first: int = Field(0, ge=0, le=MAX_SEED, description="seed of replicate 0")
 
 
 class Method(_Strict):
@@ -152,7 +157,9 @@ class Method(_Strict):
         description="bootstrap resamples behind each index's 95% interval (default: 100 for "
         "sobol and morris, 30 for delta and pawn, whose every resample reruns the estimator)",
     )
-    seed: int = Field(0, ge=0, description="seed of the sample and the bootstrap (not the runs)")
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="seed of the sample and the bootstrap (not the runs)"
+    )
 
     @model_validator(mode="after")
     def _usable(self) -> Method:
@@ -188,8 +195,13 @@ class Method(_Strict):
 class Experiment(_Strict):
     """A validated experiment file."""
 
-    name: str = Field(..., min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
+    name: ExperimentName = Field(
+        ...,
+        min_length=1,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="letters, digits, _ . - (no '..'): it names the results folder",
+    )
+    description: str = Field("", max_length=MAX_TEXT_LENGTH)
     base: str | None = Field(
         None, description="base scenario file, relative to the experiment file"
     )
@@ -307,6 +319,7 @@ def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
                     problems.append(p)
     if problems:
         raise ScenarioError(problems)
+    problems += _check_labels(loaded.scenario_files, scenarios)
     problems += _check_outcomes(spec, str(path))
     problems += _check_factors(spec, scenarios[0], loaded.scenario_files[0], str(path))
     if problems:
@@ -314,9 +327,33 @@ def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
     return loaded
 
 
+def _check_labels(files: list[Path], scenarios: list[Scenario]) -> list[Problem]:
+    """Scenarios compared side by side are told apart by name: two with one name would be
+    stored, tabled and drawn as one regime."""
+    problems = []
+    seen: dict[str, Path] = {}
+    for file, scenario in zip(files, scenarios, strict=True):
+        label = scenario.name
+        if label in seen:
+            same = "the same file, twice" if seen[label].resolve() == file.resolve() else ""
+            problems.append(
+                Problem(
+                    str(file),
+                    "name",
+                    f"{label!r} is also the name of {seen[label]}"
+                    + (f" ({same})" if same else "")
+                    + "; scenarios compared side by side need distinct names (set `name:` "
+                    "in one of them)",
+                )
+            )
+        else:
+            seen[label] = file
+    return problems
+
+
 def _problems(exc: ValidationError, file: str) -> list[Problem]:
     problems = []
-    for err in exc.errors():
+    for err in exc.errors()[:MAX_DETAILED_PROBLEMS]:
         loc = ".".join(str(part) for part in err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -426,11 +463,21 @@ def _check_factors(
                 )
     if spec.design.kind == "explicit":
         for i, point in enumerate(spec.design.points or []):
+            unknown = False
             for path in point:
                 if path not in leaves:
+                    unknown = True
                     guess = difflib.get_close_matches(path, list(leaves), n=1, cutoff=0.5)
                     hint = f"; did you mean `{guess[0]}`?" if guess else ""
                     problems.append(
                         Problem(file, f"design.points[{i}].{path}", f"unknown scenario field{hint}")
                     )
+            if unknown or len(problems) > MAX_DETAILED_PROBLEMS:
+                continue
+            try:  # each point's values, checked now rather than at planning time
+                load_scenario(scenario_file, overrides={**spec.overrides, **point})
+            except ScenarioError as exc:
+                for p in exc.problems:
+                    field = p.field if p.file == "override" else f"{p.field} (in {p.file})"
+                    problems.append(Problem(file, f"design.points[{i}].{field}", p.message))
     return problems

@@ -7,12 +7,14 @@ every finished run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from iei_sim.experiments.analysis import comparison_table, point_summary
+from iei_sim.experiments.design import RunTask
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data, load_experiment
 from iei_sim.experiments.store import ResultsStore
@@ -62,7 +64,8 @@ def compare_experiment(
     """An experiment comparing scenario files with common random numbers (``overrides``:
     dotted-field values applied to every scenario, e.g. a smaller size for a quick look)."""
     paths = [str(Path(p).resolve()) for p in scenario_files]
-    name = "compare-" + "-".join(Path(p).stem for p in scenario_files)
+    stems = (re.sub(r"[^A-Za-z0-9_-]+", "_", Path(p).stem) for p in scenario_files)
+    name = "compare-" + "-".join(stems)  # a safe folder name whatever the file names
     data = {
         "name": name[:120],
         "scenarios": paths,
@@ -84,6 +87,7 @@ def compare(
     dask_address: str | None = None,
     progress: Progress | None = None,
     plots: bool = True,
+    tasks: list[RunTask] | None = None,
 ) -> CompareOutput:
     """Run each scenario ``replicates`` times (replicate i with the same seed everywhere) and
     write ``comparison.csv`` and figures; return the comparison table."""
@@ -93,7 +97,7 @@ def compare(
         else compare_experiment(list(scenarios), replicates)
     )
     out_dir = Path(out) if out is not None else default_out(experiment.name)
-    report = run_experiment(experiment, out_dir, workers, dask_address, progress)
+    report = run_experiment(experiment, out_dir, workers, dask_address, progress, tasks)
     store = ResultsStore(out_dir)
     runs = planned(store.runs(), report)
     outcomes = experiment.spec.outcome_names
@@ -119,11 +123,13 @@ def sweep(
     dask_address: str | None = None,
     progress: Progress | None = None,
     plots: bool = True,
+    tasks: list[RunTask] | None = None,
 ) -> SweepOutput:
-    """Run an experiment's design and write ``summary.csv`` (one row per point) and a figure."""
+    """Run an experiment's design and write ``summary.csv`` (one row per point) and a figure
+    (``tasks``: the runs, if already planned with ``plan_runs``, so a design is planned once)."""
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     out_dir = Path(out) if out is not None else default_out(loaded.name)
-    report = run_experiment(loaded, out_dir, workers, dask_address, progress)
+    report = run_experiment(loaded, out_dir, workers, dask_address, progress, tasks)
     runs = planned(ResultsStore(out_dir).runs(), report)
     outcomes = loaded.spec.outcome_names
     factors = list(loaded.spec.factors)

@@ -46,6 +46,13 @@ def bounds_of(metadata: Any) -> Bounds:
     return Bounds(**found)
 
 
+def number_text(value: float) -> str:
+    """A bound as a reader writes it: ``200``, ``4294967295``, ``0.5``, ``1e-06``."""
+    if float(value).is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return f"{value:g}"
+
+
 def bounds_text(bounds: Bounds, ascii_only: bool = False) -> str:
     """' in [0, 1]', ' >= 1', ' ≤ 5' … (empty when unbounded)."""
     ge, le = (">=", "<=") if ascii_only else ("≥", "≤")
@@ -53,8 +60,14 @@ def bounds_text(bounds: Bounds, ascii_only: bool = False) -> str:
     if lo is None and hi is None:
         return ""
     if hi is None:
-        return f" {'>' if bounds.lo_open else ge} {lo:g}"
+        return f" {'>' if bounds.lo_open else ge} {number_text(lo)}"
     if lo is None:
-        return f" {'<' if bounds.hi_open else le} {hi:g}"
+        return f" {'<' if bounds.hi_open else le} {number_text(hi)}"
     left, right = "(" if bounds.lo_open else "[", ")" if bounds.hi_open else "]"
-    return f" in {left}{lo:g}, {hi:g}{right}"
+    return f" in {left}{number_text(lo)}, {number_text(hi)}{right}"
+
+
+def field_bounds(model: Any, name: str) -> Bounds:
+    """The bounds of field ``name`` of a pydantic ``model`` (for command-line options that set
+    the same quantity, so the two cannot drift)."""
+    return bounds_of(model.model_fields[name].metadata)

@@ -2,12 +2,27 @@
 
 Every problem becomes one :class:`Problem` naming the file the offending value came from, the
 dotted field path, what is wrong and what is allowed. Loading never writes anything.
+
+A file that ``extends`` another changes what the base defines; it cannot add an entry to a
+keyed collection (a region, a sector share) by accident. A key the base does not define is
+refused with a "did you mean", unless it is marked as new and given whole::
+
+    regions:
+      north: !new {kind: lagging, schools: 5, firms: 60, ...}   # every field of a region
+      east: {schools: 12}                                       # changes the base's east
+
+and a collection marked ``!replace`` is the complete set, replacing the base's instead of
+merging into it (``regions: !replace {...}``). Dotted overrides (``--set``, experiment
+``overrides`` and factors, the dashboard) change existing entries only.
+
+Reading is bounded: files over :data:`~iei_sim.validation.MAX_FILE_BYTES`, YAML whose aliases
+expand to more than :data:`~iei_sim.validation.MAX_YAML_VALUES` values, recursive aliases and
+empty files are refused before anything else looks at them.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import hashlib
 import json
@@ -24,8 +39,16 @@ from pydantic import BaseModel, ValidationError
 from iei_sim.errors import BadInputError
 from iei_sim.scenario.constraints import bounds_of, bounds_text
 from iei_sim.scenario.schema import DepthTriple, Scenario, deep_merge
+from iei_sim.validation import (
+    MAX_DETAILED_PROBLEMS,
+    MAX_FILE_BYTES,
+    MAX_YAML_VALUES,
+    did_you_mean,
+)
 
 EXTENDS = "extends"
+NEW_TAG = "!new"
+REPLACE_TAG = "!replace"
 
 
 @dataclass(frozen=True)
@@ -42,33 +65,61 @@ class Problem:
 
 
 class ScenarioError(BadInputError):
-    """A scenario (or experiment, game, option) was refused; ``problems`` lists every reason."""
+    """A scenario (or experiment, game, option) was refused; ``problems`` lists every reason
+    (the first :data:`~iei_sim.validation.MAX_DETAILED_PROBLEMS` in detail; ``omitted`` counts
+    the rest)."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], omitted: int = 0):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.omitted = omitted
+        more = f"\n… and {omitted} more problem(s)" if omitted else ""
+        super().__init__("\n".join(str(p) for p in problems) + more)
+
+
+class NewEntry(dict):
+    """A mapping marked ``!new`` in a file that extends another: an entry its base does not
+    define, given with every one of its settings."""
+
+
+class CompleteMapping(dict):
+    """A mapping marked ``!replace``: the complete collection, replacing the base's."""
+
+    replaces_base = True  # read by schema.deep_merge
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file.
 
     ``overrides`` are dotted-path assignments (``{"policy.subsidies.per_intern": 2.0}``) applied
-    after merging and validated like file content.
+    after merging and validated like file content; they change existing entries of keyed
+    collections only (``regions.esat.schools`` is refused with a "did you mean east").
     """
     path = Path(path)
-    data, origins = _read_with_extends(path, chain=())
+    data, origins, problems = _read_with_extends(path, chain=())
     overrides = overrides or {}
     for dotted, value in overrides.items():
-        _set_dotted(data, dotted.split("."), value)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError:
-        pass  # only now work out which value came from where, for the error message
+        keys = dotted.split(".")
+        problem = _override_problem(data, keys)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        _set_dotted(data, keys, value)
+    if not problems:
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError:
+            pass  # only now work out which value came from where, for the error message
     for dotted in overrides:
         key = tuple(dotted.split("."))
         origins = {k: v for k, v in origins.items() if k[: len(key)] != key}
         origins[key] = "override"
-    return validate_scenario(data, origins=origins, default_file=str(path))
+    try:
+        scenario = validate_scenario(data, origins=origins, default_file=str(path))
+    except ScenarioError as exc:
+        raise ScenarioError(problems + exc.problems, exc.omitted) from None
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
 
 
 def validate_scenario(
@@ -76,16 +127,19 @@ def validate_scenario(
     origins: dict[tuple[str, ...], str] | None = None,
     default_file: str = "<scenario>",
 ) -> Scenario:
-    """Validate merged scenario data, turning pydantic's errors into :class:`Problem` lines."""
+    """Validate merged scenario data, turning pydantic's errors into :class:`Problem` lines
+    (the first :data:`~iei_sim.validation.MAX_DETAILED_PROBLEMS` of them; the rest counted, so
+    thousands of unknown keys cost linear time)."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         problems: list[Problem] = []
-        for err in exc.errors():
+        errors = exc.errors()
+        for err in errors[:MAX_DETAILED_PROBLEMS]:
             problem = _problem_from_error(err, origins or {}, default_file)
             if problem not in problems:  # a short list gives one "missing" error per slot
                 problems.append(problem)
-        raise ScenarioError(problems) from None
+        raise ScenarioError(problems, max(0, len(errors) - MAX_DETAILED_PROBLEMS)) from None
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -110,7 +164,7 @@ def scenario_to_yaml(scenario: Scenario) -> str:
 
 def _read_with_extends(
     path: Path, chain: tuple[Path, ...]
-) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str], list[Problem]]:
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
@@ -119,10 +173,14 @@ def _read_with_extends(
     base_ref = data.pop(EXTENDS, None)
     own_origins = {leaf: str(path) for leaf in _leaf_paths(data)}
     if base_ref is None:
-        return data, own_origins
-    if not isinstance(base_ref, str):
+        return data, own_origins, _misplaced_new_entries(data, Scenario, (), str(path))
+    if not isinstance(base_ref, str) or not base_ref:
         raise ScenarioError([Problem(str(path), EXTENDS, "must be a path to a scenario file")])
     base_path = path.parent / base_ref
+    if base_path.is_dir():
+        raise ScenarioError(
+            [Problem(str(path), EXTENDS, f"is a folder, not a scenario file: {base_path}")]
+        )
     if not base_path.is_file():
         raise ScenarioError(
             [
@@ -133,17 +191,209 @@ def _read_with_extends(
                 )
             ]
         )
-    base, origins = _read_with_extends(base_path, (*chain, resolved))
+    base, origins, problems = _read_with_extends(base_path, (*chain, resolved))
+    problems = problems + _new_key_problems(data, base, Scenario, (), str(path))
     merged = deep_merge(base, data)
     # A mapping replaced by a non-mapping takes the whole subtree with it.
     for leaf in own_origins:
         origins = {k: v for k, v in origins.items() if k[: len(leaf)] != leaf}
     origins.update(own_origins)
-    return merged, origins
+    return merged, origins, problems
+
+
+# -- keyed collections: what a file that extends another may add --------------------------------
+
+_MISSING = object()
+
+
+def _plain(value: Any) -> Any:
+    """A schema default as plain data (models dumped), to compare keys against."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _field_default(model: type[BaseModel], key: str) -> Any:
+    return _plain(model.model_fields[key].get_default(call_default_factory=True))
+
+
+def _item_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a keyed collection's entries (``RegionSpec`` of ``regions``), if any."""
+    item = _strip(get_args(annotation)[1])[0] if len(get_args(annotation)) == 2 else None
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
+def _new_key_problems(
+    child: Any, base: Any, model: type[BaseModel] | None, prefix: tuple[str, ...], file: str
+) -> list[Problem]:
+    """Keys of keyed collections in ``child`` that ``base`` does not define (and are not
+    marked ``!new``), ``!new`` entries that the base defines or that are incomplete, and empty
+    collections that would change nothing."""
+    problems: list[Problem] = []
+    if model is None or not isinstance(child, dict):
+        return problems
+    for key, value in child.items():
+        info = model.model_fields.get(str(key))
+        if info is None:
+            continue  # an unknown field: validation names it
+        annotation = _strip(info.annotation)[0]
+        base_value = base.get(key, _MISSING) if isinstance(base, dict) else _MISSING
+        if base_value is _MISSING or base_value is None:
+            base_value = _field_default(model, str(key))
+        loc = (*prefix, str(key))
+        replaced = getattr(value, "replaces_base", False)
+        if get_origin(annotation) is dict:
+            if not isinstance(value, dict) or replaced:
+                continue
+            existing = base_value if isinstance(base_value, dict) else {}
+            if not value:
+                problems.append(
+                    Problem(
+                        file,
+                        ".".join(loc),
+                        "an empty mapping changes nothing here (the base's entries "
+                        f"{', '.join(map(str, existing)) or '(none)'} stay); to give the "
+                        f"complete set instead, write `{key}: {REPLACE_TAG} {{...}}`",
+                    )
+                )
+                continue
+            items = _item_model(annotation)
+            for name, entry in value.items():
+                where = ".".join((*loc, str(name)))
+                if isinstance(entry, NewEntry):
+                    if name in existing:
+                        problems.append(
+                            Problem(
+                                file,
+                                where,
+                                f"is marked {NEW_TAG} but the base already defines it; drop "
+                                f"{NEW_TAG} to change the base's {name!r}",
+                            )
+                        )
+                    else:
+                        problems += _incomplete_entry(entry, items, where, file)
+                    continue
+                if name not in existing:
+                    hint = did_you_mean(str(name), map(str, existing))
+                    problems.append(
+                        Problem(
+                            file,
+                            where,
+                            f"the base defines no {name!r} here"
+                            + (f" (did you mean {hint!r}?)" if hint else "")
+                            + f"; it defines: {', '.join(map(str, existing)) or '(none)'}. To "
+                            f"add one, write `{name}: {NEW_TAG} {{...}}` with all its settings; "
+                            f"to replace the whole set, `{key}: {REPLACE_TAG} {{...}}`",
+                        )
+                    )
+                    continue
+                problems += _new_key_problems(entry, existing[name], items, (*loc, str(name)), file)
+        elif _is_model(annotation) and isinstance(value, dict) and not replaced:
+            problems += _new_key_problems(value, base_value, annotation, loc, file)
+    return problems
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _incomplete_entry(
+    entry: dict[str, Any], model: type[BaseModel] | None, where: str, file: str
+) -> list[Problem]:
+    """A ``!new`` entry must give every setting its kind has (optional ones excepted), so that
+    nothing of it comes silently from defaults."""
+    if model is None:
+        return []
+    needed = [
+        name
+        for name, info in model.model_fields.items()
+        if info.get_default(call_default_factory=True) is not None and name not in entry
+    ]
+    if not needed:
+        return []
+    return [
+        Problem(
+            file,
+            where,
+            f"is new ({NEW_TAG}): give all its settings, so that none comes silently from "
+            f"defaults; missing: {', '.join(needed)}",
+        )
+    ]
+
+
+def _misplaced_new_entries(
+    data: Any, model: type[BaseModel] | None, prefix: tuple[str, ...], file: str
+) -> list[Problem]:
+    """In a file without ``extends``, every entry is new: ``!new`` is allowed (and checked for
+    completeness) but not needed."""
+    problems: list[Problem] = []
+    if model is None or not isinstance(data, dict):
+        return problems
+    for key, value in data.items():
+        info = model.model_fields.get(str(key))
+        if info is None or not isinstance(value, dict):
+            continue
+        annotation = _strip(info.annotation)[0]
+        loc = (*prefix, str(key))
+        if get_origin(annotation) is dict:
+            items = _item_model(annotation)
+            for name, entry in value.items():
+                if isinstance(entry, NewEntry):
+                    problems += _incomplete_entry(entry, items, ".".join((*loc, str(name))), file)
+                problems += _misplaced_new_entries(entry, items, (*loc, str(name)), file)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            problems += _misplaced_new_entries(value, annotation, loc, file)
+    return problems
+
+
+def _override_problem(data: dict[str, Any], keys: list[str]) -> Problem | None:
+    """A dotted override that would add an entry to a keyed collection (a typo in a region or
+    sector name), as a problem with a "did you mean"; None when the path is fine (unknown
+    fields are left to validation, which names them)."""
+    model: type[BaseModel] | None = Scenario
+    node: Any = data
+    i = 0
+    while i < len(keys) and model is not None:
+        key = keys[i]
+        info = model.model_fields.get(key)
+        if info is None:
+            return None
+        annotation = _strip(info.annotation)[0]
+        child = node.get(key) if isinstance(node, dict) else None
+        if child is None:
+            child = _field_default(model, key)
+        if get_origin(annotation) is dict:
+            if i + 1 >= len(keys):
+                return None  # the whole collection is set: validation checks it
+            existing = child if isinstance(child, dict) else {}
+            name = keys[i + 1]
+            if name not in existing:
+                hint = did_you_mean(name, map(str, existing))
+                return Problem(
+                    "override",
+                    ".".join(keys[: i + 2]),
+                    f"the scenario defines no {name!r} here"
+                    + (f" (did you mean {hint!r}?)" if hint else "")
+                    + f"; it defines: {', '.join(map(str, existing)) or '(none)'}; an override "
+                    "changes existing entries only",
+                )
+            model, node, i = _item_model(annotation), existing[name], i + 2
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model, node, i = annotation, child, i + 1
+        else:
+            return None
+    return None
+
+
+# -- YAML --------------------------------------------------------------------------------------
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
+    """Safe YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last),
+    knows the ``!new`` and ``!replace`` marks, and reads ``1e9`` and ``1.0e9`` as numbers (YAML
+    1.2; PyYAML's YAML 1.1 reads them as text)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -166,12 +416,73 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _marked(cls: type[dict]) -> Any:
+    def construct(loader: _UniqueKeyLoader, node: yaml.Node) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{node.tag} marks a mapping ({{...}}), not a single value",
+                node.start_mark,
+            )
+        return cls(loader.construct_mapping(node, deep=True))
+
+    return construct
+
+
+_UniqueKeyLoader.add_constructor(NEW_TAG, _marked(NewEntry))
+_UniqueKeyLoader.add_constructor(REPLACE_TAG, _marked(CompleteMapping))
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+class YamlTooLargeError(ValueError):
+    """YAML that stands for more values than any input of iei-sim needs (an alias bomb)."""
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document stands for once aliases are expanded, counted over the
+    composed node graph (shared nodes are counted once per use, computed once: linear time);
+    recursive aliases are refused."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            raise YamlTooLargeError("an alias refers to the mapping or list that contains it")
+        in_progress.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(v) for v in node.value)
+        else:
+            total = 1
+        in_progress.discard(key)
+        sizes[key] = min(total, MAX_YAML_VALUES + 1)  # enough to know it is too many
+        return sizes[key]
+
+    return size(root)
+
+
+def parse_yaml_text(text: str) -> Any:
+    """Parse YAML with iei-sim's loader and bounds (aliases expanded to at most
+    :data:`~iei_sim.validation.MAX_YAML_VALUES` values); raises ``yaml.YAMLError`` or
+    :class:`YamlTooLargeError`."""
+    return copy.deepcopy(_parse_yaml(text))
+
+
 def read_yaml_file(
     path: str | Path, kind: str = "scenario", fields: Iterable[str] | None = None
 ) -> dict[str, Any]:
-    """Read one YAML mapping with the scenario loader's checks and error messages (duplicate
-    keys, syntax errors with line and column, not a mapping); experiment and game files use it
-    too, naming their own ``kind`` and top-level ``fields``."""
+    """Read one YAML mapping with the scenario loader's checks and error messages (size,
+    duplicate keys, syntax errors with line and column, empty, not a mapping); experiment and
+    game files use it too, naming their own ``kind`` and top-level ``fields``."""
     return _read_yaml(Path(path), kind, fields)
 
 
@@ -183,7 +494,20 @@ def _read_yaml(
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "<file>", "file not found")])
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(path),
+                        "<file>",
+                        f"is {size / 1e6:.1f} MB; a {kind} file is at most "
+                        f"{MAX_FILE_BYTES / 1e6:g} MB",
+                    )
+                ]
+            )
+        raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             [Problem(str(path), "<file>", f"not UTF-8 text (bad byte at offset {exc.start})")]
@@ -192,8 +516,23 @@ def _read_yaml(
         raise ScenarioError(
             [Problem(str(path), "<file>", f"cannot read: {exc.strerror or exc}")]
         ) from None
+    if len(raw) > MAX_FILE_BYTES:  # grew while being read
+        raise ScenarioError(
+            [Problem(str(path), "<file>", f"a {kind} file is at most {MAX_FILE_BYTES / 1e6:g} MB")]
+        )
     try:
-        data = copy.deepcopy(_parse_yaml(text))  # callers merge into and pop from what they get
+        data = parse_yaml_text(text)  # a copy: callers merge into and pop from what they get
+    except YamlTooLargeError as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    str(path),
+                    "<yaml>",
+                    f"refused: {exc} (aliases `&name` / `*name` may repeat a value, but the "
+                    f"file may stand for at most {MAX_YAML_VALUES:,} values)",
+                )
+            ]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
@@ -214,8 +553,18 @@ def _read_yaml(
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise ScenarioError([Problem(str(path), "<yaml>", f"YAML error: {message}")]) from None
+    allowed = ", ".join(Scenario.model_fields if fields is None else fields)
     if data is None:
-        return {}
+        raise ScenarioError(
+            [
+                Problem(
+                    str(path),
+                    "<file>",
+                    f"is empty (or only comments): a {kind} file needs at least one field; "
+                    f"allowed top-level fields: {allowed}",
+                )
+            ]
+        )
     if not isinstance(data, dict):
         raise ScenarioError(
             [
@@ -223,8 +572,7 @@ def _read_yaml(
                     str(path),
                     "<document>",
                     "must be a mapping of field: value pairs "
-                    f"(got {_kind_of(data)}); allowed top-level fields: "
-                    + ", ".join(Scenario.model_fields if fields is None else fields),
+                    f"(got {_kind_of(data)}); allowed top-level fields: {allowed}",
                 )
             ]
         )
@@ -234,8 +582,20 @@ def _read_yaml(
 @functools.lru_cache(maxsize=32)
 def _parse_yaml(text: str) -> Any:
     """Parse YAML text, remembering recent texts: a sensitivity plan resolves the same file for
-    thousands of points, and parsing it each time cost more than validating the points."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    thousands of points, and parsing it each time cost more than validating the points.
+
+    The document is composed first and its expanded size counted on the node graph, before any
+    value is built: an alias bomb is refused in microseconds."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_YAML_VALUES:
+            raise YamlTooLargeError(f"its aliases expand to more than {MAX_YAML_VALUES:,} values")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _kind_of(value: Any) -> str:
@@ -287,10 +647,10 @@ def _problem_from_error(
     file = _origin_of(loc, origins, default_file)
     if kind == "extra_forbidden":
         allowed_keys = _allowed_keys(loc[:-1])
-        hint = difflib.get_close_matches(loc[-1], allowed_keys, n=1, cutoff=0.5)
+        hint = did_you_mean(loc[-1], allowed_keys)
         message = "unknown field"
         if hint:
-            message += f" (did you mean '{hint[0]}'?)"
+            message += f" (did you mean '{hint}'?)"
         message += f"; allowed here: {', '.join(allowed_keys)}"
         return Problem(file, dotted, message)
     if kind in MAPPING_TYPE_ERRORS:

@@ -9,24 +9,56 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from iei_sim.validation import MAX_TEXT_LENGTH, check_name
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
+
+
+def _list_as_tuple(value: Any) -> Any:
+    """YAML and JSON give lists; a triple is stored as a tuple (strict mode takes no lists)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 DepthTriple = Annotated[
     tuple[NonNegative, NonNegative, NonNegative],
+    BeforeValidator(_list_as_tuple),
     Field(description="values for (shallow, medium, deep) partnerships"),
 ]
+Name = Annotated[str, AfterValidator(check_name)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 
 SHARE_TOLERANCE = 1e-6
+# Upper bounds of the counts: national scale fits (China has about 11,000 vocational colleges
+# and universities, and millions of firms); what a machine cannot hold is refused by the memory
+# estimate before a run allocates (iei_sim.resources).
+MAX_SCHOOLS = 100_000
+MAX_FIRMS = 10_000_000
+MAX_STUDENTS_PER_SCHOOL = 100_000
+MAX_KEYS = 100  # regions, sectors
+MAX_SEED = 2**32 - 1  # what NumPy's legacy seeding and most tools take
 
 
 class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are immutable."""
+    """Base of every scenario section: unknown keys are errors, values are immutable, numbers
+    are numbers (strict: ``true`` or ``"3"`` is not a count; an integer is a fine float) and
+    finite (NaN and ±infinity are refused everywhere)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
 
 class RegionSpec(Section):
@@ -35,10 +67,15 @@ class RegionSpec(Section):
     kind: Literal["leading", "lagging"] = Field(
         "leading", description="leading (eastern cluster) or lagging (central/western) region"
     )
-    schools: int = Field(50, ge=1, description="number of schools (colleges and universities)")
-    firms: int = Field(500, ge=1, description="number of firms")
+    schools: int = Field(
+        50, ge=1, le=MAX_SCHOOLS, description="number of schools (colleges and universities)"
+    )
+    firms: int = Field(500, ge=1, le=MAX_FIRMS, description="number of firms")
     students_per_school: int = Field(
-        500, ge=1, description="mean enrolment per school (school sizes are heavy-tailed)"
+        500,
+        ge=1,
+        le=MAX_STUDENTS_PER_SCHOOL,
+        description="mean enrolment per school (school sizes are heavy-tailed)",
     )
     vocational_share: Probability = Field(
         0.6,
@@ -46,6 +83,7 @@ class RegionSpec(Section):
     )
     sector_shares: dict[str, Probability] = Field(
         default_factory=lambda: {"manufacturing": 0.4, "digital": 0.3, "services": 0.3},
+        max_length=MAX_KEYS,
         description="share of firms (and of school programmes) in each sector; must sum to 1",
     )
     large_firm_share: Probability = Field(
@@ -120,9 +158,11 @@ class FirmSpec(Section):
     risk_aversion_large: NonNegative = Field(
         0.03, description="a large firm's absolute risk aversion (deeper pockets than an SME)"
     )
-    max_partnerships_sme: int = Field(1, ge=0, description="partnerships an SME can run at once")
+    max_partnerships_sme: int = Field(
+        1, ge=0, le=1000, description="partnerships an SME can run at once"
+    )
     max_partnerships_large: int = Field(
-        4, ge=0, description="partnerships a large firm can run at once"
+        4, ge=0, le=1000, description="partnerships a large firm can run at once"
     )
 
 
@@ -130,7 +170,7 @@ class SchoolSpec(Section):
     """Resources and behaviour of schools."""
 
     programmes_per_school: int = Field(
-        2, ge=1, description="programmes per school, each tied to one sector"
+        2, ge=1, le=MAX_KEYS, description="programmes per school, each tied to one sector"
     )
     reputation_sigma: NonNegative = Field(
         1.0, description="log-normal spread of initial reputation (heavy tail ⇒ concentration)"
@@ -146,6 +186,7 @@ class SchoolSpec(Section):
     max_partnerships_per_programme: int = Field(
         6,
         ge=0,
+        le=1000,
         description="partnerships a programme of average standing can manage at once "
         "(scaled by the school's reputation relative to the average)",
     )
@@ -285,7 +326,9 @@ class PartnershipSpec(Section):
         description="share of nominal spending a formalistic (on-paper) project really delivers",
     )
     search_cost: NonNegative = Field(0.3, description="cost of screening one candidate partner")
-    candidates_per_search: int = Field(5, ge=1, description="candidates screened per search")
+    candidates_per_search: int = Field(
+        5, ge=1, le=10_000, description="candidates screened per search"
+    )
     trust_gain: NonNegative = Field(
         0.25, description="trust gained after a year good for both sides"
     )
@@ -473,7 +516,9 @@ class PlatformSpec(Section):
     search_cost_reduction: Probability = Field(
         0.6, description="share of the search cost per candidate the platform saves"
     )
-    extra_candidates: int = Field(5, ge=0, description="extra candidates a search reaches")
+    extra_candidates: int = Field(
+        5, ge=0, le=10_000, description="extra candidates a search reaches"
+    )
     information_gain: Probability = Field(
         0.5, description="share of forecast and belief noise the platform removes"
     )
@@ -529,12 +574,21 @@ class LearningSpec(Section):
 class Scenario(Section):
     """A complete, validated scenario."""
 
-    name: str = Field("scenario", min_length=1, description="short name, used for output folders")
-    description: str = Field("", description="what this scenario stands for")
+    name: Name = Field(
+        "scenario",
+        min_length=1,
+        description="short name, used for output folders (printable, no / \\ or '..')",
+    )
+    description: Text = Field("", description="what this scenario stands for")
     steps: int = Field(20, ge=1, le=200, description="years to simulate")
-    seed: int = Field(0, ge=0, description="default random seed (the CLI's --seed overrides it)")
-    summary_window: int = Field(5, ge=1, description="final years averaged into summary rates")
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="default random seed (the CLI's --seed overrides it)"
+    )
+    summary_window: int = Field(
+        5, ge=1, le=200, description="final years averaged into summary rates"
+    )
     regions: dict[str, RegionSpec] = Field(
+        max_length=MAX_KEYS,
         default_factory=lambda: {
             "east": RegionSpec(kind="leading"),
             "west": RegionSpec(kind="lagging", wage_level=0.7, tech_level=0.4),
@@ -607,10 +661,15 @@ class Scenario(Section):
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` merged into ``base``: nested mappings merge, anything else replaces."""
+    """``override`` merged into ``base``: nested mappings merge, anything else replaces (so does
+    a mapping marked as complete, ``!replace`` in a file: it has ``replaces_base``)."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if (
+            isinstance(value, dict)
+            and isinstance(merged.get(key), dict)
+            and not getattr(value, "replaces_base", False)
+        ):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value

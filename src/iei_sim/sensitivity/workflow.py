@@ -46,6 +46,7 @@ from iei_sim.experiments.store import (
     atomic_write_text,
 )
 from iei_sim.experiments.workflows import default_out as sweep_out
+from iei_sim.resources import check_design_size
 from iei_sim.scenario import Problem, ScenarioError
 from iei_sim.sensitivity import report
 from iei_sim.sensitivity.analyze import MAIN_INDEX, analyze_outcomes
@@ -68,7 +69,7 @@ from iei_sim.sensitivity.evaluate import (
     single_runs,
 )
 from iei_sim.sensitivity.problem import build_problem, check_experiment, salib_view
-from iei_sim.sensitivity.sampling import sample
+from iei_sim.sensitivity.sampling import block_size, sample
 
 
 def default_out(name: str, root: str | Path = "results") -> Path:
@@ -150,7 +151,11 @@ def prepare(
     if update:
         loaded = LoadedExperiment(spec.model_copy(update=update), loaded.path)
     problem = build_problem(loaded)
-    x = sample(problem, loaded.spec.method)
+    method = loaded.spec.method
+    assert method is not None
+    rows = method.samples * block_size(problem, method)  # before drawing the sample
+    check_design_size(rows, loaded.spec.replicates, f"the {method.name} sample of '{loaded.name}'")
+    x = sample(problem, method)
     try:
         evaluation = plan_evaluation(loaded, problem, x, loaded.spec.replicates)
     except ScenarioError as exc:
