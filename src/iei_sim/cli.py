@@ -38,14 +38,15 @@ errors = Console(stderr=True)
 MAX_PROBLEMS_SHOWN = 20
 
 
-def print_problems(problems: list) -> None:
-    """One ``error:`` line per problem, at most :data:`MAX_PROBLEMS_SHOWN` of them."""
+def print_problems(problems: list, omitted: int = 0) -> None:
+    """One ``error:`` line per problem, at most :data:`MAX_PROBLEMS_SHOWN` of them; ``omitted``
+    counts problems found but not spelled out."""
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
-    if len(problems) > MAX_PROBLEMS_SHOWN:
+    total = len(problems) + omitted
+    if total > MAX_PROBLEMS_SHOWN:
         errors.print(
-            f"error: … and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s) "
-            f"({len(problems)} in all)",
+            f"error: … and {total - MAX_PROBLEMS_SHOWN} more problem(s) ({total} in all)",
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -67,7 +68,7 @@ def reported(command: Callable) -> Callable:
         except (typer.Exit, typer.Abort):
             raise
         except ScenarioError as exc:
-            print_problems(exc.problems)
+            print_problems(exc.problems, exc.omitted)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except UserError as exc:
             errors.print(f"error: {_one_line(exc)}", markup=False, highlight=False, soft_wrap=True)
@@ -137,7 +138,7 @@ def _checked(load: Callable, *args):
     try:
         return load(*args)
     except ScenarioError as exc:
-        print_problems(exc.problems)
+        print_problems(exc.problems, exc.omitted)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 

@@ -30,9 +30,38 @@ MAX_DETAILED_PROBLEMS = 50
 
 
 def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.5) -> str | None:
-    """The closest of ``choices`` to ``word``, if any is close enough."""
-    hits = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
-    return hits[0] if hits else None
+    """The closest of ``choices`` to ``word``, if any is close enough: fewest typing edits
+    (a swap of two letters counts as one, so ``esat`` is ``east``, not ``west``), then
+    difflib's similarity; None when nothing is within about a third of the word."""
+    word = str(word)
+    options = [str(c) for c in choices]
+    if not options:
+        return None
+    best = min(options, key=lambda c: (_edits(word, c), -_ratio(word, c)))
+    close = _edits(word, best) <= max(1, len(word) // 3)
+    return best if close or _ratio(word, best) >= cutoff else None
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    adjacent letters."""
+    if abs(len(a) - len(b)) > 10:
+        return abs(len(a) - len(b))
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def check_name(value: str) -> str:

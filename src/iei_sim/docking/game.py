@@ -24,10 +24,18 @@ from typing import Annotated, Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from iei_sim.docking.expressions import ExpressionError, allowed_text, evaluate
 from iei_sim.scenario.loading import Problem, ScenarioError, read_yaml_file
+from iei_sim.validation import MAX_DETAILED_PROBLEMS, check_name
 
 MIN_POPULATIONS, MAX_POPULATIONS = 2, 4
 MAX_HORIZON = 10_000.0
@@ -55,7 +63,7 @@ class GameFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str | None = Field(
+    name: Annotated[str, AfterValidator(check_name)] | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
         description="short name, used as the output folder (default: file stem)",
@@ -77,7 +85,8 @@ class GameFile(BaseModel):
 
 
 ALLOWED = {
-    "name": "letters, digits, _ . - (not starting with . or -): it names the output folder",
+    "name": "letters, digits, _ . - (not starting with . or -, no '..'): it names the output "
+    "folder",
     "description": "text",
     "populations": "a mapping of population name: [first strategy, second strategy] "
     f"({MIN_POPULATIONS} to {MAX_POPULATIONS} populations)",
@@ -267,11 +276,12 @@ def validate_game(
         spec = GameFile.model_validate(data)
     except ValidationError as exc:
         problems: list[Problem] = []
-        for err in exc.errors():
+        for err in exc.errors()[:MAX_DETAILED_PROBLEMS]:
             problem = _problem_from_error(err, source)
             if problem not in problems:
                 problems.append(problem)
-        raise ScenarioError(problems) from None
+        omitted = max(0, exc.error_count() - MAX_DETAILED_PROBLEMS)
+        raise ScenarioError(problems, omitted) from None
     return _build(spec, source, name, overrides or {})
 
 

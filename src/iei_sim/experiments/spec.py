@@ -298,7 +298,8 @@ def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, str(path))) from None
+        omitted = max(0, exc.error_count() - MAX_DETAILED_PROBLEMS)
+        raise ScenarioError(_problems(exc, str(path)), omitted) from None
     loaded = LoadedExperiment(spec, path)
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
