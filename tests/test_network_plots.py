@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import networkx as nx
 import pandas as pd
@@ -11,6 +16,7 @@ from matplotlib.patches import Rectangle
 from networkx.algorithms import bipartite
 from tests.helpers import tiny
 
+import iei_sim
 from iei_sim.plots import (
     active_network,
     depth_ladder_counts,
@@ -204,3 +210,49 @@ def test_a_year_with_no_active_partnership_says_so(result):
         assert "no active partnerships" in _figure_text(fig)
     finally:
         plt.close(fig)
+
+
+# Draws the figures of a run folder's tables in a fresh interpreter: the run folder's network.png
+# and depth_ladder.png, plus the network cut down to its largest component (fewer than half the
+# nodes: networkx iterates such a subgraph in the hash order of its node set).
+_DRAW_IN_SUBPROCESS = """
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from iei_sim.plots import partnership_network_figure, write_network_plots
+
+tables, out = Path(sys.argv[1]), Path(sys.argv[2])
+t = {n: pd.read_csv(tables / f"{n}.csv") for n in ("partnerships", "schools", "firms")}
+write_network_plots(t["partnerships"], t["schools"], t["firms"], 6, out)
+fig = partnership_network_figure(t["partnerships"], t["schools"], t["firms"], max_edges=20)
+fig.savefig(out / "network_largest.png", dpi=100, metadata={"Software": None})
+"""
+
+
+def test_network_figures_are_byte_identical_under_any_pythonhashseed(result, tmp_path):
+    """Node order of a subgraph of a set is hash order; the layout and the drawing must not see it."""
+    assert result.partnerships["end_step"].isna().sum() > 20  # so max_edges=20 drops components
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    for name in ("partnerships", "schools", "firms"):
+        getattr(result, name).to_csv(tables / f"{name}.csv", index=False, float_format="%.10g")
+    src = str(Path(iei_sim.__file__).resolve().parents[1])  # the code this test imported
+    pythonpath = os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
+    drawn = {}
+    for hash_seed in ("0", "12345"):
+        out = tmp_path / f"hash{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": pythonpath}
+        subprocess.run(
+            [sys.executable, "-c", _DRAW_IN_SUBPROCESS, str(tables), str(out)],
+            env=env,
+            check=True,
+            timeout=300,
+        )
+        drawn[hash_seed] = {p.name: p.read_bytes() for p in sorted(out.glob("*.png"))}
+    first, second = drawn.values()
+    assert sorted(first) == ["depth_ladder.png", "network.png", "network_largest.png"]
+    for name, data in first.items():
+        assert data.startswith(PNG_SIGNATURE)
+        assert data == second[name], f"{name} differs between PYTHONHASHSEED 0 and 12345"

@@ -128,6 +128,24 @@ def active_network(
 # --- layout -------------------------------------------------------------------------------------
 
 
+def _induced(graph: nx.Graph, nodes: Iterable) -> nx.Graph:
+    """A copy of ``graph`` induced on ``nodes``, nodes and edges inserted in sorted order.
+
+    ``graph.subgraph(nodes)`` iterates a set, in hash order that changes with PYTHONHASHSEED, and
+    networkx's layouts seed positions and the drawing calls order (and orient) edges by iteration
+    order; sorted insertion makes the figure the same in every process. Each edge is stored as
+    ``(u, v)`` with ``u < v``.
+    """
+    keep = sorted(set(nodes))
+    members = set(keep)
+    induced = nx.Graph(**graph.graph)
+    induced.add_nodes_from((n, graph.nodes[n]) for n in keep)
+    induced.add_edges_from(
+        (u, v, graph.edges[u, v]) for u in keep for v in sorted(graph[u]) if u < v and v in members
+    )
+    return induced
+
+
 def _petal_radius(n: int) -> float:
     """Distance from a school to its single-partner firms (in units of a skeleton edge)."""
     return 0.4 + 0.03 * n
@@ -160,9 +178,9 @@ def _component_layout(graph: nx.Graph, nodes: set, seed: int) -> dict:
     room; firms with a single partner school are fanned out around it like petals, into the
     widest angle left free by the skeleton edges.
     """
-    sub = graph.subgraph(nodes)
+    sub = _induced(graph, nodes)
     leaves = {n for n in sub if sub.nodes[n]["kind"] == "firm" and sub.degree(n) == 1}
-    skeleton = sub.subgraph(sorted(set(sub) - leaves))
+    skeleton = _induced(sub, set(sub) - leaves)
     order = sorted(skeleton)
     if len(order) == 1:
         pos = {order[0]: np.zeros(2)}
@@ -184,7 +202,7 @@ def _component_layout(graph: nx.Graph, nodes: set, seed: int) -> dict:
     for school in order:
         petals = sorted(n for n in sub[school] if n in leaves)
         if petals:
-            around = [pos[n] for n in skeleton[school]]
+            around = [pos[n] for n in sorted(skeleton[school])]
             for leaf, xy in zip(
                 petals, _spread_leaves(pos[school], around, len(petals)), strict=True
             ):
@@ -257,7 +275,7 @@ def _largest_components(graph: nx.Graph, max_edges: int) -> tuple[nx.Graph, int]
         keep |= component
         edges += n_edges
         kept += 1
-    return graph.subgraph(keep).copy(), len(components) - kept
+    return _induced(graph, keep), len(components) - kept
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -302,7 +320,7 @@ def partnership_network_figure(
         return _empty_figure(f"no active partnerships ({when})", figsize=(10, 8))
 
     idle_schools = [n for n, d in graph.nodes(data=True) if d["kind"] == "school" and not graph[n]]
-    drawn = graph.subgraph(n for n in graph if graph[n]).copy()
+    drawn = _induced(graph, (n for n in graph if graph[n]))
     hidden_components = 0
     if n_edges > max_edges:
         drawn, hidden_components = _largest_components(drawn, max_edges)
@@ -332,7 +350,8 @@ def partnership_network_figure(
         value = 0.0 if pd.isna(value) else float(value)
         return area_min + (area_max - area_min) * math.sqrt(max(value, 0.0) / size_max)
 
-    # Edges: shallow first so deep ones are drawn on top.
+    # Edges: shallow first so deep ones are drawn on top; within a style in sorted order (drawn
+    # holds them sorted, each as (u, v) with u < v, so dashes start from the same end every time).
     by_style: dict[tuple[int, str], list] = {}
     for u, v, data in drawn.edges(data=True):
         by_style.setdefault((data["depth"], data["orientation"]), []).append((u, v))
@@ -348,7 +367,7 @@ def partnership_network_figure(
             alpha=0.9,
         )
 
-    firm_nodes = [n for n in drawn if drawn.nodes[n]["kind"] == "firm"]
+    firm_nodes = sorted(n for n in drawn if drawn.nodes[n]["kind"] == "firm")
     nx.draw_networkx_nodes(
         drawn,
         pos,
