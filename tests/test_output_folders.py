@@ -266,3 +266,24 @@ def test_an_old_folder_that_gained_a_users_file_is_kept_not_deleted(tmp_path, mo
         _fill(staging, "new\n")
     assert (out / "late.txt").read_text() == "late\n"
     assert (out / "summary.json").read_text() == "old\n"
+
+
+@pytest.mark.parametrize(
+    ("errno_code", "hint"),
+    [(30, "write somewhere else with --out"), (28, "free some space")],
+    ids=["read-only", "disk-full"],
+)
+def test_a_read_only_or_full_disk_ends_in_one_line(
+    tiny_scenario, tmp_path, monkeypatch, errno_code, hint
+):
+    out = tmp_path / "run"
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno_code, os.strerror(errno_code), str(tmp_path / ".run.staging-x"))
+
+    monkeypatch.setattr("iei_sim.output_folders.tempfile.mkdtemp", refuse)
+    result = invoke("run", tiny_scenario, "--out", out, "--no-plots")
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and hint in lines[0], lines
+    assert "Traceback" not in result.output and not out.exists()
