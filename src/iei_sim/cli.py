@@ -287,12 +287,12 @@ def _report_line(report, out_dir: Path) -> None:
         )
 
 
-def _check_store(out_dir: Path, identity: dict) -> None:
-    """Refuse a store of another experiment, base scenario or model before any progress bar
-    is drawn (``StoreMismatchError``: exit 2, one line)."""
+def _check_store(out_dir: Path, identity: dict, tasks: list) -> None:
+    """Refuse a store of another experiment, base scenario or model, or a legacy store that
+    would need runs added, before any progress bar is drawn (exit 2, one line)."""
     from iei_sim.experiments import ResultsStore
 
-    ResultsStore(out_dir).check(identity)
+    ResultsStore(out_dir).check_plan(identity, [t.key for t in tasks])
 
 
 DaskOption = Annotated[
@@ -327,7 +327,7 @@ def compare(
     experiment = _checked(compare_experiment, scenarios, replicates)
     out_dir = out or default_out(experiment.name)
     tasks = plan_runs(experiment)
-    _check_store(out_dir, identity(experiment, tasks))
+    _check_store(out_dir, identity(experiment, tasks), tasks)
     result = _execute(
         "[bold]compare[/]",
         len(tasks),
@@ -375,7 +375,7 @@ def sweep(
     loaded = _load_experiment_or_exit(experiment)
     out_dir = out or default_out(loaded.name)
     tasks = plan_runs(loaded)
-    _check_store(out_dir, identity(loaded, tasks))
+    _check_store(out_dir, identity(loaded, tasks), tasks)
     result = _execute(
         f"[bold]{loaded.name}[/]",
         len(tasks),
@@ -410,19 +410,23 @@ def results(
         raise typer.Exit(EXIT_BAD_INPUT)
     if repair:
         _print_repair(folder, store.repair())
+    store.verify()
     runs = store.runs()
-    console.print(_count_line(manifest, runs, store.planned()), markup=False, highlight=False)
+    console.print(
+        _count_line(manifest, runs, store.planned()), markup=False, highlight=False, soft_wrap=True
+    )
     for line in _model_lines(manifest):
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     run_time = _run_time_line(manifest, runs)
     if run_time:
-        console.print(run_time, markup=False, highlight=False)
+        console.print(run_time, markup=False, highlight=False, soft_wrap=True)
     failed = runs[runs["status"] != "ok"] if len(runs) else runs
     for row in failed.head(5).itertuples():
         console.print(
             f"  failed: point {row.point} replicate {row.replicate}: {row.error}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
     meta = {
@@ -458,6 +462,7 @@ def results(
             "killed): rerun the same command, or ResultsStore(folder).compact(), to add them",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -471,9 +476,15 @@ def _print_repair(folder: Path, report) -> None:
             f"{report.journal_aside}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     for source, target, why in report.files_set_aside:
-        console.print(f"set aside {source} as {target.name} ({why})", markup=False, highlight=False)
+        console.print(
+            f"set aside {source} as {target.name} ({why})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         f"repaired: {report.runs} runs kept; run the same command again to recompute the runs "
         "set aside",
@@ -553,7 +564,7 @@ def _run_time_line(manifest: dict, runs) -> str:
         line += f"; run time of their {count} runs: mean {total / count:.3g} s, total {total:.3g} s"
     unrecorded = len(invocations) - len(ended)
     if unrecorded:
-        line += f"; {unrecorded} did not record theirs (killed, or still running)"
+        line += f"; {unrecorded} did not record theirs (killed, stopped by an error such as a full disk, or still running)"
     return line + " (from manifest.json)"
 
 

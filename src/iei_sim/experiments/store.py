@@ -76,6 +76,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from iei_sim.errors import BadInputError, UserError
 
@@ -196,14 +197,26 @@ class ResultsStore:
             atomic_write_text(self.root / MANIFEST, _json({**identity, "invocations": []}))
         elif existing.get("runs") != identity.get("runs"):  # the sample size or replicates
             self._update_manifest(lambda m: m.update(runs=identity.get("runs")))
-        if experiment_text is not None and not (self.root / "experiment.yaml").exists():
-            atomic_write_text(self.root / "experiment.yaml", experiment_text)
+        self.verify()
         try:
             fcntl.flock(self._locked(fcntl.LOCK_SH), fcntl.LOCK_UN)  # cuts a torn tail off
+            if experiment_text is not None and not (self.root / "experiment.yaml").exists():
+                atomic_write_text(self.root / "experiment.yaml", experiment_text)
         except OSError as exc:
             if exc.errno not in _READ_ONLY:
                 raise
-            self.read_only = exc
+            self.read_only = exc  # (refused only if runs are to be added)
+
+    def verify(self) -> None:
+        """``StoreDamagedError`` if runs.parquet or steps.parquet is not a readable Parquet
+        file (checked by its footer: cheap, and what a torn copy or a disk error breaks)."""
+        for name in ("runs", "steps"):
+            path = self.root / f"{name}.parquet"
+            if path.exists():
+                try:
+                    pq.read_metadata(path)
+                except (ValueError, pa.ArrowException) as exc:
+                    raise self._damaged(path, exc) from None
 
     def check(self, identity: dict[str, Any]) -> bool:
         """Raise ``StoreMismatchError`` if the store holds runs of another experiment, base
@@ -242,6 +255,14 @@ class ResultsStore:
                 "compare) or delete it"
             )
         return False
+
+    def check_plan(self, identity: dict[str, Any], keys: Sequence[str]) -> None:
+        """:meth:`check`, and for a legacy store whether runs of ``keys`` would have to be
+        added to it (refused): what a command checks before it draws a progress bar."""
+        self.legacy = self.check(identity)
+        if self.legacy:
+            finished = self.finished_keys()
+            self.refuse_additions(sum(key not in finished for key in keys))
 
     def _scenario_change(self, old: dict, new: dict, now: dict | None) -> str:
         label = f"base scenario {new.get('label')} ({new.get('file')})"
@@ -296,19 +317,9 @@ class ResultsStore:
         """Record this invocation (command line, start time, libraries, platform) in the
         manifest and the plan in ``plan.txt``, before ``todo`` runs are added. Refuses to add
         runs to a legacy store or to a folder that cannot be written."""
-        if self.legacy:
-            if todo:
-                raise LegacyStoreError(
-                    f"{self.root} was written by an earlier iei-sim that did not record which "
-                    "model and base scenarios its runs come from: it can be read (iei-sim "
-                    f"results, discover) but not added to ({todo} runs missing); run into "
-                    "another --out folder"
-                )
-            return
-        if self.read_only is not None:
-            if todo:
-                raise unwritable(self.root, _named(self.read_only, self.journal), todo)
-            return
+        self.refuse_additions(todo)
+        if self.legacy or self.read_only is not None:
+            return  # (nothing to add: the runs are read, nothing is written)
         from iei_sim.provenance import invocation, now
 
         keys = "".join(f"{key}\n" for key in planned)
@@ -326,6 +337,21 @@ class ResultsStore:
             status="running",
         )
         self._update_manifest(lambda m: m.setdefault("invocations", []).append(record))
+
+    def refuse_additions(self, todo: int) -> None:
+        """Raise if ``todo`` runs are to be added to a legacy store (``LegacyStoreError``) or
+        to a folder that cannot be written (``StoreUnwritableError``); nothing to add is fine."""
+        if not todo:
+            return
+        if self.legacy:
+            raise LegacyStoreError(
+                f"{self.root} was written by an earlier iei-sim that did not record which "
+                "model and base scenarios its runs come from: it can be read (iei-sim "
+                f"results, discover) but not added to ({todo} runs missing); run into "
+                "another --out folder"
+            )
+        if self.read_only is not None:
+            raise unwritable(self.root, _named(self.read_only, self.journal), todo)
 
     def end_invocation(self, done: int, failed: int, run_time_s: float, status: str) -> None:
         """Complete this invocation's record: end time, runs done and failed, their run time."""
@@ -446,7 +472,15 @@ class ResultsStore:
             raise BadInputError(f"{self.root}: not a results folder (no manifest.json)")
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         legacy = [p for d in (self.run_dir, self.step_dir) for p in sorted(d.glob("*.parquet"))]
-        fd = self._locked(fcntl.LOCK_EX)  # (cuts a torn last line off: a kill's, not damage)
+        try:
+            fd = self._locked(fcntl.LOCK_EX)  # (cuts a torn last line off: a kill's, not damage)
+        except OSError as exc:
+            if exc.errno in _READ_ONLY:
+                raise StoreUnwritableError(
+                    f"{exc.filename}: {exc.strerror}: a store cannot be repaired in a folder "
+                    "that cannot be written; copy it somewhere writable and repair the copy"
+                ) from None
+            raise
         try:
             good, bad = _sort_lines(self.journal.read_bytes())
             report = RepairReport(0, len(bad))
@@ -593,11 +627,14 @@ class ResultsStore:
         try:
             return pd.read_parquet(path)
         except (ValueError, pa.ArrowException) as exc:
-            raise StoreDamagedError(
-                f"{path} cannot be read ({_one_line(exc)}); `iei-sim results {self.root} "
-                "--repair` sets it aside (nothing is deleted) and keeps every other run; rerun "
-                "the command afterwards to recompute its runs"
-            ) from None
+            raise self._damaged(path, exc) from None
+
+    def _damaged(self, path: Path, exc: Exception) -> StoreDamagedError:
+        return StoreDamagedError(
+            f"{path} cannot be read ({_one_line(exc)}); `iei-sim results {self.root} "
+            "--repair` sets it aside (nothing is deleted) and keeps every other run; rerun "
+            "the command afterwards to recompute its runs"
+        )
 
 
 def read_journal(path: Path) -> Iterator[dict[str, Any]]:
@@ -642,6 +679,7 @@ def _sort_lines(data: bytes) -> tuple[list[dict[str, Any]], list[bytes]]:
 def _unreadable(path: Path) -> str:
     """Why a Parquet file cannot be read ('' if it can)."""
     try:
+        pq.read_metadata(path)
         pd.read_parquet(path)
     except (ValueError, pa.ArrowException) as exc:
         return _one_line(exc)

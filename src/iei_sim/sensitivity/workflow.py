@@ -197,15 +197,20 @@ def open_store(plan: SensitivityPlan, out_dir: Path) -> ResultsStore:
     ident = store_identity(plan.experiment, len(plan.evaluation.unique))
     text = yaml.safe_dump(plan.experiment.spec.model_dump(mode="json"), sort_keys=False)
     store.open(ident, text)  # (records a changed sample size or replicates)
-    if not store.legacy and store.read_only is None:
+    if store.legacy or store.read_only is not None:  # refused before the sample is written
+        finished = store.finished_keys()
+        store.refuse_additions(sum(t.key not in finished for t in plan.evaluation.unique))
+    else:
         atomic_write_text(out_dir / "experiment.yaml", text)  # as last run (samples, replicates)
     return store
 
 
 def check_store(plan: SensitivityPlan, out_dir: Path) -> None:
     """Raise ``StoreMismatchError`` if ``out_dir`` holds another experiment's results, or
-    runs of another base scenario or model (before anything is drawn or written)."""
-    ResultsStore(out_dir).check(store_identity(plan.experiment, 0))
+    runs of another base scenario or model, or is a legacy store the plan would add runs to
+    (before anything is drawn or written)."""
+    keys = [t.key for t in plan.evaluation.unique]
+    ResultsStore(out_dir).check_plan(store_identity(plan.experiment, 0), keys)
 
 
 def run_sensitivity(
