@@ -564,7 +564,10 @@ def _run_time_line(manifest: dict, runs) -> str:
         line += f"; run time of their {count} runs: mean {total / count:.3g} s, total {total:.3g} s"
     unrecorded = len(invocations) - len(ended)
     if unrecorded:
-        line += f"; {unrecorded} did not record theirs (killed, stopped by an error such as a full disk, or still running)"
+        line += (
+            f"; {unrecorded} did not record theirs (killed, stopped by an error such as a full "
+            "disk, or still running)"
+        )
     return line + " (from manifest.json)"
 
 
