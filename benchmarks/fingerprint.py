@@ -3,18 +3,20 @@
 Usage::
 
     python benchmarks/fingerprint.py [SCENARIO.yaml ...] [--seeds 3]
+    python benchmarks/fingerprint.py --model     # the fingerprint results stores record
 
 Hashes the per-step outcomes and summaries of seeds 0 … n-1 of each scenario (default
-``scenarios/small.yaml``) and the ledger of seed 0. Run it on the old and the new code (e.g. a
-``git worktree`` of the old commit, with ``PYTHONPATH=<worktree>/src``): equal hashes mean the
-change is invisible in the results.
+``scenarios/small.yaml``) and the ledger of seed 0 (``iei_sim.identity.outcomes_digest``). Run
+it on the old and the new code (e.g. a ``git worktree`` of the old commit, with
+``PYTHONPATH=<worktree>/src``; for a commit older than ``iei_sim.identity``, that commit's own
+``benchmarks/fingerprint.py``, which computes the same hash): equal hashes mean the change is
+invisible in the results. ``--model`` prints the installed model's fingerprint instead (the
+packaged scenario with every policy instrument on, as recorded in results-store manifests).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from pathlib import Path
 
@@ -22,27 +24,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fingerprint(paths: list[Path], seeds: int) -> str:
-    from iei_sim.run import run_scenario, simulate_outcomes
+    from iei_sim.identity import outcomes_digest
     from iei_sim.scenario import load_scenario
 
-    digest = hashlib.sha256()
-    for path in paths:
-        scenario = load_scenario(path)
-        for seed in range(seeds):
-            timeseries, summary = simulate_outcomes(scenario, seed)
-            digest.update(timeseries.to_csv(index=False).encode())
-            summary = {k: v for k, v in summary.items() if k != "iei_sim_version"}
-            digest.update(json.dumps(summary, sort_keys=True, default=str).encode())
-        digest.update(run_scenario(scenario, seed=0).ledger.to_csv(index=False).encode())
-    return digest.hexdigest()
+    return outcomes_digest([load_scenario(path) for path in paths], seeds)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenarios", nargs="*", type=Path, default=[ROOT / "scenarios/small.yaml"])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--model", action="store_true", help="the model fingerprint results stores record"
+    )
     args = parser.parse_args()
-    print(fingerprint(args.scenarios, args.seeds))
+    if args.model:
+        from iei_sim.identity import compute_fingerprint
+
+        print(compute_fingerprint())
+    else:
+        print(fingerprint(args.scenarios, args.seeds))
     return 0
 
 

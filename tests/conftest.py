@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from iei_sim.identity import CACHE_ENV
+
+# The model fingerprint's cache (iei_sim.identity): one per test session, shared with the
+# processes tests start, never the user's own ~/.cache.
+os.environ.setdefault(CACHE_ENV, tempfile.mkdtemp(prefix="iei-sim-test-cache-"))
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

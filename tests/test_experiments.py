@@ -61,7 +61,8 @@ def write_experiment(folder: Path, **fields) -> Path:
 
 
 def comparable(runs: pd.DataFrame) -> pd.DataFrame:
-    return runs.drop(columns=["duration_s"]).sort_values("run_key").reset_index(drop=True)
+    assert "duration_s" not in runs  # wall-clock: in the manifest, never in the tables
+    return runs.sort_values("run_key").reset_index(drop=True)
 
 
 # -- validation ---------------------------------------------------------------------------------

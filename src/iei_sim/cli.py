@@ -75,7 +75,10 @@ def reported(command: Callable) -> Callable:
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
             errors.print(
-                f"error: {_one_line(describe_os_error(exc))}", markup=False, soft_wrap=True
+                f"error: {_one_line(describe_os_error(exc))}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
             raise typer.Exit(EXIT_FAILURE) from None
         except MemoryError:
@@ -325,6 +328,14 @@ def _report_line(report, out_dir: Path) -> None:
         )
 
 
+def _check_store(out_dir: Path, identity: dict, tasks: list) -> None:
+    """Refuse a store of another experiment, base scenario or model, or a legacy store that
+    would need runs added, before any progress bar is drawn (exit 2, one line)."""
+    from iei_sim.experiments import ResultsStore
+
+    ResultsStore(out_dir).check_plan(identity, [t.key for t in tasks])
+
+
 DaskOption = Annotated[
     str | None,
     typer.Option(
@@ -352,6 +363,7 @@ def compare(
     """Compare regimes side by side with replicates and common random numbers."""
     from iei_sim.experiments import compare as run_compare
     from iei_sim.experiments import compare_experiment, default_out, plan_runs
+    from iei_sim.experiments.runner import identity
 
     if len(scenarios) < 2:
         errors.print("error: give at least two scenario files (the first is the reference)")
@@ -359,6 +371,7 @@ def compare(
     experiment = _checked(compare_experiment, scenarios, replicates)
     out_dir = _store_folder(out or default_out(experiment.name))
     tasks = plan_runs(experiment)
+    _check_store(out_dir, identity(experiment, tasks), tasks)
     result = _execute(
         "[bold]compare[/]",
         len(tasks),
@@ -406,28 +419,26 @@ def sweep(
     out: Annotated[Path | None, typer.Option(help="results folder")] = None,
 ) -> None:
     """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
-    from iei_sim.experiments import StoreMismatchError, default_out, plan_runs
+    from iei_sim.experiments import default_out, plan_runs
     from iei_sim.experiments import sweep as run_sweep
+    from iei_sim.experiments.runner import identity
 
     loaded = _load_experiment_or_exit(experiment)
     out_dir = _store_folder(out or default_out(loaded.name))
     tasks = plan_runs(loaded)
-    try:
-        result = _execute(
-            f"[bold]{loaded.name}[/]",
-            len(tasks),
-            lambda advance: run_sweep(
-                loaded,
-                out=out_dir,
-                workers=workers,
-                dask_address=dask_address,
-                progress=advance,
-                tasks=tasks,
-            ),
-        )
-    except StoreMismatchError as exc:
-        errors.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _check_store(out_dir, identity(loaded, tasks), tasks)
+    result = _execute(
+        f"[bold]{loaded.name}[/]",
+        len(tasks),
+        lambda advance: run_sweep(
+            loaded,
+            out=out_dir,
+            workers=workers,
+            dask_address=dask_address,
+            progress=advance,
+            tasks=tasks,
+        ),
+    )
     _report_line(result.report, result.out_dir)
     if result.report.failed:
         raise typer.Exit(1)
@@ -436,8 +447,16 @@ def sweep(
 @app.command()
 def results(
     folder: Annotated[Path, typer.Argument(help="a results folder written by sweep or compare")],
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="set unreadable journal lines or Parquet files aside (nothing is deleted), "
+            "keep every other run; rerunning the command recomputes the runs set aside",
+        ),
+    ] = False,
 ) -> None:
-    """Summarise a results store: runs by status, durations, outcome means per scenario."""
+    """Summarise a results store: runs against its plan, model, run times, outcome means."""
     from iei_sim.experiments import ResultsStore
 
     store = ResultsStore(folder)
@@ -445,24 +464,25 @@ def results(
     if not manifest:
         errors.print(f"error: {folder}: not a results folder (no manifest.json)")
         raise typer.Exit(EXIT_BAD_INPUT)
+    if repair:
+        _print_repair(folder, store.repair())
+    store.verify()
     runs = store.runs()
-    expected = manifest.get("runs", len(runs))
-    status = runs["status"].value_counts().to_dict() if len(runs) else {}
     console.print(
-        f"[bold]{manifest.get('name')}[/]: {len(runs)} of {expected} runs stored "
-        f"({status.get('ok', 0)} ok, {status.get('failed', 0)} failed, "
-        f"{expected - len(runs)} missing)"
+        _count_line(manifest, runs, store.planned()), markup=False, highlight=False, soft_wrap=True
     )
-    if len(runs):
-        console.print(
-            f"run time: mean {runs['duration_s'].mean():.2f} s, total {runs['duration_s'].sum():.0f} s"
-        )
+    for line in _model_lines(manifest):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    run_time = _run_time_line(manifest, runs)
+    if run_time:
+        console.print(run_time, markup=False, highlight=False, soft_wrap=True)
     failed = runs[runs["status"] != "ok"] if len(runs) else runs
     for row in failed.head(5).itertuples():
         console.print(
             f"  failed: point {row.point} replicate {row.replicate}: {row.error}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
     meta = {
@@ -498,7 +518,113 @@ def results(
             "killed): rerun the same command, or ResultsStore(folder).compact(), to add them",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
+
+
+def _print_repair(folder: Path, report) -> None:
+    if not report.repaired:
+        console.print(f"{folder}: nothing to repair: every file reads", markup=False)
+        return
+    if report.lines_set_aside:
+        console.print(
+            f"set aside {report.lines_set_aside} unreadable journal line(s) in "
+            f"{report.journal_aside}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    for source, target, why in report.files_set_aside:
+        console.print(
+            f"set aside {source} as {target.name} ({why})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"repaired: {report.runs} runs kept; run the same command again to recompute the runs "
+        "set aside",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _count_line(manifest: dict, runs, planned: list[str] | None) -> str:
+    """Runs stored against the store's own plan (the latest invocation's, else the
+    manifest's count), never a negative number missing."""
+    name = manifest.get("name")
+    status = runs["status"] if len(runs) else None
+    if planned is not None:
+        in_plan = runs["run_key"].isin(set(planned)) if len(runs) else None
+        ok = int(((status == "ok") & in_plan).sum()) if len(runs) else 0
+        stored = int(in_plan.sum()) if len(runs) else 0
+        line = (
+            f"{name}: {stored} of {len(planned)} planned runs stored ({ok} ok, "
+            f"{stored - ok} failed, {len(planned) - stored} missing)"
+        )
+        if len(runs) > stored:
+            line += f"; {len(runs) - stored} more from an earlier, larger plan"
+        return line
+    expected = manifest.get("runs", len(runs))
+    ok = int((status == "ok").sum()) if len(runs) else 0
+    if len(runs) <= expected:
+        return (
+            f"{name}: {len(runs)} of {expected} runs stored ({ok} ok, {len(runs) - ok} failed, "
+            f"{expected - len(runs)} missing)"
+        )
+    return f"{name}: {len(runs)} runs stored ({ok} ok, {len(runs) - ok} failed); its plan had {expected}"
+
+
+def _model_lines(manifest: dict) -> list[str]:
+    """Which model and base scenarios the runs come from, and whether that model is the
+    installed one."""
+    model = manifest.get("model")
+    if not model:
+        return [
+            "model: not recorded (a store written by an earlier iei-sim: it reads, but no run "
+            "can be added to it)"
+        ]
+    from iei_sim.identity import model_identity
+
+    def describe(m: dict) -> str:
+        return f"iei-sim {m.get('iei_sim_version')}, fingerprint {str(m.get('fingerprint'))[:12]}"
+
+    installed = model_identity()
+    same = (
+        "the installed model"
+        if installed == model
+        else (f"the installed model is another: {describe(installed)}; no run can be added here")
+    )
+    bases = ", ".join(
+        f"{b.get('label')} ({b.get('file')}, hash {b.get('hash')})"
+        for b in manifest.get("base_scenarios") or []
+    )
+    return [f"model: {describe(model)} ({same})", f"base scenarios: {bases or '-'}"]
+
+
+def _run_time_line(manifest: dict, runs) -> str:
+    """Run times from the manifest's invocations (a legacy store's from its runs' column)."""
+    invocations = manifest.get("invocations")
+    if invocations is None:
+        if len(runs) and "duration_s" in runs:
+            return (
+                f"run time: mean {runs['duration_s'].mean():.2f} s, "
+                f"total {runs['duration_s'].sum():.0f} s"
+            )
+        return ""
+    ended = [i for i in invocations if i.get("ended")]
+    count = sum(i.get("runs_done", 0) + i.get("runs_failed", 0) for i in ended)
+    total = sum(i.get("run_time_s", 0.0) for i in ended)
+    line = f"{len(invocations)} invocation(s)"
+    if count:
+        line += f"; run time of their {count} runs: mean {total / count:.3g} s, total {total:.3g} s"
+    unrecorded = len(invocations) - len(ended)
+    if unrecorded:
+        line += (
+            f"; {unrecorded} did not record theirs (killed, stopped by an error such as a full "
+            "disk, or still running)"
+        )
+    return line + " (from manifest.json)"
 
 
 @app.command()
@@ -524,17 +650,12 @@ def sensitivity(
     plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
 ) -> None:
     """Global sensitivity analysis (Sobol', Morris, delta, PAWN) of the experiment's factors."""
-    from iei_sim.experiments import StoreMismatchError
     from iei_sim.sensitivity import workflow
 
     loaded = _load_experiment_or_exit(experiment)
     plan = _checked(workflow.prepare, loaded, samples, replicates)
     out_dir = _store_folder(out or workflow.default_out(loaded.name))
-    try:
-        workflow.check_store(plan, out_dir)
-    except StoreMismatchError as exc:
-        errors.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    workflow.check_store(plan, out_dir)
     method = plan.method
     result = _execute(
         f"[bold]{loaded.name}[/] {method.name}",
@@ -636,17 +757,12 @@ def discover(
     dask_address: DaskOption = None,
 ) -> None:
     """Scenario discovery: the lever boxes (PRIM) in which a target on the outcomes holds."""
-    from iei_sim.experiments import StoreMismatchError
     from iei_sim.sensitivity import workflow
 
     loaded = _load_experiment_or_exit(experiment)
     parsed = _checked(workflow.prepare_target, loaded, target)
     out_dir = _store_folder(out or workflow.discovery_out(loaded))
-    try:
-        workflow.check_discovery_store(loaded, out_dir)
-    except StoreMismatchError as exc:
-        errors.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    workflow.check_discovery_store(loaded, out_dir)
 
     def action(advance=None):
         return workflow.discover(

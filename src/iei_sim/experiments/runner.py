@@ -10,11 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from iei_sim import __version__
-from iei_sim.experiments.design import RunTask, plan_runs
+from iei_sim.experiments.design import RunTask, plan_runs, scenario_label
 from iei_sim.experiments.executors import Executor, make_executor
 from iei_sim.experiments.spec import LoadedExperiment
-from iei_sim.experiments.store import ResultsStore
+from iei_sim.experiments.store import RUN_TIME, ResultsStore
+from iei_sim.identity import model_identity
+from iei_sim.scenario import load_scenario, scenario_hash
 
 Progress = Callable[[int, int], None]
 
@@ -29,6 +30,7 @@ class RunReport:
     failed: int  # failed now (recorded in the store with their errors)
     elapsed_s: float
     keys: tuple[str, ...] = field(default=(), repr=False)  # the planned runs' keys, in order
+    run_time_s: float = 0.0  # the runs' own wall-clock time, summed (recorded in the manifest)
 
     @property
     def complete(self) -> bool:
@@ -36,12 +38,34 @@ class RunReport:
 
 
 def identity(experiment: LoadedExperiment, tasks: list[RunTask]) -> dict:
+    """What a store of this experiment records and checks: the experiment's content, its base
+    scenarios as resolved and the model (a store holds the runs of one of each)."""
     return {
         "name": experiment.name,
         "content_hash": experiment.spec.content_hash(),
         "runs": len(tasks),
-        "iei_sim_version": __version__,
+        "base_scenarios": base_scenarios(experiment),
+        "model": model_identity(),
     }
+
+
+def base_scenarios(experiment: LoadedExperiment) -> list[dict]:
+    """Each scenario file as written in the experiment, resolved with its fixed overrides: its
+    label, hash and resolved fields (kept in the store to say which fields changed)."""
+    spec = experiment.spec
+    refs = [spec.base] if spec.base is not None else list(spec.scenarios or [])
+    bases = []
+    for ref, path in zip(refs, experiment.scenario_files, strict=True):
+        scenario = load_scenario(path, overrides=spec.overrides)
+        bases.append(
+            {
+                "file": ref,
+                "label": scenario_label(path),
+                "hash": scenario_hash(scenario),
+                "scenario": scenario.model_dump(mode="json"),
+            }
+        )
+    return bases
 
 
 def run_tasks(
@@ -54,19 +78,24 @@ def run_tasks(
 
     An interrupt (Ctrl-C) stops submitting, compacts every committed run into the store's
     ``runs.parquet`` / ``steps.parquet`` and re-raises; running the same command again picks up
-    where this one stopped.
+    where this one stopped. The invocation is recorded in the store's manifest when it starts
+    and when it ends (runs done, their run time, how it ended).
     """
     start = time.perf_counter()
     finished = store.finished_keys()
     todo = [t for t in tasks if t.key not in finished]
     skipped = len(tasks) - len(todo)
     done = failed = 0
+    run_time = 0.0
+    status = "failed"  # an exception (a full disk...) that is not an interrupt
     try:
+        store.begin_invocation([t.key for t in tasks], len(todo))
         if progress:
             progress(skipped, len(tasks))
         for result in executor.run(todo):
             row = result["row"]
             store.commit(row, result["steps"])
+            run_time += row.get(RUN_TIME, 0.0)
             if row["status"] == "ok":
                 done += 1
             else:
@@ -80,15 +109,33 @@ def run_tasks(
             failed,
             time.perf_counter() - start,
             tuple(t.key for t in tasks),
+            run_time,
         )
         if report.complete:
             store.compact()
+        status = "complete" if report.complete else "incomplete"
         return report
     except KeyboardInterrupt:
+        status = "interrupted"
         _compact_after_interrupt(store)
         raise
     finally:
+        _close(store, done, failed, run_time, status)
+
+
+def _close(store: ResultsStore, done: int, failed: int, run_time: float, status: str) -> None:
+    """Close the journal and complete the invocation's record. After a failure or an
+    interrupt that one is best effort: what stopped the run matters more (and nothing is lost
+    if the record cannot be written: the runs are in the journal)."""
+    if status in ("complete", "incomplete"):
         store.close()
+        store.end_invocation(done, failed, run_time, status)
+        return
+    try:
+        store.close()
+        store.end_invocation(done, failed, run_time, status)
+    except Exception:  # (a full disk: the error being raised already says so)
+        pass
 
 
 def _compact_after_interrupt(store: ResultsStore) -> None:

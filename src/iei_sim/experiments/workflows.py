@@ -17,7 +17,7 @@ from iei_sim.experiments.analysis import comparison_table, point_summary
 from iei_sim.experiments.design import RunTask
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data, load_experiment
-from iei_sim.experiments.store import ResultsStore
+from iei_sim.experiments.store import ResultsStore, tables_in
 
 # Outcomes a comparison shows in its time-series figure (all kept outcomes go into the CSV).
 HEADLINE = [
@@ -45,8 +45,8 @@ class SweepOutput:
 
 
 def planned(runs: pd.DataFrame, report: RunReport) -> pd.DataFrame:
-    """The store's rows for this plan only (a store may also hold runs an older version of the
-    experiment planned)."""
+    """The store's rows for this plan only (a sensitivity store may also hold runs of a larger
+    sample run earlier)."""
     return runs[runs["run_key"].isin(report.keys)] if len(runs) else runs
 
 
@@ -102,17 +102,18 @@ def compare(
     runs = planned(store.runs(), report)
     outcomes = experiment.spec.outcome_names
     table = comparison_table(runs, outcomes)
-    table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.6g")
-    if plots and (runs["status"] == "ok").any():
-        from iei_sim.plots.experiment_figures import (
-            forest_figure,
-            save,
-            timeseries_bands_figure,
-        )
+    with tables_in(out_dir):
+        table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.6g")
+        if plots and (runs["status"] == "ok").any():
+            from iei_sim.plots.experiment_figures import (
+                forest_figure,
+                save,
+                timeseries_bands_figure,
+            )
 
-        shown = [o for o in HEADLINE if o in outcomes] or outcomes[:6]
-        save(timeseries_bands_figure(store.steps(), runs, shown), out_dir / "timeseries.png")
-        save(forest_figure(table[table["outcome"].isin(shown)]), out_dir / "differences.png")
+            shown = [o for o in HEADLINE if o in outcomes] or outcomes[:6]
+            save(timeseries_bands_figure(store.steps(), runs, shown), out_dir / "timeseries.png")
+            save(forest_figure(table[table["outcome"].isin(shown)]), out_dir / "differences.png")
     return CompareOutput(report, table, out_dir)
 
 
@@ -134,9 +135,10 @@ def sweep(
     outcomes = loaded.spec.outcome_names
     factors = list(loaded.spec.factors)
     summary = point_summary(runs, outcomes, factors)
-    summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.6g")
-    if plots and factors and (runs["status"] == "ok").any():
-        from iei_sim.plots.experiment_figures import save, sweep_figure
+    with tables_in(out_dir):
+        summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.6g")
+        if plots and factors and (runs["status"] == "ok").any():
+            from iei_sim.plots.experiment_figures import save, sweep_figure
 
-        save(sweep_figure(summary, factors, outcomes), out_dir / "sweep.png")
+            save(sweep_figure(summary, factors, outcomes), out_dir / "sweep.png")
     return SweepOutput(report, summary, out_dir)

@@ -33,19 +33,19 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
-from iei_sim import __version__
 from iei_sim.experiments.design import plan_runs
 from iei_sim.experiments.executors import make_executor
-from iei_sim.experiments.runner import Progress, RunReport, identity, run_tasks
+from iei_sim.experiments.runner import Progress, RunReport, base_scenarios, identity, run_tasks
 from iei_sim.experiments.spec import LoadedExperiment, Method, load_experiment
 from iei_sim.experiments.store import (
-    MANIFEST,
     ResultsStore,
     StoreMismatchError,
     atomic_parquet,
     atomic_write_text,
+    tables_in,
 )
 from iei_sim.experiments.workflows import default_out as sweep_out
+from iei_sim.identity import model_identity
 from iei_sim.resources import check_design_size
 from iei_sim.scenario import Problem, ScenarioError
 from iei_sim.sensitivity import report
@@ -165,9 +165,13 @@ def prepare(
     return SensitivityPlan(loaded, problem, x, evaluation)
 
 
-def store_identity(experiment: LoadedExperiment, runs: int) -> dict[str, Any]:
+def store_identity(
+    experiment: LoadedExperiment, runs: int, provenance: bool = True
+) -> dict[str, Any]:
     """The results-store manifest of a sensitivity analysis: what fixes its runs except the
-    sample size and the replicates (so a bigger sample in the same folder reuses runs)."""
+    sample size and the replicates (so a bigger sample in the same folder reuses runs), with
+    the resolved base scenario and the model unless ``provenance`` is off (only the content
+    hash wanted)."""
     spec = experiment.spec
     assert spec.method is not None
     body = spec.model_dump(
@@ -179,37 +183,39 @@ def store_identity(experiment: LoadedExperiment, runs: int) -> dict[str, Any]:
         mode="json", include={"name", "seed", "levels", "second_order"}
     )
     text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return {
+    ident: dict[str, Any] = {
         "name": spec.name,
         "kind": "sensitivity",
         "content_hash": "sa-" + hashlib.sha256(text.encode()).hexdigest()[:16],
         "runs": runs,
-        "iei_sim_version": __version__,
     }
+    if provenance:
+        ident["base_scenarios"] = base_scenarios(experiment)
+        ident["model"] = model_identity()
+    return ident
 
 
 def open_store(plan: SensitivityPlan, out_dir: Path) -> ResultsStore:
     """Open (or create) the store; ``StoreMismatchError`` before anything is written if the
-    folder belongs to another experiment."""
+    folder belongs to another experiment, base scenario or model."""
     store = ResultsStore(out_dir)
     ident = store_identity(plan.experiment, len(plan.evaluation.unique))
     text = yaml.safe_dump(plan.experiment.spec.model_dump(mode="json"), sort_keys=False)
-    store.open(ident, text)
-    if store.manifest.get("runs") != ident["runs"]:  # the sample size or replicates changed
-        atomic_write_text(out_dir / MANIFEST, json.dumps(ident, indent=2) + "\n")
-    atomic_write_text(out_dir / "experiment.yaml", text)  # as last run (samples, replicates)
+    store.open(ident, text)  # (records a changed sample size or replicates)
+    if store.legacy or store.read_only is not None:  # refused before the sample is written
+        finished = store.finished_keys()
+        store.refuse_additions(sum(t.key not in finished for t in plan.evaluation.unique))
+    else:
+        atomic_write_text(out_dir / "experiment.yaml", text)  # as last run (samples, replicates)
     return store
 
 
 def check_store(plan: SensitivityPlan, out_dir: Path) -> None:
-    """Raise ``StoreMismatchError`` if ``out_dir`` holds another experiment's results."""
-    manifest = ResultsStore(out_dir).manifest
-    expected = store_identity(plan.experiment, 0)["content_hash"]
-    if manifest and manifest.get("content_hash") != expected:
-        raise StoreMismatchError(
-            f"{out_dir} holds results of a different experiment ({manifest.get('name')}, "
-            f"{manifest.get('content_hash')}); use another --out folder or delete this one"
-        )
+    """Raise ``StoreMismatchError`` if ``out_dir`` holds another experiment's results, or
+    runs of another base scenario or model, or is a legacy store the plan would add runs to
+    (before anything is drawn or written)."""
+    keys = [t.key for t in plan.evaluation.unique]
+    ResultsStore(out_dir).check_plan(store_identity(plan.experiment, 0), keys)
 
 
 def run_sensitivity(
@@ -224,18 +230,20 @@ def run_sensitivity(
     out_dir = Path(out) if out is not None else default_out(plan.experiment.name)
     store = open_store(plan, out_dir)
     names = plan.problem["names"]
-    atomic_parquet(
-        pd.DataFrame(plan.x, columns=names).rename_axis("row").reset_index(),
-        out_dir / "samples.parquet",
-    )
     problem_doc = {**report_problem(plan.problem), "method": plan.method.model_dump(mode="json")}
-    atomic_write_text(out_dir / "problem.json", json.dumps(problem_doc, indent=2) + "\n")
+    with tables_in(out_dir):
+        atomic_parquet(
+            pd.DataFrame(plan.x, columns=names).rename_axis("row").reset_index(),
+            out_dir / "samples.parquet",
+        )
+        atomic_write_text(out_dir / "problem.json", json.dumps(problem_doc, indent=2) + "\n")
     executor = make_executor(workers, dask_address)
     try:
         run_report = run_tasks(plan.evaluation.unique, store, executor, progress)
     finally:
         executor.close()
-    return analyse(plan, out_dir, run_report, plots=plots)
+    with tables_in(out_dir):
+        return analyse(plan, out_dir, run_report, plots=plots)
 
 
 def report_problem(problem: dict[str, Any]) -> dict[str, Any]:
@@ -329,7 +337,7 @@ def prepare_target(experiment: LoadedExperiment, text: str) -> Target:
 def _discovery_identities(experiment: LoadedExperiment) -> set[str]:
     hashes = {experiment.spec.content_hash()}
     if experiment.spec.method is not None:
-        hashes.add(store_identity(experiment, 0)["content_hash"])
+        hashes.add(store_identity(experiment, 0, provenance=False)["content_hash"])
     return hashes
 
 
