@@ -182,7 +182,7 @@ BAD = {
     "name-is-a-folder-name": (
         ("populations:\n", "name: ../../elsewhere\npopulations:\n"),
         "name",
-        ["should match pattern", "it names the output folder"],
+        ["must not contain", "it names the output folder"],
     ),
     "yaml-syntax": (("horizon: 40", "horizon: [40"), "<yaml>", ["YAML syntax error"]),
     "duplicate-key": (

@@ -66,6 +66,8 @@ _LEGACY_FILES: dict[str, tuple[set[str], set[str]]] = {
     ),
 }
 
+_STORE_FILES = {"journal.jsonl", "runs.parquet", "steps.parquet", "experiment.yaml"}
+
 _DESCRIBED = {"run": "a run folder", "dock": "a docking folder", "store": "a results store"}
 
 
@@ -142,6 +144,10 @@ def inspect_folder(path: Path) -> FolderState:
     manifest = _read_manifest(path)
     kind: str | None = None
     ours: set[str] = set()
+    if manifest is None and MANIFEST in entries and entries & _STORE_FILES:
+        # A results store whose manifest is damaged: the store reports that itself (and how
+        # to go on); it is not a user's folder.
+        return FolderState(path, True, "store", frozenset(entries), ())
     if manifest is not None:
         if isinstance(manifest.get("files"), list) and manifest.get("kind") in ("run", "dock"):
             kind = manifest["kind"]
