@@ -149,13 +149,11 @@ def test_websocket_to_a_foreign_host_is_refused_even_from_its_own_origin(
     assert "websocket" not in inner.reached
 
 
-def test_a_tunnelled_page_keeps_its_websocket() -> None:
-    """``ssh -L 9000:127.0.0.1:8765``: the browser's page is at localhost:9000."""
-    guard = SameOriginGuard(Recorder(), LOOPBACK_NAMES)
-    with TestClient(guard, base_url="http://localhost:9000") as client:
-        headers = {"origin": "http://localhost:9000"}
-        with client.websocket_connect("ws://localhost:9000/channel", headers=headers) as socket:
-            assert socket.receive_text() == "hello"
+def test_a_tunnelled_page_keeps_its_websocket(client: TestClient) -> None:
+    """``ssh -L 9000:127.0.0.1:8765``: the server listens on 8765, the page is at localhost:9000."""
+    headers = {"host": "localhost:9000", "origin": "http://localhost:9000"}
+    with client.websocket_connect("ws://127.0.0.1:8765/channel", headers=headers) as socket:
+        assert socket.receive_text() == "hello"
 
 
 def test_without_the_denial_extension_a_refused_websocket_is_closed(inner: Recorder) -> None:
