@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from iei_sim.cli import app
-from iei_sim.dashboard import SCENARIO_ENV, default_scenario
+from iei_sim.dashboard import SCENARIO_ENV, command, default_scenario
 from iei_sim.dashboard.assets import required_packages
-from iei_sim.dashboard.command import server_environment, solara_command
+from iei_sim.dashboard.command import server_command, server_environment
 from iei_sim.dashboard.levers import (
     LEVERS,
     field_info,
@@ -174,14 +175,102 @@ def test_command_refuses_a_bad_scenario(write: WriteFile) -> None:
 
 
 def test_command_line_of_the_server(tmp_path: Path) -> None:
-    command = solara_command("127.0.0.1", 8765, open_browser=False)
-    assert command[1:5] == ["-m", "solara", "run", "iei_sim.dashboard.app"]
-    for flag in ("--production", "--no-check-version", "--no-open"):
-        assert flag in command  # no file watcher, no version check, no browser
+    line = server_command("0.0.0.0", 8765, ["sim.example.org"], open_browser=False)
+    assert line[1:3] == ["-m", "iei_sim.dashboard.server"]
+    assert line[3:] == ["--host", "0.0.0.0", "--port", "8765", "--allowed-host", "sim.example.org"]
+    assert server_command("::1", 0, [], open_browser=True)[-1] == "--open-browser"
     env = server_environment(SMALL)
     assert env[SCENARIO_ENV] == str(SMALL.resolve())
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert default_scenario().name == "small.yaml"
+
+
+class ServerStart:
+    """Stands in for the server's child process: records its command line, exits at once."""
+
+    def __init__(self) -> None:
+        self.commands: list[list[str]] = []
+
+    def __call__(self, args: list[str], env: dict[str, str]) -> ServerStart:
+        self.commands.append(args)
+        return self
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+    def options(self) -> dict[str, list[str]]:
+        """``--option value`` pairs of the one command line started."""
+        (args,) = self.commands
+        found: dict[str, list[str]] = {}
+        for option, value in pairwise(args):
+            if option.startswith("--") and not value.startswith("--"):
+                found.setdefault(option, []).append(value)
+        return found
+
+
+@pytest.fixture
+def server_start(monkeypatch: pytest.MonkeyPatch) -> ServerStart:
+    start = ServerStart()
+    monkeypatch.setattr(command.subprocess, "Popen", start)
+    return start
+
+
+def run_dashboard(*args: str) -> Result:
+    return CliRunner().invoke(app, ["dashboard", str(SMALL), "--port", "8765", *args])
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.org"])
+def test_a_host_other_machines_reach_is_refused(server_start: ServerStart, host: str) -> None:
+    result = run_dashboard("--host", host)
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()  # one line
+    assert line.startswith("error: --host") and "--allow-remote" in line
+    assert server_start.commands == []  # nothing was served
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_loopback_hosts_are_served_without_warning(server_start: ServerStart, host: str) -> None:
+    result = run_dashboard("--host", host)
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    assert server_start.options()["--host"] == [host.strip("[]")]
+    assert "--allowed-host" not in server_start.options()  # loopback names only
+
+
+def test_allow_remote_warns_then_serves(server_start: ServerStart) -> None:
+    result = run_dashboard("--host", "0.0.0.0", "--allow-remote", "--allowed-host", "Sim.Lab")
+    assert result.exit_code == 0, result.output
+    warning = " ".join(line for line in result.output.splitlines() if line.startswith("warning:"))
+    for words in ("no authentication", "CPU and memory", "SSH tunnel", "sim.lab"):
+        assert words in warning
+    options = server_start.options()
+    assert options["--host"] == ["0.0.0.0"]
+    assert options["--allowed-host"] == ["sim.lab"]  # a wildcard is no name to check against
+    assert "at http://127.0.0.1:8765/" in result.output  # 0.0.0.0 includes the loopback address
+
+
+def test_allow_remote_accepts_the_bound_host_name(server_start: ServerStart) -> None:
+    result = run_dashboard("--host", "10.1.2.3", "--allow-remote")
+    assert result.exit_code == 0, result.output
+    assert server_start.options()["--allowed-host"] == ["10.1.2.3"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--allowed-host", "sim.lab"], "add --allow-remote"),
+        (["--allow-remote", "--allowed-host", "http://sim.lab:80"], "no scheme, port or path"),
+        (["--host", "127.0.0.1:8765"], "--host '127.0.0.1:8765'"),
+    ],
+)
+def test_bad_host_options_are_refused(
+    server_start: ServerStart, args: list[str], expected: str
+) -> None:
+    result = run_dashboard(*args)
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()
+    assert expected in line
+    assert server_start.commands == []
 
 
 def test_page_assets_are_named_by_the_installed_solara() -> None:

@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,12 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.dashboard_helpers import free_port, running_dashboard
 
 from iei_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "small.yaml"
-CONSOLE_SCRIPT = Path(sys.executable).parent / "iei-sim"
 SCREENSHOT = ROOT / "results" / "dashboard-screenshot.png"
 YEARS = load_scenario(SCENARIO).steps
 REQUIRED = os.environ.get("IEI_REQUIRE_BROWSER") == "1"
@@ -38,7 +34,6 @@ HOW_TO_ENABLE = (
     "install Debian's chromium (sudo apt-get install chromium) or set IEI_CHROMIUM=/path/to/"
     "chromium; set IEI_REQUIRE_BROWSER=1 to make a missing browser a failure"
 )
-SERVER_START_S = 60
 STEP_S = 30  # one year simulated and six figures redrawn, on a busy 2-core machine
 
 # SHA-256 of the image an <img> shows (its blob: URL changes on every redraw, its bytes do not).
@@ -60,27 +55,6 @@ def find_chromium() -> str | None:
     if chosen:
         return chosen if Path(chosen).is_file() else shutil.which(chosen)
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the dashboard exited early with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"the dashboard did not answer at {url} within {timeout:.0f} s")
 
 
 def assets_served(base_url: str) -> bool:
@@ -116,35 +90,13 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def dashboard_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = server_log(tmp_path_factory)
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(CONSOLE_SCRIPT), "dashboard", str(SCENARIO), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            start_new_session=True,  # its own process group: the teardown stops server and all
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        try:
-            wait_for_http(url, process, SERVER_START_S)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n--- server log ---\n{log.read_text()}") from None
+    with running_dashboard([str(SCENARIO)], free_port(), server_log(tmp_path_factory)) as url:
         if not assets_served(url):
             _unavailable(
                 "Solara's page assets are neither cached nor reachable",
                 "run `make dashboard-assets` (fetches them from the npm registry once)",
             )
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def test_dashboard_in_chromium(

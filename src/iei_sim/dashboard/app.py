@@ -1,4 +1,5 @@
-"""What ``solara run iei_sim.dashboard.app`` serves; ``iei-sim dashboard`` sets the scenario.
+"""The Solara app that :mod:`iei_sim.dashboard.server` serves; ``iei-sim dashboard`` sets the
+scenario.
 
 Display only: the page is built in :mod:`iei_sim.dashboard.page`.
 """

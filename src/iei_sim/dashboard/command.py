@@ -1,9 +1,10 @@
-"""``iei-sim dashboard``: check the scenario file, then serve the page with Solara's server.
+"""``iei-sim dashboard``: check the scenario file, then serve the page.
 
-The server runs as a child process (``python -m solara run iei_sim.dashboard.app``) that reads
-the scenario path from an environment variable; Ctrl-C or SIGTERM stops both. It runs in
-production mode (no file watcher, no developer checks), without Solara's version check and
-telemetry, so it makes no request beyond localhost.
+The server runs as a child process (``python -m iei_sim.dashboard.server``: Solara's app, in
+production mode, without Solara's version check and telemetry, behind a guard that refuses
+other web sites' requests) that reads the scenario path from an environment variable; Ctrl-C
+or SIGTERM stops both. The page has no authentication, so it listens on a loopback address
+unless ``--allow-remote`` says otherwise.
 """
 
 from __future__ import annotations
@@ -18,28 +19,26 @@ from typing import Annotated
 import typer
 
 from iei_sim.dashboard import SCENARIO_ENV, default_scenario
+from iei_sim.dashboard.hosts import (
+    LOOPBACK_NAMES,
+    checked_host_name,
+    is_loopback,
+    is_wildcard,
+    page_url,
+    remote_host_names,
+)
+from iei_sim.errors import EXIT_BAD_INPUT
 from iei_sim.scenario import ScenarioError, load_scenario
 
-EXIT_BAD_INPUT = 2
-APP_MODULE = "iei_sim.dashboard.app"
+SERVER_MODULE = "iei_sim.dashboard.server"
 
 
-def solara_command(host: str, port: int, open_browser: bool) -> list[str]:
+def server_command(host: str, port: int, allowed_hosts: list[str], open_browser: bool) -> list[str]:
     """The server command line (the same interpreter, so the same installed packages)."""
-    return [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        APP_MODULE,
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--production",
-        "--no-check-version",
-        "--open" if open_browser else "--no-open",
-    ]
+    command = [sys.executable, "-m", SERVER_MODULE, "--host", host, "--port", str(port)]
+    for name in allowed_hosts:
+        command += ["--allowed-host", name]
+    return command + (["--open-browser"] if open_browser else [])
 
 
 def server_environment(scenario: Path) -> dict[str, str]:
@@ -49,6 +48,48 @@ def server_environment(scenario: Path) -> dict[str, str]:
         SCENARIO_ENV: str(scenario.resolve()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
     }
+
+
+def _refuse(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def checked_hosts(host: str, allow_remote: bool, allowed_host: list[str]) -> tuple[str, list[str]]:
+    """The address to listen on and the host names other machines may use (exit 2 if refused).
+
+    Only a loopback address keeps the page, which has no authentication, to this machine.
+    """
+    try:
+        host = checked_host_name(host, option="--host")
+        if not allow_remote:
+            if not is_loopback(host):
+                raise _refuse(
+                    f"--host {host} lets other machines reach the dashboard, which has no "
+                    "authentication; add --allow-remote if you mean that (an SSH tunnel to "
+                    "127.0.0.1 is safer)"
+                )
+            if allowed_host:
+                raise _refuse("--allowed-host names other machines may use: add --allow-remote")
+        return host, remote_host_names(host, allowed_host)
+    except ValueError as exc:
+        raise _refuse(str(exc)) from None
+
+
+def _warn_remote(host: str, port: int, remote_names: list[str]) -> None:
+    """Say plainly what --allow-remote exposes, and the safer way."""
+    shown = str(port) if port else "PORT"
+    where = "any address of this machine" if is_wildcard(host) else host
+    names = ", ".join([*LOOPBACK_NAMES, *remote_names])
+    for line in (
+        f"--allow-remote: the dashboard has no authentication. Anyone who can reach port "
+        f"{shown} on {where} can run the model and use this machine's CPU and memory.",
+        f"Prefer an SSH tunnel: keep --host 127.0.0.1 and run `ssh -L {shown}:127.0.0.1:{shown} "
+        f"THIS-MACHINE` on the machine with the browser, then open http://127.0.0.1:{shown}/.",
+        f"The page answers only when addressed as one of: {names}; add names with "
+        "--allowed-host NAME.",
+    ):
+        typer.echo(f"warning: {line}", err=True)
 
 
 def _warn_if_assets_missing() -> None:
@@ -76,11 +117,32 @@ def dashboard(
         int, typer.Option(min=0, max=65535, help="port to serve on (0: any free port)")
     ] = 8765,
     host: Annotated[
-        str, typer.Option(help="address to listen on (keep 127.0.0.1 unless you mean to share it)")
+        str,
+        typer.Option(
+            help="address to listen on; one other than loopback (127.0.0.1, ::1, localhost) "
+            "needs --allow-remote"
+        ),
     ] = "127.0.0.1",
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            help="allow a --host other machines can reach (the page has no authentication; "
+            "an SSH tunnel is safer)"
+        ),
+    ] = False,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="with --allow-remote: a host name or address people type to reach the page, "
+            "besides --host and the loopback names; others are refused (repeatable)",
+            show_default=False,
+        ),
+    ] = None,
     open_browser: Annotated[bool, typer.Option(help="open the page in a web browser")] = False,
 ) -> None:
     """Serve the interactive dashboard: policy levers, play / step / reset, live charts."""
+    host, remote_names = checked_hosts(host, allow_remote, allowed_host or [])
     path = scenario if scenario is not None else default_scenario()
     try:
         loaded = load_scenario(path)
@@ -89,10 +151,12 @@ def dashboard(
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     _warn_if_assets_missing()
-    where = f"http://{host}:{port}/" if port else f"http://{host}:<free port>/"
+    if allow_remote:
+        _warn_remote(host, port, remote_names)
+    where = page_url(host, port) if port else page_url(host, "<free port>")
     typer.echo(f"Dashboard of '{loaded.name}' ({path}) at {where} — Ctrl-C stops it.")
     process = subprocess.Popen(
-        solara_command(host, port, open_browser), env=server_environment(path)
+        server_command(host, port, remote_names, open_browser), env=server_environment(path)
     )
 
     def stop(_signum: int, _frame: object) -> None:
