@@ -287,3 +287,13 @@ def test_a_read_only_or_full_disk_ends_in_one_line(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and hint in lines[0], lines
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_the_python_api_refuses_a_users_folder_for_a_store_too(tiny_scenario, precious, write):
+    from iei_sim.experiments import compare
+
+    other = write("other.yaml", f"extends: {tiny_scenario.name}\nname: other\n")
+    before = snapshot(precious)
+    with pytest.raises(OutputFolderError):
+        compare([tiny_scenario, other], replicates=2, out=precious)
+    assert snapshot(precious) == before

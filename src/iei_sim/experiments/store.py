@@ -183,6 +183,10 @@ class ResultsStore:
             self.legacy = self.check(identity)
             if self.legacy:
                 return
+        else:  # a new store: never in a folder of the user's (OutputFolderError, exit 2)
+            from iei_sim.output_folders import check_output_folder
+
+            check_output_folder(self.root, "store")
         scenarios = identity.get("base_scenarios") or []
         identity = {**identity}
         if scenarios:
