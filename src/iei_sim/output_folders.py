@@ -144,7 +144,9 @@ def inspect_folder(path: Path) -> FolderState:
     manifest = _read_manifest(path)
     kind: str | None = None
     ours: set[str] = set()
-    if manifest is None and MANIFEST in entries and entries & _STORE_FILES:
+    if manifest is None and (
+        (MANIFEST in entries and entries & _STORE_FILES) or entries <= _STORE_FILES
+    ):
         # A results store whose manifest is damaged: the store reports that itself (and how
         # to go on); it is not a user's folder.
         return FolderState(path, True, "store", frozenset(entries), ())
