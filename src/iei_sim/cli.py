@@ -248,7 +248,7 @@ def patterns(
         )
     console.print(view)
     if out is not None:
-        from iei_sim.experiments.store import atomic_write_text
+        from iei_sim.atomic import atomic_write_text
 
         atomic_write_text(out, table.to_csv(index=False, float_format="%.6g"))
         typer.echo(f"Pattern table written to {out}")

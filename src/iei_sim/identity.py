@@ -20,16 +20,15 @@ import functools
 import hashlib
 import json
 import os
-import platform
 import tempfile
 import time
 from collections.abc import Iterable
-from importlib import metadata, resources
+from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from iei_sim import __version__
+from iei_sim import __version__, provenance
 
 if TYPE_CHECKING:
     from iei_sim.scenario import Scenario
@@ -93,13 +92,8 @@ def _package_files(folder: Traversable, prefix: str) -> list[tuple[str, bytes]]:
 
 
 def library_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for library in _COMPUTING:
-        try:
-            versions[library] = metadata.version(library)
-        except metadata.PackageNotFoundError:
-            versions[library] = "not installed"
-    return versions
+    """The versions the fingerprint cache is keyed by (a new NumPy can change a result)."""
+    return provenance.library_versions(_COMPUTING)
 
 
 def cache_dir() -> Path | None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from iei_sim.atomic import fsync_dir
 from iei_sim.errors import BadInputError
 
 MANIFEST = "manifest.json"
@@ -249,7 +250,7 @@ def _swap_in(staging: Path, target: Path) -> None:
     """Rename the old folder aside, the new one in, then delete the old one (if all ours)."""
     if not target.exists():
         os.rename(staging, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     os.rmdir(old)  # a unique name for the rename (rename cannot replace a non-empty folder)
@@ -259,7 +260,7 @@ def _swap_in(staging: Path, target: Path) -> None:
     except BaseException:
         os.rename(old, target)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     _remove_if_ours(old)
 
 
@@ -284,7 +285,7 @@ def _write_beside(staging: Path, target: Path, state: FolderState, kind: str, fo
         os.replace(source, destination)
     for entry in sorted(state.ours - new):  # files of an earlier run that this one lacks
         (target / entry).unlink(missing_ok=True)
-    _fsync_dir(target)
+    fsync_dir(target)
 
 
 def _remove_if_ours(folder: Path) -> bool:
@@ -343,20 +344,7 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(root))
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        fsync_dir(Path(root))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,10 +40,11 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def library_versions() -> dict[str, str]:
-    """Installed versions of :data:`LIBRARIES` (``"not installed"`` for a missing one)."""
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
+    """Python's, iei-sim's and the installed versions of ``names`` ("not installed" for a
+    missing one)."""
     versions = {"python": platform.python_version(), "iei-sim": __version__}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

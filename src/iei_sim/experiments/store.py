@@ -64,7 +64,6 @@ import fcntl
 import json
 import math
 import os
-import tempfile
 import time
 import uuid
 import weakref
@@ -78,6 +77,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from iei_sim.atomic import atomic_write, atomic_write_bytes, atomic_write_text, fsync_dir
 from iei_sim.errors import BadInputError, UserError
 
 MANIFEST = "manifest.json"
@@ -458,7 +458,7 @@ class ResultsStore:
                 atomic_parquet(steps, self.root / "steps.parquet")
         if os.fstat(fd).st_size:
             atomic_write_text(self.journal, "")
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
 
     def _remove_per_run_files(self, legacy: list[Path]) -> None:
         for part in legacy:
@@ -809,53 +809,7 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` so that a reader (or a kill) sees the old or the new file,
     never a partial one; the data is on disk before the rename."""
-    _atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    _atomic_write(path, lambda handle: handle.write(data))
-
-
-def _atomic_write(path: Path, write: Callable[[Any], object]) -> None:
-    """A temporary sibling, written, fsynced, then renamed over ``path``. Any failure (a full
-    disk, a read-only folder) leaves ``path`` as it was, removes the temporary file and raises
-    an ``OSError`` naming ``path`` (not the temporary file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for sharing
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
