@@ -3,6 +3,7 @@ results store, failures, comparisons and the CLI."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -253,9 +254,11 @@ def test_a_store_refuses_a_different_experiment(tmp_path):
     assert result.exit_code == 2 and "different experiment" in result.output
 
 
-def _sweep_process(path: Path, out: Path) -> subprocess.Popen:
+def _sweep_process(
+    path: Path, out: Path, *options: str, new_session: bool = False
+) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "iei_sim.cli", "sweep", str(path), "--out", str(out)],
+        [sys.executable, "-m", "iei_sim.cli", "sweep", str(path), "--out", str(out), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -264,6 +267,9 @@ def _sweep_process(path: Path, out: Path) -> subprocess.Popen:
         # ignored, and then Python installs no Ctrl-C handler: give the sweep the default, as
         # a terminal would.
         preexec_fn=_default_sigint,
+        # Its own session: every process it starts (workers, a forkserver, the resource
+        # tracker) carries its PID as session id, even after being adopted by PID 1.
+        start_new_session=new_session,
     )
 
 
@@ -319,6 +325,59 @@ def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, h
     assert ResultsStore(out).pending() == 0
     fresh = sweep(path, out=tmp_path / "fresh", plots=False)
     pd.testing.assert_frame_equal(comparable(runs), comparable(ResultsStore(fresh.out_dir).runs()))
+
+
+def _session_processes(sid: int) -> dict[int, str]:
+    """Live processes (not zombies) of session ``sid``: PID → command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid pgrp session ..."; comm may hold spaces and parentheses
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # exited meanwhile
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found[int(stat.parent.name)] = cmdline.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_hard_killed_sweep_leaves_no_worker_process_behind(tmp_path):
+    # Runs of the full small scenario (~0.1 s each): the sweep is still running when killed.
+    total = 24
+    path = write_experiment(
+        tmp_path,
+        overrides={"steps": 10, "policy.tax_deduction.enabled": True},
+        levers={"policy.tax_deduction.rate": {"values": [0.1, 0.2, 0.3, 0.4]}},
+        replicates=6,
+    )
+    out = tmp_path / "out"
+    proc = _sweep_process(path, out, "--workers", "2", new_session=True)
+    left: dict[int, str] = {}
+    try:
+        _wait_for_commits(out, 1, proc)
+        pool = _session_processes(proc.pid)
+        pool.pop(proc.pid, None)
+        assert len(pool) >= 2, pool  # the two workers (and any helper) run under the sweep
+        proc.kill()
+        proc.wait(timeout=30)  # not communicate(): orphans would hold its pipes open
+        assert len(ResultsStore(out).finished_keys()) < total, "the kill came after the sweep"
+        # A worker notices its parent's death within a second; 10 s is generous on a busy
+        # machine (the old forkserver pool stayed alive for minutes).
+        deadline = time.monotonic() + 10
+        while (left := _session_processes(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not left, f"still alive after the sweep was killed: {left}"
+    finally:
+        for pid in {**left, **_session_processes(proc.pid)}:  # never leave them to the machine
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 # -- comparisons --------------------------------------------------------------------------------

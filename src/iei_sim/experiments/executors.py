@@ -8,6 +8,8 @@ seed), so the results are identical run for run whichever executor and however m
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -15,6 +17,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any, Protocol
 
 from iei_sim.experiments.design import RunTask
+
+# How often a pool worker checks that the process that started it is still alive.
+PARENT_POLL_S = 0.5
 
 
 def execute_run(task: RunTask) -> dict[str, Any]:
@@ -78,8 +83,41 @@ class InlineExecutor:
         pass
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker as soon as ``parent`` (the sweep) is gone.
+
+    A hard-killed sweep (``kill -9``, the OOM killer, a lost batch job) cannot shut its pool
+    down, and a worker blocked on the task queue never sees end-of-file (it holds the queue's
+    write end itself), so without this it would idle on, adopted by PID 1, for ever. A daemon
+    thread polls the parent PID: portable and immune to the pitfall of ``PR_SET_PDEATHSIG``,
+    which fires when the *thread* that started the worker exits, not the process.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)  # no cleanup: the parent that could use it is gone
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool whose workers are this process's own children and end when it dies.
+
+    ``spawn`` (not ``fork``: forking a process that holds threads can deadlock; not
+    ``forkserver``: its server and the workers it forks are not our children and outlive a
+    hard kill of this process).
+    """
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 class LocalExecutor:
-    """A local process pool (forkserver: forking a process that holds threads can deadlock).
+    """A local process pool (see :func:`process_pool`: no worker outlives a killed sweep).
 
     At most ``2 × workers`` runs are queued at a time, so an interrupted sweep has little in
     flight and memory stays flat however long the design.
@@ -87,9 +125,7 @@ class LocalExecutor:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("forkserver")
-        )
+        self.pool = process_pool(workers)
 
     def run(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
         pending: set[Future] = set()
