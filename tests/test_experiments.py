@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from scipy import stats
-from tests.helpers import ROOT
+from tests.helpers import ROOT, tiny_experiment
 from typer.testing import CliRunner
 
 from iei_sim.cli import app
@@ -29,6 +31,7 @@ from iei_sim.experiments import (
     run_experiment,
     sweep,
 )
+from iei_sim.experiments.executors import ExecutorUnavailableError, make_executor
 from iei_sim.scenario import ScenarioError
 
 SMALL = ROOT / "scenarios" / "small.yaml"
@@ -213,6 +216,190 @@ def test_dask_cluster_gives_the_same_results_as_local_runs(tmp_path):
         comparable(ResultsStore(local.out_dir).runs()),
         comparable(ResultsStore(remote.out_dir).runs()),
     )
+
+
+def _free_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (the OS picks a free one; we release it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _unreachable(address: str, timeout: int) -> str:
+    return (
+        f"error: cannot reach the Dask scheduler at {address} (timed out after {timeout} s); "
+        "check the address, that the scheduler is running and that this machine may connect to "
+        "it (IEI_SIM_DASK_TIMEOUT=SECONDS waits longer)"
+    )
+
+
+# A sensitivity analysis (and discovery design) of a few tiny runs.
+SA_TINY = tiny_experiment(
+    "sa_dask",
+    "levers:\n  policy.subsidies.per_intern: {low: 0.0, high: 2.0}\n"
+    "method: {name: sobol, samples: 4, seed: 1}\nreplicates: 1\noutcomes: [fiscal_cost]\n",
+)
+
+
+def _command(name: str, folder: Path, out: Path) -> list[str]:
+    """The command line of ``name`` on a tiny experiment, writing into ``out``."""
+    if name == "sweep":
+        return ["sweep", str(write_experiment(folder)), "--out", str(out)]
+    if name == "compare":
+        return ["compare", str(SMALL), str(SMALL), "--replicates", "2", "--out", str(out)]
+    path = folder / "sa_dask.yaml"
+    path.write_text(SA_TINY)
+    if name == "sensitivity":
+        return ["sensitivity", str(path), "--out", str(out)]
+    return ["discover", str(path), "--target", "fiscal_cost >= 0", "--out", str(out)]
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare", "sensitivity", "discover"])
+def test_an_unreachable_dask_scheduler_is_one_error_line_and_writes_nothing(
+    tmp_path, monkeypatch, command
+):
+    monkeypatch.setenv("IEI_SIM_DASK_TIMEOUT", "1")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    out = tmp_path / "out"
+    start = time.monotonic()
+    result = runner.invoke(app, [*_command(command, tmp_path, out), "--dask-address", address])
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [_unreachable(address, 1)]
+    assert not out.exists()  # the store is opened only once the cluster answered
+    assert elapsed < 15, elapsed  # a 1 s connect timeout (the old one: 20 s, not adjustable)
+
+
+def test_an_unreachable_dask_scheduler_ends_the_command_in_bounded_time(tmp_path):
+    # The real command line in a process of its own: what reaches the terminal is that line.
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "iei_sim.cli", *_command("sweep", tmp_path, out)]
+    env = {**os.environ, "IEI_SIM_DASK_TIMEOUT": "2", "COLUMNS": "80"}
+    proc = subprocess.run(
+        [*args, "--dask-address", address], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert [line for line in lines if line.startswith("error:")] == [_unreachable(address, 2)]
+    assert len(lines) <= 2, lines  # that line and at most the progress bar's last frame
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "timeout", "fragment"),
+    [
+        ("foo", None, "'foo' is not a Dask scheduler address (missing port number"),
+        ("http://127.0.0.1:8786", None, "unknown address scheme 'http'"),
+        ("tcp://127.0.0.1:99999", None, "(bad host or port)"),
+        ("tcp://127.0.0.1:8786", "soon", "IEI_SIM_DASK_TIMEOUT='soon' is not a number"),
+    ],
+)
+def test_a_malformed_dask_address_or_timeout_is_refused_at_once(
+    tmp_path, monkeypatch, address, timeout, fragment
+):
+    if timeout is not None:
+        monkeypatch.setenv("IEI_SIM_DASK_TIMEOUT", timeout)
+    out = tmp_path / "out"
+    start = time.monotonic()
+    result = runner.invoke(app, [*_command("sweep", tmp_path, out), "--dask-address", address])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and fragment in lines[0], result.stderr
+    assert "Traceback" not in result.output and not out.exists()
+    assert time.monotonic() - start < 10  # refused before any connection attempt
+
+
+@pytest.fixture(scope="module")
+def tls_security(tmp_path_factory):
+    """A TLS-only ``distributed.Security`` (one self-signed certificate for every role)."""
+    distributed = pytest.importorskip("distributed")
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=iei-sim-test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    c, k = str(cert), str(key)
+    return distributed.Security(
+        tls_ca_file=c,
+        tls_scheduler_cert=c,
+        tls_scheduler_key=k,
+        tls_worker_cert=c,
+        tls_worker_key=k,
+        tls_client_cert=c,
+        tls_client_key=k,
+        require_encryption=True,
+    )
+
+
+def _api_call(name: str, folder: Path):
+    """``(function, args)`` of the Python API for ``name`` on a tiny experiment."""
+    from iei_sim.sensitivity import discover, prepare, prepare_target, run_sensitivity
+
+    if name == "sweep":
+        return sweep, (write_experiment(folder, replicates=1),)
+    if name == "compare":
+        base = folder / "base.yaml"
+        base.write_text(f"extends: {SMALL}\nname: base\n")
+        pair = write_experiment(
+            folder, name="pair", base=None, scenarios=[str(SMALL), str(base)], levers={},
+            overrides=TINY, replicates=1,
+        )  # fmt: skip
+        return compare, (load_experiment(pair),)
+    path = folder / "sa_dask.yaml"
+    path.write_text(SA_TINY)
+    if name == "sensitivity":
+        return run_sensitivity, (prepare(path),)
+    experiment = load_experiment(path)
+    return discover, (experiment, prepare_target(experiment, "fiscal_cost >= 0"))
+
+
+@pytest.mark.parametrize("name", ["sweep", "compare", "sensitivity", "discover"])
+def test_dask_security_reaches_the_client_of_every_workflow(tmp_path, tls_security, name):
+    distributed = pytest.importorskip("distributed")
+    function, args = _api_call(name, tmp_path)
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        protocol="tls",
+        security=tls_security,
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://")
+        # Without the certificates the cluster is refused, before anything is written.
+        with pytest.raises(ExecutorUnavailableError, match="TLS needs certificates"):
+            function(*args, out=tmp_path / "plain", dask_address=address, plots=False)
+        assert not (tmp_path / "plain").exists()
+        output = function(
+            *args, out=tmp_path / "tls", dask_address=address, dask_security=tls_security,
+            plots=False,
+        )  # fmt: skip
+    assert output.report.done > 0 and output.report.failed == 0
+    runs = ResultsStore(tmp_path / "tls").runs()
+    assert len(runs) == output.report.total and (runs.status == "ok").all()
+
+
+def test_a_dask_executor_keeps_the_security_it_was_given(tls_security):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None, protocol="tls",
+        security=tls_security,
+    ) as cluster:  # fmt: skip
+        executor = make_executor(dask_address=cluster.scheduler_address, dask_security=tls_security)
+        try:
+            assert executor.client.security is tls_security
+            assert executor.workers == 1
+        finally:
+            executor.close()
 
 
 def test_a_failing_run_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ seed), so the results are identical run for run whichever executor and however m
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import threading
@@ -14,12 +15,19 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from iei_sim.errors import BadInputError, UserError
 from iei_sim.experiments.design import RunTask
+
+if TYPE_CHECKING:
+    from distributed import Security
 
 # How often a pool worker checks that the process that started it is still alive.
 PARENT_POLL_S = 0.5
+# How long to wait for a Dask scheduler (seconds); the environment variable overrides it.
+DEFAULT_DASK_TIMEOUT_S = 10.0
+DASK_TIMEOUT_ENV = "IEI_SIM_DASK_TIMEOUT"
 
 
 def execute_run(task: RunTask) -> dict[str, Any]:
@@ -56,10 +64,14 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     return {"row": row, "steps": steps}
 
 
+def _words(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def _one_line(exc: BaseException) -> str:
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last else ""
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}{where}"
+    return f"{type(exc).__name__}: {_words(exc)}{where}"
 
 
 class Executor(Protocol):
@@ -150,17 +162,92 @@ class LocalExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+class ExecutorUnavailableError(UserError):
+    """The cluster cannot be used (unreachable, or TLS without certificates): exit 1, raised
+    before anything is written."""
+
+
+class DaskAddressError(BadInputError):
+    """``--dask-address`` is not a scheduler address (exit 2)."""
+
+
+def dask_timeout() -> float:
+    """Seconds to wait for the scheduler: ``IEI_SIM_DASK_TIMEOUT`` or
+    :data:`DEFAULT_DASK_TIMEOUT_S` (a wrong address should fail fast, a busy scheduler on a
+    slow network may need longer)."""
+    text = os.environ.get(DASK_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_DASK_TIMEOUT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise BadInputError(f"{DASK_TIMEOUT_ENV}={text!r} is not a number of seconds above 0")
+    return value
+
+
+def check_dask_address(address: str) -> None:
+    """Refuse what Dask cannot connect to at all (``foo``, ``http://…``, a missing port)
+    before any wait, with the form to use."""
+    from distributed.comm import get_address_host_port
+
+    try:
+        host, port = get_address_host_port(address)
+    except ValueError as exc:
+        reason = str(exc)
+    else:
+        if host and host == host.strip() and 0 < port < 65536:
+            return
+        reason = "bad host or port"
+    raise DaskAddressError(
+        f"{address!r} is not a Dask scheduler address ({reason}); give --dask-address as "
+        "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786"
+    )
+
+
 class DaskExecutor:
     """Sends the runs to an existing Dask distributed scheduler (``tcp://host:port``).
 
     The workers need iei-sim installed (same version). Runs are submitted in a bounded window
-    like the local pool, so a large design does not flood the scheduler.
+    like the local pool, so a large design does not flood the scheduler. ``security`` (a
+    ``distributed.Security``: TLS certificates) is what a shared cluster needs, since whoever
+    can reach the scheduler runs code on it; None uses Dask's configuration
+    (``distributed.comm.tls``). An unreachable scheduler raises
+    :class:`ExecutorUnavailableError` after ``timeout`` seconds (default: :func:`dask_timeout`).
     """
 
-    def __init__(self, address: str, window: int | None = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        window: int | None = None,
+        security: Security | None = None,
+        timeout: float | None = None,
+    ) -> None:
         from distributed import Client
 
-        self.client = Client(address, timeout="20s")
+        check_dask_address(address)
+        timeout = dask_timeout() if timeout is None else timeout
+        try:
+            self.client = Client(address, timeout=f"{timeout}s", security=security)
+        except TypeError as exc:
+            if "ssl_context" not in str(exc):
+                raise
+            raise ExecutorUnavailableError(  # a tls:// address and no certificates
+                f"cannot connect to the Dask scheduler at {address}: TLS needs certificates; "
+                "give them with dask_security= (Python) or in Dask's distributed.comm.tls "
+                "configuration (command line)"
+            ) from None
+        except (OSError, TimeoutError) as exc:  # refused, unresolvable, firewalled, bad TLS
+            why = _words(exc)
+            hint = ""
+            if "timed out" in why.lower():  # Dask retries a refused connection until then
+                why = f"timed out after {timeout:g} s"
+                hint = f" ({DASK_TIMEOUT_ENV}=SECONDS waits longer)"
+            raise ExecutorUnavailableError(
+                f"cannot reach the Dask scheduler at {address} ({why}); check the address, "
+                f"that the scheduler is running and that this machine may connect to it{hint}"
+            ) from None
         info = self.client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
         self.window = window or 4 * self.workers
@@ -198,7 +285,11 @@ def _take(iterator: Iterator[RunTask], n: int) -> list[RunTask]:
     return out
 
 
-def make_executor(workers: int = 1, dask_address: str | None = None) -> Executor:
+def make_executor(
+    workers: int = 1, dask_address: str | None = None, dask_security: Security | None = None
+) -> Executor:
+    """The executor for a command's options; a Dask one is connected (or refused) here, so
+    callers make it before they write anything."""
     if dask_address:
-        return DaskExecutor(dask_address)
+        return DaskExecutor(dask_address, security=dask_security)
     return InlineExecutor() if workers <= 1 else LocalExecutor(workers)

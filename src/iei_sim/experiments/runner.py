@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -16,6 +17,9 @@ from iei_sim.experiments.spec import LoadedExperiment
 from iei_sim.experiments.store import RUN_TIME, ResultsStore
 from iei_sim.identity import model_identity
 from iei_sim.scenario import load_scenario, scenario_hash
+
+if TYPE_CHECKING:
+    from distributed import Security
 
 Progress = Callable[[int, int], None]
 
@@ -159,14 +163,18 @@ def run_experiment(
     dask_address: str | None = None,
     progress: Progress | None = None,
     tasks: list[RunTask] | None = None,
+    dask_security: Security | None = None,
 ) -> RunReport:
-    """Plan (or take) the runs, open the store at ``out_dir`` and run what is missing."""
+    """Plan (or take) the runs, open the store at ``out_dir`` and run what is missing.
+
+    The executor comes first: an unreachable cluster is refused before the store is created.
+    """
     tasks = plan_runs(experiment) if tasks is None else tasks
-    store = ResultsStore(out_dir)
-    text = yaml.safe_dump(experiment.spec.model_dump(mode="json"), sort_keys=False)
-    store.open(identity(experiment, tasks), text)
-    executor = make_executor(workers, dask_address)
+    executor = make_executor(workers, dask_address, dask_security)
     try:
+        store = ResultsStore(out_dir)
+        text = yaml.safe_dump(experiment.spec.model_dump(mode="json"), sort_keys=False)
+        store.open(identity(experiment, tasks), text)
         return run_tasks(tasks, store, executor, progress)
     finally:
         executor.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ from iei_sim.experiments.design import RunTask
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data, load_experiment
 from iei_sim.experiments.store import ResultsStore, tables_in
+
+if TYPE_CHECKING:
+    from distributed import Security
 
 # Outcomes a comparison shows in its time-series figure (all kept outcomes go into the CSV).
 HEADLINE = [
@@ -88,6 +92,7 @@ def compare(
     progress: Progress | None = None,
     plots: bool = True,
     tasks: list[RunTask] | None = None,
+    dask_security: Security | None = None,
 ) -> CompareOutput:
     """Run each scenario ``replicates`` times (replicate i with the same seed everywhere) and
     write ``comparison.csv`` and figures; return the comparison table."""
@@ -97,7 +102,9 @@ def compare(
         else compare_experiment(list(scenarios), replicates)
     )
     out_dir = Path(out) if out is not None else default_out(experiment.name)
-    report = run_experiment(experiment, out_dir, workers, dask_address, progress, tasks)
+    report = run_experiment(
+        experiment, out_dir, workers, dask_address, progress, tasks, dask_security=dask_security
+    )
     store = ResultsStore(out_dir)
     runs = planned(store.runs(), report)
     outcomes = experiment.spec.outcome_names
@@ -125,12 +132,15 @@ def sweep(
     progress: Progress | None = None,
     plots: bool = True,
     tasks: list[RunTask] | None = None,
+    dask_security: Security | None = None,
 ) -> SweepOutput:
     """Run an experiment's design and write ``summary.csv`` (one row per point) and a figure
     (``tasks``: the runs, if already planned with ``plan_runs``, so a design is planned once)."""
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     out_dir = Path(out) if out is not None else default_out(loaded.name)
-    report = run_experiment(loaded, out_dir, workers, dask_address, progress, tasks)
+    report = run_experiment(
+        loaded, out_dir, workers, dask_address, progress, tasks, dask_security=dask_security
+    )
     runs = planned(ResultsStore(out_dir).runs(), report)
     outcomes = loaded.spec.outcome_names
     factors = list(loaded.spec.factors)

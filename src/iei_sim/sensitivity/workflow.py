@@ -26,7 +26,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,9 @@ from iei_sim.sensitivity.evaluate import (
 )
 from iei_sim.sensitivity.problem import build_problem, check_experiment, salib_view
 from iei_sim.sensitivity.sampling import block_size, sample
+
+if TYPE_CHECKING:
+    from distributed import Security
 
 
 def default_out(name: str, root: str | Path = "results") -> Path:
@@ -225,20 +228,23 @@ def run_sensitivity(
     dask_address: str | None = None,
     progress: Progress | None = None,
     plots: bool = True,
+    dask_security: Security | None = None,
 ) -> SensitivityOutput:
-    """Run what the sample still needs, then analyse and write every output."""
+    """Run what the sample still needs, then analyse and write every output (the executor
+    first: an unreachable cluster is refused before anything is written)."""
     out_dir = Path(out) if out is not None else default_out(plan.experiment.name)
-    store = open_store(plan, out_dir)
-    names = plan.problem["names"]
-    problem_doc = {**report_problem(plan.problem), "method": plan.method.model_dump(mode="json")}
-    with tables_in(out_dir):
-        atomic_parquet(
-            pd.DataFrame(plan.x, columns=names).rename_axis("row").reset_index(),
-            out_dir / "samples.parquet",
-        )
-        atomic_write_text(out_dir / "problem.json", json.dumps(problem_doc, indent=2) + "\n")
-    executor = make_executor(workers, dask_address)
+    executor = make_executor(workers, dask_address, dask_security)
     try:
+        store = open_store(plan, out_dir)
+        names = plan.problem["names"]
+        method = plan.method.model_dump(mode="json")
+        problem_doc = {**report_problem(plan.problem), "method": method}
+        with tables_in(out_dir):
+            atomic_parquet(
+                pd.DataFrame(plan.x, columns=names).rename_axis("row").reset_index(),
+                out_dir / "samples.parquet",
+            )
+            atomic_write_text(out_dir / "problem.json", json.dumps(problem_doc, indent=2) + "\n")
         run_report = run_tasks(plan.evaluation.unique, store, executor, progress)
     finally:
         executor.close()
@@ -377,6 +383,7 @@ def discover(
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
     plots: bool = True,
+    dask_security: Security | None = None,
 ) -> DiscoveryOutput:
     """PRIM boxes of levers (and optionally uncertainties) in which ``target`` holds.
 
@@ -396,9 +403,9 @@ def discover(
         else:
             ident = identity(experiment, tasks)
         text = yaml.safe_dump(experiment.spec.model_dump(mode="json"), sort_keys=False)
-        store.open(ident, text)
-        executor = make_executor(workers, dask_address)
+        executor = make_executor(workers, dask_address, dask_security)  # before any write
         try:
+            store.open(ident, text)
             run_report = run_tasks(tasks, store, executor, progress)
         finally:
             executor.close()
