@@ -4,6 +4,7 @@ results store, failures, comparisons and the CLI."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import signal
@@ -246,7 +247,9 @@ def _command(name: str, folder: Path, out: Path) -> list[str]:
     if name == "sweep":
         return ["sweep", str(write_experiment(folder)), "--out", str(out)]
     if name == "compare":
-        return ["compare", str(SMALL), str(SMALL), "--replicates", "2", "--out", str(out)]
+        other = folder / "other.yaml"
+        other.write_text(f"extends: {SMALL}\nname: other\n")
+        return ["compare", str(SMALL), str(other), "--replicates", "2", "--out", str(out)]
     path = folder / "sa_dask.yaml"
     path.write_text(SA_TINY)
     if name == "sensitivity":
@@ -379,6 +382,14 @@ def test_dask_security_reaches_the_client_of_every_workflow(tmp_path, tls_securi
         with pytest.raises(ExecutorUnavailableError, match="TLS needs certificates"):
             function(*args, out=tmp_path / "plain", dask_address=address, plots=False)
         assert not (tmp_path / "plain").exists()
+        # ... and refused before a Client exists: a half-made one (Dask's own refusal) is
+        # finalised at some later garbage collection, which can deadlock a new Client().
+        half_made = [
+            c
+            for c in gc.get_objects()
+            if isinstance(c, distributed.Client) and c.status != "closed"
+        ]
+        assert not half_made
         output = function(
             *args, out=tmp_path / "tls", dask_address=address, dask_security=tls_security,
             plots=False,

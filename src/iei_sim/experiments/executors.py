@@ -206,6 +206,32 @@ def check_dask_address(address: str) -> None:
     )
 
 
+def _check_tls(address: str, security: Security | None) -> None:
+    """Refuse a TLS address without certificates before a ``Client`` exists: Dask's own
+    refusal (a ``TypeError`` from inside ``Client()``) leaves a half-made client whose
+    finaliser can deadlock a later ``Client()`` in this process."""
+    import dask.config
+    from distributed import Security
+
+    if not address.startswith(("tls://", "wss://")):
+        return
+    if security is None and dask.config.get("distributed.client.security-loader", None):
+        return  # the configured loader supplies them
+    try:
+        context = (security or Security()).get_connection_args("client")["ssl_context"]
+    except OSError as exc:  # a certificate file that is missing or unreadable
+        raise ExecutorUnavailableError(
+            f"cannot read the TLS certificates for {address} ({_words(exc)}); check the files "
+            "given to Security or in Dask's distributed.comm.tls configuration"
+        ) from None
+    if context is None:
+        raise ExecutorUnavailableError(
+            f"cannot connect to the Dask scheduler at {address}: TLS needs certificates; "
+            "give them with dask_security= (Python) or in Dask's distributed.comm.tls "
+            "configuration (command line)"
+        )
+
+
 class DaskExecutor:
     """Sends the runs to an existing Dask distributed scheduler (``tcp://host:port``).
 
@@ -227,17 +253,10 @@ class DaskExecutor:
         from distributed import Client
 
         check_dask_address(address)
+        _check_tls(address, security)
         timeout = dask_timeout() if timeout is None else timeout
         try:
             self.client = Client(address, timeout=f"{timeout}s", security=security)
-        except TypeError as exc:
-            if "ssl_context" not in str(exc):
-                raise
-            raise ExecutorUnavailableError(  # a tls:// address and no certificates
-                f"cannot connect to the Dask scheduler at {address}: TLS needs certificates; "
-                "give them with dask_security= (Python) or in Dask's distributed.comm.tls "
-                "configuration (command line)"
-            ) from None
         except (OSError, TimeoutError) as exc:  # refused, unresolvable, firewalled, bad TLS
             why = _words(exc)
             hint = ""
