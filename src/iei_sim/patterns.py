@@ -8,9 +8,7 @@ only ever compared with what the rules produced.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,10 +130,9 @@ def run_replicates(
             if progress:
                 progress(len(rows), replicates)
     else:
-        # forkserver: forking a process that may hold threads (BLAS, plotting) can deadlock.
-        with ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("forkserver")
-        ) as pool:
+        from iei_sim.experiments.executors import process_pool  # workers die with this process
+
+        with process_pool(workers) as pool:
             for summary in pool.map(_summary, [scenario] * replicates, seeds):
                 rows.append(summary)
                 if progress:
