@@ -74,6 +74,7 @@ lint: $(BIN)/iei-sim
 
 docs: $(BIN)/iei-sim
 	$(BIN)/python -m iei_sim.scenario.reference > docs/scenario-reference.md
+	$(BIN)/python -m iei_sim.schedule docs/ODD.md
 
 clean-venv:
 	rm -rf $(VENV) $(LOCK_VENV)

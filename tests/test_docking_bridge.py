@@ -82,7 +82,7 @@ def test_firm_and_school_decisions_are_the_game_payoff_gaps(levers: str):
         assert firm.willingness == pytest.approx(logistic(gap, temperature), abs=1e-12)
         # Accepting a school's proposal (no search cost paid) at a school of standing 1.
         school = model.schools_in_region[firm.region][0]
-        assert model.school_capacity(school) == 1.0
+        assert school.research_capacity == 1.0
         assert firm_offer_value(model, firm, school) == pytest.approx(
             gap + game.parameters["K"], abs=1e-12
         )

@@ -145,3 +145,21 @@ def test_odd_describes_every_outcome(odd_text: str) -> None:
     """Each outcome a run reports is named (in backticks) in the ODD's outcome submodel."""
     missing = [name for name in OUTCOMES if f"`{name}`" not in odd_text]
     assert not missing, f"docs/ODD.md does not describe these outcomes: {missing}"
+
+
+def test_odd_process_overview_is_the_schedule(odd_text: str) -> None:
+    """ODD §3's list of the year is written from the schedule the model runs: no drift."""
+    from iei_sim.schedule import ODD_END, ODD_START, odd_process_overview
+
+    block = odd_text[odd_text.index(ODD_START) + len(ODD_START) : odd_text.index(ODD_END)]
+    assert block.strip() == odd_process_overview().strip(), "run `make docs`"
+
+
+def test_every_mechanism_has_a_switch_and_a_phase() -> None:
+    """Each mechanism the model builds is in the schedule and in `mechanisms.<name>`."""
+    from iei_sim.model import MECHANISMS
+    from iei_sim.scenario.schema import MechanismsSpec
+    from iei_sim.schedule import mechanism_names
+
+    assert list(MECHANISMS) == sorted(MECHANISMS, key=mechanism_names().index)
+    assert set(MECHANISMS) == set(mechanism_names()) == set(MechanismsSpec.model_fields)

@@ -35,7 +35,7 @@ def test_the_packaged_scenario_switches_every_policy_instrument_on():
 
 def test_a_change_of_behaviour_changes_the_fingerprint(computed, monkeypatch):
     assert len(computed) == 64 and identity.compute_fingerprint() == computed  # deterministic
-    monkeypatch.setattr(Monitoring, "evaluate", lambda self: None)  # one mechanism switched off
+    monkeypatch.setattr(Monitoring, "step", lambda self: None)  # one mechanism switched off
     assert identity.compute_fingerprint() != computed
 
 

@@ -170,7 +170,7 @@ def test_a_passed_evaluation_builds_trust_and_an_exposed_one_does_not():
         paper = next(p for p in model.active_partnerships if p is not genuine)
         paper.formalistic = True
         before = genuine.trust, paper.trust
-        model.monitoring.evaluate()
+        model.monitoring.step()
         assert genuine.trust == pytest.approx(before[0] + gain)
         assert paper.exposed and paper.trust == before[1]
 

@@ -180,22 +180,24 @@ def test_a_generous_subsidy_raises_firm_participation():
 
 
 @pytest.mark.parametrize("agent_type", ["School", "Firm"])
-def test_schools_and_firms_step_in_the_order_mesa_shuffle_do_gives(monkeypatch, agent_type):
-    """The model steps them without Mesa's per-agent checks, but in the same random order and
-    with the same draws as ``AgentSet.shuffle_do("step")``."""
+def test_schools_and_firms_step_in_a_keyed_random_order(monkeypatch, agent_type):
+    """Every agent steps once a year, in an order that changes from year to year and is the
+    same in every run from one seed."""
     from iei_sim.agents.firm import Firm
     from iei_sim.agents.school import School
 
     cls = {"School": School, "Firm": Firm}[agent_type]
-    model = IEIModel(tiny(), seed=5)
-    order: list[int] = []
-    monkeypatch.setattr(cls, "step", lambda self: order.append(self.unique_id))
-    state = model.random.getstate()
-    model._step_in_random_order(cls)
-    ours, after_ours = list(order), model.random.getstate()
-    order.clear()
-    model.random.setstate(state)
-    model.agents_by_type[cls].shuffle_do("step")
-    assert ours == order and len(ours) == len(model.agents_by_type[cls])
-    assert after_ours == model.random.getstate()
-    assert ours != sorted(ours)  # really shuffled
+    orders = []
+    for _ in range(2):
+        model = IEIModel(tiny(), seed=5)
+        order: list[int] = []
+        monkeypatch.setattr(cls, "step", lambda self, order=order: order.append(self.index))
+        model.steps = 1
+        (model._schools_step if agent_type == "School" else model._firms_step)()
+        model.steps = 2
+        (model._schools_step if agent_type == "School" else model._firms_step)()
+        orders.append(order)
+    first, again = orders
+    n = len(model.agents_by_type[cls])
+    assert first == again and sorted(first[:n]) == list(range(n)) == sorted(first[n:])
+    assert first[:n] != sorted(first[:n]) and first[:n] != first[n:]  # shuffled, year by year

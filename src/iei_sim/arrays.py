@@ -36,10 +36,11 @@ def order_by_group_then_draw(group: np.ndarray, draws: np.ndarray) -> np.ndarray
     return np.argsort(packed, kind="stable")
 
 
-def stochastic_round(rng: np.random.Generator, x: np.ndarray) -> np.ndarray:
-    """Round each value up with probability equal to its fractional part (unbiased)."""
+def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Round each value up with probability equal to its fractional part (unbiased), given one
+    uniform draw per value."""
     base = np.floor(x)
-    return (base + (rng.random(len(x)) < (x - base))).astype(np.int64)
+    return (base + (u < (x - base))).astype(np.int64)
 
 
 def gini(values: np.ndarray) -> float:

@@ -1,6 +1,14 @@
-"""IEIModel: builds the population from a validated Scenario and schedules one year per step."""
+"""IEIModel: builds the population from a validated Scenario and runs the year's schedule.
+
+One step is one year, and the year is :data:`iei_sim.schedule.SCHEDULE`: read it to read the
+model. The model builds the organisations, the students and the mechanisms (each a
+:class:`~iei_sim.mechanisms.base.Mechanism` with its own random streams), then each step runs
+the scheduled phases in order.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -11,27 +19,56 @@ from iei_sim.agents.government import Government
 from iei_sim.agents.school import School
 from iei_sim.agents.students import Student, StudentPopulation
 from iei_sim.ledger import Ledger
-from iei_sim.mechanisms import labour_market, matching, partnerships
-from iei_sim.mechanisms.incentives import IncentivePolicy
-from iei_sim.mechanisms.knowledge import KnowledgeSystem
-from iei_sim.mechanisms.learning import make_learning_rule
+from iei_sim.mechanisms import partnerships
+from iei_sim.mechanisms.associations import Associations
+from iei_sim.mechanisms.base import Mechanism
+from iei_sim.mechanisms.governments import PublicFunding
+from iei_sim.mechanisms.incentives import Incentives
+from iei_sim.mechanisms.knowledge import Knowledge
+from iei_sim.mechanisms.labour_market import LabourMarket, LabourMarketResult
+from iei_sim.mechanisms.learning import Learning
+from iei_sim.mechanisms.matching import PartnershipMarket
 from iei_sim.mechanisms.monitoring import Monitoring
-from iei_sim.mechanisms.partnerships import Partnership
-from iei_sim.mechanisms.risk import make_risk_rule
-from iei_sim.mechanisms.teachers import update_teachers
-from iei_sim.outcomes import compute_outcomes, reporters
+from iei_sim.mechanisms.partnerships import Partnership, Partnerships
+from iei_sim.mechanisms.reputation import Reputation
+from iei_sim.mechanisms.risk import Risk
+from iei_sim.mechanisms.students import Students
+from iei_sim.mechanisms.teachers import Teachers
+from iei_sim.outcomes import compute_outcomes
+from iei_sim.random_streams import RandomStreams, entity_key, entity_keys
 from iei_sim.resources import check_run_fits
 from iei_sim.scenario.schema import Scenario
+from iei_sim.schedule import FIRMS, MODEL, SCHEDULE, SCHOOLS, Phase
+
+# Every mechanism the schedule names, by its name.
+MECHANISMS: dict[str, type[Mechanism]] = {
+    cls.name: cls
+    for cls in (
+        PublicFunding,
+        Incentives,
+        Associations,
+        PartnershipMarket,
+        Partnerships,
+        Knowledge,
+        Teachers,
+        Students,
+        Risk,
+        LabourMarket,
+        Monitoring,
+        Learning,
+        Reputation,
+    )
+}
+BETA_CONCENTRATION = 20.0  # a Beta draw around a mean m is Beta(20 m, 20 (1 − m))
 
 
 class IEIModel(mesa.Model):
-    """School–enterprise cooperation in one or more regions.
+    """School–enterprise cooperation in one or more regions; one step is one year.
 
-    One step is one year. The schedule (see :meth:`step`, and docs/ODD.md §3) runs the
-    organisations' own decisions first (government, associations, schools, firms), then the
-    shared mechanisms in a fixed order: the partnership market and brokerage, the partnerships'
-    flows, knowledge and teachers, the students' year, risk events, the labour market, incentive
-    payments, monitoring, partnership review, learning and reputation.
+    Built from a :class:`~iei_sim.scenario.schema.Scenario` and a seed. ``streams`` gives every
+    decision its keyed random numbers (:mod:`iei_sim.random_streams`), so the run is a function
+    of the scenario and the seed, and two scenarios run from one seed share their luck wherever
+    their agents face the same choice.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
@@ -40,8 +77,8 @@ class IEIModel(mesa.Model):
         super().__init__(rng=seed)
         self.seed = seed
         self.config = scenario
+        self.streams = RandomStreams(seed)
         self.ledger = Ledger()
-        self.learning = make_learning_rule(scenario.learning)
         platform = scenario.policy.platform
         p = scenario.partnerships
         self.search_candidates = p.candidates_per_search + (
@@ -66,97 +103,200 @@ class IEIModel(mesa.Model):
         self.region_is_lagging = np.array([r.kind == "lagging" for r in scenario.regions.values()])
         self.partnerships: list[Partnership] = []
         self.active_partnerships: list[Partnership] = []
-        self.labour = labour_market.LabourMarketResult()
+        self.labour = LabourMarketResult()
         self.outcomes: dict[str, float] = {}
+        self.records: list[dict[str, float]] = []  # one row of outcomes per year
         self.depth_mix = {r: {1: 1.0, 2: 0.0, 3: 0.0} for r in self.region_names}
         self.partnerships_started_this_year = 0
-        self.incentives = IncentivePolicy(self)
-        self._build_organisations()
-        self._build_students()
-        self.risk = make_risk_rule(self)
-        self.monitoring = Monitoring(self)
-        self.knowledge = KnowledgeSystem(self)
         self.intern_slots = np.zeros(0, dtype=partnerships.INTERN_SLOT)
+        # The mechanisms exist before the organisations: the firms' priors ask the incentive,
+        # risk and monitoring rules what a partnership would bring.
+        self.mechanisms: dict[str, Mechanism] = {
+            name: cls(self) for name, cls in MECHANISMS.items()
+        }
+        self.incentives: Incentives = self.mechanisms["incentives"]  # type: ignore[assignment]
+        self.risk: Risk = self.mechanisms["risk"]  # type: ignore[assignment]
+        self.monitoring: Monitoring = self.mechanisms["monitoring"]  # type: ignore[assignment]
+        self.knowledge: Knowledge = self.mechanisms["knowledge"]  # type: ignore[assignment]
+        self.learning: Learning = self.mechanisms["learning"]  # type: ignore[assignment]
+        self.market: PartnershipMarket = self.mechanisms["market"]  # type: ignore[assignment]
+        self._build_organisations()
         self.deep_programmes = np.zeros((len(self.school_list), len(self.sectors)), dtype=bool)
-        self.datacollector = mesa.DataCollector(model_reporters=reporters())
+        for mechanism in self.mechanisms.values():
+            mechanism.setup()
+        self._draw_priors()
+        self._build_students()
+        self.plan = self._plan()
 
-    # -- construction --------------------------------------------------------------------------
+    # -- the year ------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One year: the phases of :data:`iei_sim.schedule.SCHEDULE`, in order (ODD §3)."""
+        for _, run in self.plan:
+            run()
+
+    def _plan(self) -> list[tuple[Phase, Callable[[], None]]]:
+        """The schedule's phases bound to their owners; those of switched-off mechanisms left out."""
+        agents = {SCHOOLS: self._schools_step, FIRMS: self._firms_step}
+        plan: list[tuple[Phase, Callable[[], None]]] = []
+        for phase in SCHEDULE:
+            if phase.owner in agents:
+                plan.append((phase, agents[phase.owner]))
+            elif phase.owner == MODEL:
+                plan.append((phase, getattr(self, phase.method)))
+            elif self.mechanisms[phase.owner].enabled:
+                plan.append((phase, getattr(self.mechanisms[phase.owner], phase.method)))
+        return plan
+
+    def start_year(self) -> None:
+        """Demand grows; the year's running figures (costs, proposals, new partnerships) reset."""
+        growth = np.array([r.labour_demand_growth for r in self.config.regions.values()])
+        self.demand_index = (1.0 + growth[self.firm_region]) ** self.steps
+        self.partnerships_started_this_year = 0
+        for firm in self.firm_list:
+            firm.search_costs = 0.0
+        for school in self.school_list:
+            school.search_costs = 0.0
+            school.proposals_made = 0
+            school.proposals_refused = 0
+
+    def close_year(self) -> None:
+        """Outcomes of the year computed and recorded; the ledger closes the year."""
+        self.outcomes = compute_outcomes(self)
+        self.records.append(self.outcomes)
+        self.ledger.close_step(self.steps)
+
+    def _step_agents(self, agents: list[School] | list[Firm], keys: np.ndarray, who: str) -> None:
+        """Each agent's own ``step``, in an order drawn afresh each year: keyed by agent, so an
+        agent keeps its place relative to the others in every scenario run from one seed."""
+        order = self.streams(f"{who}.order").order(self.steps, keys)
+        for i in order.tolist():
+            agents[i].step()
+
+    def _schools_step(self) -> None:
+        self._step_agents(self.school_list, self.school_keys, SCHOOLS)
+
+    def _firms_step(self) -> None:
+        self._step_agents(self.firm_list, self.firm_keys, FIRMS)
+
+    # -- building --------------------------------------------------------------------------------
     def _build_organisations(self) -> None:
+        """Governments, schools, firms and associations, region by region, their attributes
+        drawn from keyed streams: an organisation's draws depend on its region and its rank
+        there, so another region's size never changes them."""
         cfg = self.config
-        rng = self.rng
+        draw = self.streams
         self.government_of: dict[str, Government] = {}
         self.firm_list: list[Firm] = []
         self.school_list: list[School] = []
+        school_keys: list[np.ndarray] = []
+        firm_keys: list[np.ndarray] = []
         for r_index, (region, spec) in enumerate(cfg.regions.items()):
             self.government_of[region] = Government(self, r_index, region, spec.government_budget)
             sectors = list(spec.sector_shares)
             shares = np.array([spec.sector_shares[s] for s in sectors])
-            # Generator.choice(p=shares)'s own algorithm (same draws), without its per-call checks.
-            sector_cdf = shares.cumsum()
-            sector_cdf /= sector_cdf[-1]
-            for _ in range(spec.schools):
-                school_type = "vocational" if rng.random() < spec.vocational_share else "university"
-                k = min(cfg.schools.programmes_per_school, int((shares > 0).sum()))
-                programmes = [sectors[i] for i in _choice_without_replacement(rng, k, shares)]
-                size = cfg.schools.size_sigma
-                self.school_list.append(
-                    School(
-                        self,
-                        index=len(self.school_list),
-                        region=region,
-                        school_type=school_type,
-                        programmes=[str(p) for p in programmes],
-                        enrolment=max(
-                            10,
-                            round(spec.students_per_school * rng.lognormal(-(size**2) / 2, size)),
-                        ),
-                        reputation=float(rng.lognormal(0.0, cfg.schools.reputation_sigma)),
-                        dual_qualified_share=_beta_around(
-                            rng, cfg.schools.dual_qualified_share_mean
-                        ),
-                        practical_share=_beta_around(rng, cfg.schools.practical_share_mean),
+            keys = entity_keys(entity_key(region, "school"), np.arange(spec.schools))
+            school_keys.append(keys)
+            vocational = draw("population.school_type").uniform(keys) < spec.vocational_share
+            size = cfg.schools.size_sigma
+            enrolment = np.maximum(
+                10,
+                np.round(
+                    spec.students_per_school
+                    * draw("population.school_size").lognormal(
+                        keys, mean=-(size**2) / 2, sigma=size
                     )
+                ),
+            ).astype(int)
+            reputation = draw("population.reputation").lognormal(
+                keys, sigma=cfg.schools.reputation_sigma
+            )
+            dual = _beta_around(
+                draw("population.dual_qualified"), keys, cfg.schools.dual_qualified_share_mean
+            )
+            practical = _beta_around(
+                draw("population.practical_share"), keys, cfg.schools.practical_share_mean
+            )
+            k = min(cfg.schools.programmes_per_school, int((shares > 0).sum()))
+            programmes = draw("population.programmes")
+            sector_ids = np.arange(len(sectors))
+            for i, key in enumerate(keys.tolist()):
+                chosen = programmes.weighted(k, shares, key, sector_ids)
+                school = School(
+                    self,
+                    index=len(self.school_list),
+                    region=region,
+                    school_type="vocational" if vocational[i] else "university",
+                    programmes=[sectors[j] for j in chosen.tolist()],
+                    enrolment=int(enrolment[i]),
+                    reputation=float(reputation[i]),
+                    dual_qualified_share=float(dual[i]),
+                    practical_share=float(practical[i]),
                 )
-            for _ in range(spec.firms):
-                large = rng.random() < spec.large_firm_share
-                f = cfg.firms
-                self.firm_list.append(
-                    Firm(
-                        self,
-                        index=len(self.firm_list),
-                        region=region,
-                        sector=sectors[int(sector_cdf.searchsorted(rng.random(), "right"))],
-                        size="large" if large else "sme",
-                        tech_level=min(
-                            1.0, _beta_around(rng, spec.tech_level) + (0.1 if large else 0.0)
-                        ),
-                        discount_rate=min(
-                            max(float(rng.normal(f.discount_rate_mean, f.discount_rate_sd)), 0.01),
-                            0.9,
-                        ),
-                        hires_per_year=(f.hires_per_year_large if large else f.hires_per_year_sme)
-                        * float(rng.lognormal(-0.045, 0.3)),
-                        max_partnerships=f.max_partnerships_large
-                        if large
-                        else f.max_partnerships_sme,
-                        risk_aversion=f.risk_aversion_large if large else f.risk_aversion_sme,
-                    )
-                )
-                self.firm_list[-1].openness_trait = _beta_around(rng, cfg.knowledge.openness_mean)
+                school.key = key
+                self.school_list.append(school)
+            self._build_firms(region, spec, sectors, shares, firm_keys)
             for sector in sectors:
                 quality = cfg.associations.information_quality
                 quality += self.information_gain * (1.0 - quality)
-                IndustryAssociation(self, region, sector, quality)
+                association = IndustryAssociation(self, region, sector, quality)
+                association.key = entity_key(region, "association", sector)
+        self.school_keys = np.concatenate(school_keys)
+        self.firm_keys = np.concatenate(firm_keys)
+        self._index_organisations()
+
+    def _build_firms(self, region, spec, sectors, shares, firm_keys) -> None:
+        cfg, draw = self.config, self.streams
+        f = cfg.firms
+        keys = entity_keys(entity_key(region, "firm"), np.arange(spec.firms))
+        firm_keys.append(keys)
+        large = draw("population.firm_size").uniform(keys) < spec.large_firm_share
+        cdf = shares.cumsum() / shares.sum()
+        sector = np.minimum(
+            np.searchsorted(cdf, draw("population.firm_sector").uniform(keys), side="right"),
+            len(sectors) - 1,
+        )
+        tech = np.minimum(
+            1.0, _beta_around(draw("population.tech_level"), keys, spec.tech_level) + 0.1 * large
+        )
+        discount = np.clip(
+            draw("population.discount_rate").normal(
+                keys, mean=f.discount_rate_mean, sd=f.discount_rate_sd
+            ),
+            0.01,
+            0.9,
+        )
+        hires_scale = draw("population.hires").lognormal(keys, mean=-0.045, sigma=0.3)
+        openness = _beta_around(draw("population.openness"), keys, cfg.knowledge.openness_mean)
+        for i, key in enumerate(keys.tolist()):
+            is_large = bool(large[i])
+            firm = Firm(
+                self,
+                index=len(self.firm_list),
+                region=region,
+                sector=sectors[int(sector[i])],
+                size="large" if is_large else "sme",
+                tech_level=float(tech[i]),
+                discount_rate=float(discount[i]),
+                hires_per_year=(f.hires_per_year_large if is_large else f.hires_per_year_sme)
+                * float(hires_scale[i]),
+                max_partnerships=f.max_partnerships_large if is_large else f.max_partnerships_sme,
+                risk_aversion=f.risk_aversion_large if is_large else f.risk_aversion_sme,
+            )
+            firm.key = key
+            firm.openness_trait = float(openness[i])
+            self.firm_list.append(firm)
+
+    def _index_organisations(self) -> None:
+        """Lookups the mechanisms share, built once (membership never changes)."""
         self.firms_in_region = {
             r: [f for f in self.firm_list if f.region == r] for r in self.region_names
         }
         self.schools_in_region = {
             r: [s for s in self.school_list if s.region == r] for r in self.region_names
         }
-        lagging_regions = {r for r, spec in cfg.regions.items() if spec.kind == "lagging"}
+        lagging_regions = {r for r, spec in self.config.regions.items() if spec.kind == "lagging"}
         self.lagging_firms = [f for f in self.firm_list if f.region in lagging_regions]
         self.leading_firms = [f for f in self.firm_list if f.region not in lagging_regions]
-        # Arrays for the vectorised submodels.
         self.firm_region = np.array(
             [self.region_index[f.region] for f in self.firm_list], dtype=np.int64
         )
@@ -185,49 +325,30 @@ class IEIModel(mesa.Model):
             for r in range(len(self.region_names))
             for s in range(len(self.sectors))
         }
-        self._firms_of_cell = {  # membership never changes: the lists are built once
-            (region, sector): [
-                self.firm_list[i]
-                for i in self._firm_cells[(self.region_index[region], self.sector_index[sector])]
-            ]
-            for region in self.region_names
-            for sector in self.sectors
-        }
         self._firms_of_region = [
             np.flatnonzero(self.firm_region == r) for r in range(len(self.region_names))
         ]
-        self._school_cells = {
-            (region, sector): [
-                s for s in self.school_list if s.region == region and sector in s.programmes
-            ]
-            for region in self.region_names
-            for sector in self.sectors
-        }
-        # Candidate pools per sector (schools) or programme list (firms), then per searcher's
-        # region: (home pool, pool of the other regions). Built once; membership never changes.
-        self._school_pools = {
-            sector: _home_and_away({r: self._school_cells[(r, sector)] for r in self.region_names})
-            for sector in self.sectors
-        }
-        self._firm_pools: dict[tuple[str, ...], dict[str, tuple[list[Firm], list[Firm]]]] = {}
         self.demand_index = np.ones(len(self.firm_list))
         self.associations = {
             (a.region, a.sector): a for a in self.agents_by_type[IndustryAssociation]
         }
-        # Prior beliefs: the true expectation read with noise.
+        self.mean_reputation = float(np.mean([s.reputation for s in self.school_list]))
+        self.refresh_standing()
+
+    def _draw_priors(self) -> None:
+        """Prior beliefs: the true expectation of a partnership-year, read with noise."""
+        cfg = self.config
         noise = cfg.learning.prior_noise * (1.0 - self.information_gain)
-        for firm in self.firm_list:
-            firm.belief = partnerships.expected_private_benefit(self, firm, 1) + rng.normal(
-                0.0, noise
-            )
+        firm_noise = self.streams("population.firm_prior").normal(self.firm_keys, sd=noise)
+        for firm, e in zip(self.firm_list, firm_noise.tolist(), strict=True):
+            firm.belief = partnerships.expected_private_benefit(self, firm, 1) + e
         p, s = cfg.partnerships, cfg.schools
         school_value = (
             s.cooperation_value[0] + p.firm_money[0] + p.firm_equipment[0] - s.coordination_cost[0]
         )
-        for school in self.school_list:
-            school.belief = school_value + rng.normal(0.0, noise)
-        self._mean_reputation = float(np.mean([s.reputation for s in self.school_list]))
-        self._refresh_standing()
+        school_noise = self.streams("population.school_prior").normal(self.school_keys, sd=noise)
+        for school, e in zip(self.school_list, school_noise.tolist(), strict=True):
+            school.belief = school_value + e
 
     def _build_students(self) -> None:
         """Cohorts that have completed 1 … duration-1 years, with the skills those years gave;
@@ -254,16 +375,12 @@ class IEIModel(mesa.Model):
     # -- queries used by agents and mechanisms ------------------------------------------------
     def standing(self, school: School) -> float:
         """Reputation relative to this year's average school."""
-        return school.reputation / self._mean_reputation
+        return school.reputation / self.mean_reputation
 
-    def school_capacity(self, school: School) -> float:
-        """Research capacity relative to the average school, from reputation (bounded)."""
-        return school.research_capacity
-
-    def _refresh_standing(self) -> None:
+    def refresh_standing(self) -> None:
         """Cache what follows from the schools' standing (research and partnership capacity).
 
-        Reputation changes only at build time and in :meth:`_update_reputation`, yet capacity
+        Reputation changes only at build time and in the reputation mechanism, yet capacity
         is read thousands of times a year by the partnership market.
         """
         spec = self.config.schools
@@ -272,41 +389,13 @@ class IEIModel(mesa.Model):
             school.research_capacity = min(spec.max_research_capacity, max(0.5, standing))
             school.set_capacity(standing)
 
-    def schools_for(self, region: str, sector: str, k: int) -> list[School]:
-        """Up to ``k`` random schools teaching ``sector``: in ``region``, some elsewhere via the platform."""
-        return self._sample_candidates(self._school_pools[sector][region], k)
-
-    def firms_for(self, region: str, sectors: list[str], k: int) -> list[Firm]:
-        """Up to ``k`` random firms in the given sectors: in ``region``, some elsewhere via the platform."""
-        key = tuple(sectors)
-        if key not in self._firm_pools:
-            self._firm_pools[key] = _home_and_away(
-                {
-                    r: [
-                        self.firm_list[i]
-                        for s in sectors
-                        for i in self._firm_cells[(self.region_index[r], self.sector_index[s])]
-                    ]
-                    for r in self.region_names
-                }
-            )
-        return self._sample_candidates(self._firm_pools[key][region], k)
-
-    def _sample_candidates(self, pools: tuple[list, list], k: int) -> list:
-        """``k`` draws without replacement: some from ``away`` (the platform's cross-region
-        share, binomially), the rest from ``home``."""
-        home, away = pools
-        k_away = (
-            int(self.rng.binomial(k, self.cross_region_share)) if self.cross_region_share else 0
-        )
-        k_away = min(k_away, len(away))
-        chosen = self.random.sample(home, min(k - k_away, len(home)))
-        return chosen + self.random.sample(away, k_away) if k_away else chosen
-
     def firms_in_cell(self, region: str, sector: str) -> list[Firm]:
-        return list(self._firms_of_cell[(region, sector)])
+        """The firms of one region and sector, in creation order."""
+        cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
+        return [self.firm_list[i] for i in cell.tolist()]
 
-    def firms_by_cell(self, region: int, sector: int | None) -> np.ndarray:
+    def firm_indices(self, region: int, sector: int | None) -> np.ndarray:
+        """Indices of the firms of a region (and sector, if given), in creation order."""
         if sector is None:
             return self._firms_of_region[region]
         return self._firm_cells[(region, sector)]
@@ -323,103 +412,14 @@ class IEIModel(mesa.Model):
         """Inspect one student as a Mesa agent."""
         return self.students.student(index)
 
-    # -- the year ----------------------------------------------------------------------------
-    def step(self) -> None:
-        growth = np.array([r.labour_demand_growth for r in self.config.regions.values()])
-        self.demand_index = (1.0 + growth[self.firm_region]) ** self.steps
-        self._start_year()
-        self.agents_by_type[Government].do("step")
-        self.agents_by_type[IndustryAssociation].do("step")
-        self._step_in_random_order(School)
-        self._step_in_random_order(Firm)
-        matching.form_partnerships(self)
-        self.agents_by_type[IndustryAssociation].do("broker_matches")
-        partnerships.operate(self)
-        self.knowledge.step()
-        update_teachers(self)
-        self.students.step()
-        partnerships.record_internships(self)
-        self.risk.apply(self)
-        self.labour = labour_market.clear(self)
-        self.incentives.settle()
-        self.monitoring.evaluate()
-        partnerships.review(self)
-        self.monitoring.close_exposed()
-        self.learning.update(self)
-        self._update_reputation()
-        self.outcomes = compute_outcomes(self)
-        self.datacollector.collect(self)
-        self.ledger.close_step(self.steps)
-
-    def _step_in_random_order(self, agent_type: type[School] | type[Firm]) -> None:
-        """``agents_by_type[agent_type].shuffle_do("step")``: the same shuffle (same draws, same
-        order), without Mesa's per-agent membership check and lookup of the method by name
-        (no agent joins or leaves during these steps)."""
-        agent_set = self.agents_by_type[agent_type]
-        agents = list(agent_set)
-        agent_set.random.shuffle(agents)
-        for agent in agents:
-            agent.step()
-
-    def _start_year(self) -> None:
-        """Reset the year's running figures (costs are added from the agents' steps on)."""
-        self.partnerships_started_this_year = 0
-        for firm in self.firm_list:
-            firm.search_costs = 0.0
-        for school in self.school_list:
-            school.search_costs = 0.0
-            school.proposals_made = 0
-            school.proposals_refused = 0
-
     def refresh_school_arrays(self) -> None:
         """Copy the schools' teaching state into the arrays the student population reads."""
         self.school_quality = np.array([s.teaching_quality for s in self.school_list])
         self.school_practical_share = np.array([s.practical_share for s in self.school_list])
         self.school_dual_share = np.array([s.dual_qualified_share for s in self.school_list])
 
-    def _update_reputation(self) -> None:
-        s = self.config.schools
-        for school in self.school_list:
-            school.reputation = (
-                (1 - s.reputation_decay) * school.reputation
-                + s.reputation_decay
-                + s.reputation_gain * len(school.partnerships)
-            )
-        self._mean_reputation = float(np.mean([school.reputation for school in self.school_list]))
-        self._refresh_standing()
 
-
-def _home_and_away(pools: dict[str, list]) -> dict[str, tuple[list, list]]:
-    """Per region: its own pool, and the other regions' pools joined (in region order)."""
-    return {
-        region: (home, [a for r, pool in pools.items() if r != region for a in pool])
-        for region, home in pools.items()
-    }
-
-
-_CHOICE_ATOL = float(np.sqrt(np.finfo(np.float64).eps))  # Generator.choice's tolerance on sum(p)
-
-
-def _choice_without_replacement(rng: np.random.Generator, k: int, p: np.ndarray) -> list[int]:
-    """``k`` distinct indices drawn with probabilities ``p``: ``Generator.choice(len(p), k,
-    replace=False, p=p)``'s own algorithm (same draws), without its per-call checks (which cost
-    several times the draw). Each round draws the missing number of indices from ``p`` with
-    those already found removed, keeping each new index's first occurrence in draw order."""
-    p = np.array(p, dtype=float)
-    if abs(p.sum() - 1.0) > _CHOICE_ATOL:  # the one check that can fail on a valid scenario
-        raise ValueError("probabilities do not sum to 1")
-    found: list[int] = []
-    while len(found) < k:
-        x = rng.random(k - len(found))
-        if found:
-            p[found] = 0
-        cdf = np.cumsum(p)
-        cdf /= cdf[-1]
-        found += dict.fromkeys(cdf.searchsorted(x, side="right").tolist())
-    return found
-
-
-def _beta_around(rng: np.random.Generator, mean: float, concentration: float = 20.0) -> float:
-    """A draw in (0, 1) with the given mean (Beta with the given concentration)."""
-    mean = min(max(float(mean), 1e-3), 1 - 1e-3)  # np.clip on a scalar costs 10x more
-    return float(rng.beta(mean * concentration, (1 - mean) * concentration))
+def _beta_around(stream, keys: np.ndarray, mean: float) -> np.ndarray:
+    """Draws in (0, 1) with the given mean: Beta(20 m, 20 (1 − m)), keyed."""
+    mean = min(max(float(mean), 1e-3), 1 - 1e-3)
+    return stream.beta(keys, a=mean * BETA_CONCENTRATION, b=(1 - mean) * BETA_CONCENTRATION)

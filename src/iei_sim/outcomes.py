@@ -7,7 +7,6 @@ rules: ``mean`` = mean over the final ``summary_window`` years; ``total`` = sum 
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -103,16 +102,6 @@ POLICY_PURPOSES = (
     "evaluation_funding",
     "education_bonus",
 )
-
-
-def read_outcome(model: IEIModel, name: str) -> float:
-    """DataCollector reporter body: one outcome of the step's computed outcomes."""
-    return model.outcomes[name]
-
-
-def reporters() -> dict[str, partial]:
-    """Model reporters for Mesa's DataCollector, one per outcome."""
-    return {name: partial(read_outcome, name=name) for name in OUTCOMES}
 
 
 def _share(numerator: float, denominator: float) -> float:

@@ -18,7 +18,7 @@ import pandas as pd
 from iei_sim import __version__
 from iei_sim.mechanisms.partnerships import DEPTH_NAMES
 from iei_sim.model import IEIModel
-from iei_sim.outcomes import summarise
+from iei_sim.outcomes import OUTCOMES, summarise
 from iei_sim.output_folders import staged_folder
 from iei_sim.provenance import invocation, now
 from iei_sim.scenario import Scenario, scenario_hash, scenario_to_yaml
@@ -129,17 +129,11 @@ def _outcomes(model: IEIModel, scenario: Scenario, seed: int) -> tuple[pd.DataFr
 
 
 def _timeseries(model: IEIModel) -> pd.DataFrame:
-    """The DataCollector's per-step outcomes as a table.
-
-    They are all floats in practice: then the table is built from one 2-D array, several times
-    cheaper than pandas inferring a type per column (the column types come out the same).
-    """
-    columns = model.datacollector.model_vars
-    if columns and all(
-        column and all(type(value) is float for value in column) for column in columns.values()
-    ):
-        return pd.DataFrame(np.array(list(columns.values()), dtype=float).T, columns=list(columns))
-    return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    """The outcomes the model recorded each year, one row per year (all floats)."""
+    rows = [[record[name] for name in OUTCOMES] for record in model.records]
+    return pd.DataFrame(
+        np.array(rows, dtype=float).reshape(-1, len(OUTCOMES)), columns=list(OUTCOMES)
+    )
 
 
 def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:

@@ -47,6 +47,7 @@ class Firm(mesa.Agent):
         self.risk_aversion = risk_aversion  # see RiskEvents.certainty_cost
         self.openness_trait = 1.0  # drawn at build time; see mechanisms.knowledge
         self.account = model.ledger.open_account("firm", index)
+        self.key = 0  # id for keyed random draws (set by the model from region and rank)
         self.belief = 0.0
         self.certified = False
         self.exposed = False  # caught running a project on paper (see mechanisms.monitoring)
@@ -97,7 +98,8 @@ class Firm(mesa.Agent):
         """Decide whether to search for a (further) school partner this year."""
         model = self.model
         has_room = len(self.partnerships) < self.max_partnerships
-        self.seeking = has_room and model.random.random() < self.willingness
+        draw = model.streams("firms.seek").one(model.steps, self.key)
+        self.seeking = has_room and draw < self.willingness
         model.incentives.consider_certification(self)
 
 

@@ -1,4 +1,5 @@
-"""Regional government: receives a yearly budget, certifies firms, pays incentives."""
+"""Regional government: holds the region's discretionary budget; funding, certification and
+payments are the mechanisms' (``mechanisms.governments``, ``mechanisms.incentives``)."""
 
 from __future__ import annotations
 
@@ -26,19 +27,3 @@ class Government(mesa.Agent):
     def budget(self) -> float:
         """Discretionary money left this year (unspent budget carries over)."""
         return self.model.ledger.balance(self.account, "money")
-
-    def step(self) -> None:
-        """Receive the yearly budget, fund schools, decide pending certification applications."""
-        ledger = self.model.ledger
-        treasury = ledger.outside["treasury"]
-        ledger.transfer(
-            treasury, self.account, "money", self.budget_per_year, "budget_appropriation"
-        )
-        per_student = self.model.config.schools.budget_per_student
-        for school in self.model.schools_in_region[self.region]:
-            funding = per_student * school.enrolment
-            ledger.transfer(treasury, school.account, "money", funding, "school_funding")
-            ledger.transfer(
-                school.account, ledger.outside["market"], "money", funding, "school_operations"
-            )
-        self.model.incentives.process_certifications(self)

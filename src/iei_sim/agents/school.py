@@ -43,10 +43,11 @@ class School(mesa.Agent):
         # runs a bigger cooperation office). Set by set_capacity whenever reputations change;
         # a plain attribute, as the partnership market reads it thousands of times a year.
         self.capacity = 1
-        # Research capacity relative to the average school (see IEIModel.school_capacity).
+        # Research capacity relative to the average school (see IEIModel.refresh_standing).
         self.research_capacity = 1.0
         self.practical_share = practical_share
         self.account = model.ledger.open_account("school", index)
+        self.key = 0  # id for keyed random draws (set by the model from region and rank)
         self.belief = 0.0
         self.seeking = False
         self.partnerships: list[Partnership] = []
@@ -106,9 +107,9 @@ class School(mesa.Agent):
 
     def step(self) -> None:
         """Decide whether to seek a firm partner, and shift intake toward forecast demand."""
-        self.seeking = (
-            len(self.partnerships) < self.capacity and self.random.random() < self.willingness
-        )
+        model = self.model
+        draw = model.streams("schools.seek").one(model.steps, self.key)
+        self.seeking = len(self.partnerships) < self.capacity and draw < self.willingness
         self._plan_intake()
 
     def _plan_intake(self) -> None:

@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 
 from iei_sim.arrays import order_by_group_then_draw, rank_within_runs
+from iei_sim.random_streams import entity_key, entity_keys
 
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
@@ -23,6 +24,7 @@ LEVELS = ("vocational", "undergraduate", "graduate")
 GRADUATE = 2
 
 _FIELDS: dict[str, tuple[type, int | float | bool]] = {
+    "key": (np.uint64, 0),  # stable id for keyed draws: cohort cell and rank in it
     "school": (np.int32, -1),
     "sector": (np.int16, -1),
     "level": (np.int8, 0),
@@ -80,6 +82,7 @@ class StudentPopulation(mesa.Agent):
         level: np.ndarray,
         region: np.ndarray,
         duration: np.ndarray,
+        key: np.ndarray,
         year: np.ndarray | None = None,
         theory: np.ndarray | None = None,
         practical: np.ndarray | None = None,
@@ -88,6 +91,7 @@ class StudentPopulation(mesa.Agent):
         k = len(school)
         self._reserve(k)
         new = slice(self.n, self.n + k)  # a slice writes several times faster than an index array
+        self.key[new] = key
         self.school[new] = school
         self.sector[new] = sector
         self.level[new] = level
@@ -145,7 +149,22 @@ class StudentPopulation(mesa.Agent):
             np.array(col, dtype=np.int64) for col in zip(*rows, strict=True)
         )
         school_arr = np.repeat(school, count)
+        # A student's key: the cohort cell it joins (enrolment year, school, programme, level,
+        # year of study) and its rank there, so draws about it do not move when another
+        # school's intake changes.
+        step = model.steps
+        cell_keys = np.array(
+            [
+                entity_key(step, model.school_list[i].key, sec, lev, yr)
+                for i, sec, lev, yr in zip(
+                    school.tolist(), sector.tolist(), level.tolist(), year.tolist(), strict=True
+                )
+            ],
+            dtype=np.uint64,
+        )
+        rank = np.arange(len(school_arr)) - np.repeat(np.cumsum(count) - count, count)
         return {
+            "key": entity_keys(np.repeat(cell_keys, count), rank),
             "school": school_arr,
             "sector": np.repeat(sector, count),
             "level": np.repeat(level, count),
@@ -160,7 +179,12 @@ class StudentPopulation(mesa.Agent):
         school = self.school[idx]
         quality = self.model.school_quality[school]
         practical_share = self.model.school_practical_share[school]
-        noise = self.rng.normal(1.0, spec.skill_noise, size=(2, len(idx)))
+        year, keys = self.model.steps, self.key[idx]
+        streams = self.model.streams
+        noise = (
+            streams("students.theory_noise").normal(year, keys, mean=1.0, sd=spec.skill_noise),
+            streams("students.practical_noise").normal(year, keys, mean=1.0, sd=spec.skill_noise),
+        )
         theory_gain = np.where(self.level[idx] == GRADUATE, spec.graduate_theory_factor, 1.0)
         theory_gain = theory_gain * spec.theory_gain
         self.theory[idx] += theory_gain * quality * 2 * (1 - practical_share) * noise[0]
@@ -178,8 +202,9 @@ class StudentPopulation(mesa.Agent):
         student_key = self.school[eligible].astype(np.int64) * n_sectors + self.sector[eligible]
         # Within each school-programme, students without an internship go first, then at random.
         has_interned = self.internships[eligible] > 0
+        draw = self.model.streams("students.internship_queue")
         order = order_by_group_then_draw(
-            student_key * 2 + has_interned, self.rng.random(len(eligible))
+            student_key * 2 + has_interned, draw.uniform(self.model.steps, self.key[eligible])
         )
         eligible, student_key = eligible[order], student_key[order]
         slot_key = slots["school"].astype(np.int64) * n_sectors + slots["sector"]
@@ -223,7 +248,7 @@ class StudentPopulation(mesa.Agent):
         """What employers see: practice weighs more than theory, both discounted for a
         curriculum that lagged the technology frontier."""
         knowledge = self.model.config.knowledge
-        weight = knowledge.currency_weight if knowledge.enabled else 0.0
+        weight = knowledge.currency_weight if self.model.knowledge.enabled else 0.0
         currency = self.model.knowledge.currency()[self.school[idx], self.sector[idx]]
         raw = 0.4 * self.theory[idx] + 0.6 * self.practical[idx]
         return raw * (1.0 - weight + weight * currency)

@@ -68,7 +68,7 @@ def figure_png(draw: Callable[[], Figure], years: int | None = None, dpi: int = 
 
 def run_tables(model: DashboardModel) -> RunResult | None:
     """The run's tables so far (None before the first year: there is nothing to plot)."""
-    if model.steps == 0 or model.datacollector.get_model_vars_dataframe().empty:
+    if model.steps == 0 or not model.records:
         return None
     return collect_result(model, model.config, model.seed)
 

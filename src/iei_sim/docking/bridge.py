@@ -2,7 +2,7 @@
 
 Docking a separate toy would prove nothing about ``IEIModel``. This module reads the full
 model's own decision functions (``partnerships.orientation_values``, ``partnerships.firm_cost``,
-``IncentivePolicy.expected_at_depth``, the search-cost rule of ``IEIModel``) and returns the
+``Incentives.expected_at_depth``, the search-cost rule of ``IEIModel``) and returns the
 parameters of ``games/school_firm.yaml`` for one firm, so that with the model's other mechanisms
 switched off the firm's participation decision *is* the game's payoff comparison:
 
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from iei_sim.docking.game import Game, validate_game
-from iei_sim.mechanisms.incentives import IncentivePolicy
+from iei_sim.mechanisms.incentives import Incentives
 from iei_sim.mechanisms.partnerships import firm_cost, orientation_values
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def school_firm_parameters(
     subsidy = subsidies.per_intern * p.interns[d] + (
         subsidies.per_deep_project if depth == 3 else 0
     )
-    incentives = IncentivePolicy(shim).expected_at_depth(firm, depth)  # type: ignore[arg-type]
+    incentives = Incentives(shim).expected_at_depth(firm, depth)  # type: ignore[arg-type]
     k_firm, k_school = search_cost(scenario)
     return {
         "R_f": gross,

@@ -381,7 +381,7 @@ def bridge_section() -> str:
             "### 1.5 The bridge: docking speaks for the full model",
             "",
             "`src/iei_sim/docking/bridge.py` reads the full model's own decision functions "
-            "(`orientation_values`, `firm_cost`, `IncentivePolicy.expected_at_depth`, the search-"
+            "(`orientation_values`, `firm_cost`, `Incentives.expected_at_depth`, the search-"
             "cost rule of `IEIModel`) and returns the parameters of the school × firm game for a "
             "given firm. With the other mechanisms switched off (`bridge.MECHANISMS_OFF`: no "
             "belief noise or learning, all schools of standing 1, no risk events, monitoring, "

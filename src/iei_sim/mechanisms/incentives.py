@@ -13,21 +13,28 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from iei_sim.mechanisms.base import Mechanism
 from iei_sim.mechanisms.partnerships import firm_spending
 
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
-    from iei_sim.agents.government import Government
     from iei_sim.model import IEIModel
 
 CERTIFICATION_HORIZON = 3  # years of deductions a firm weighs against the application cost
 
 
-class IncentivePolicy:
-    """The incentive rules a scenario switches on, behind one interface."""
+class Incentives(Mechanism):
+    """The incentive rules a scenario switches on, behind one interface.
+
+    Switched off (``mechanisms.incentives: false``), nothing is certified or paid and firms
+    expect no incentive."""
+
+    name = "incentives"
+    section = "policy.tax_deduction, policy.subsidies"
+    odd = "§7.4"
 
     def __init__(self, model: IEIModel) -> None:
-        self.model = model
+        super().__init__(model)
         # Each region's own rules: the national policy unless the region has a tuned one.
         self.deduction = {r: model.config.policy_for(r).tax_deduction for r in model.config.regions}
         self.subsidies = {r: model.config.policy_for(r).subsidies for r in model.config.regions}
@@ -42,6 +49,8 @@ class IncentivePolicy:
         the depth ladder (``model.depth_mix``): an intern or deep-project subsidy only matters
         to the extent that partnerships reach the rungs it pays for.
         """
+        if not self.enabled:
+            return 0.0
         key = (firm.region, firm.certified)
         expected = self._expected_cache.get(key)
         if expected is None:
@@ -57,6 +66,8 @@ class IncentivePolicy:
 
     def expected_at_depth(self, firm: Firm, depth: int, with_interns: bool = True) -> float:
         """Incentives a firm expects per partnership-year at ``depth``."""
+        if not self.enabled:
+            return 0.0
         model = self.model
         deduction, subsidies = self.deduction[firm.region], self.subsidies[firm.region]
         total = 0.0
@@ -82,7 +93,9 @@ class IncentivePolicy:
     def consider_certification(self, firm: Firm) -> None:
         """A partnering firm applies when expected deductions outweigh the application cost."""
         d = self.deduction[firm.region]
-        if not (d.enabled and d.certified_only) or firm.certified or firm.certification_pending:
+        if not self.enabled or not (d.enabled and d.certified_only):
+            return
+        if firm.certified or firm.certification_pending:
             return
         if not firm.partnerships:
             return
@@ -105,22 +118,26 @@ class IncentivePolicy:
             firm.search_costs += d.certification_cost
             firm.certification_pending = True
 
-    def process_certifications(self, government: Government) -> None:
-        """Decide pending applications of the region; quality is judged on partnership depth."""
-        d = self.deduction[government.region]
-        for firm in self.model.firms_in_region[government.region]:
-            if (
-                not firm.certification_pending
-                or self.model.rng.random() >= d.processing_probability
-            ):
+    def decide_certifications(self) -> None:
+        """Decide pending applications: each is decided this year with the processing chance
+        (friction), and passes if the firm's deepest partnership, read with noise, meets the
+        strictness bar."""
+        model = self.model
+        year = model.steps
+        decided, noise = self.stream("processed"), self.stream("judged_quality")
+        for firm in model.firm_list:
+            if not firm.certification_pending:
+                continue
+            d = self.deduction[firm.region]
+            if decided.one(year, firm.key) >= d.processing_probability:
                 continue
             firm.certification_pending = False
             depth = max((p.depth for p in firm.partnerships), default=0)
-            quality = depth / 3 + self.model.rng.normal(0.0, 0.15)
+            quality = depth / 3 + 0.15 * float(noise.normal(year, firm.key))
             firm.certified = quality >= d.certification_strictness
 
     # -- payment -------------------------------------------------------------------------------
-    def settle(self) -> None:
+    def step(self) -> None:
         """Pay this year's deductions and subsidies through the ledger."""
         model = self.model
         ledger = model.ledger

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from iei_sim.mechanisms.base import Mechanism
+
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
     from iei_sim.model import IEIModel
@@ -22,17 +24,35 @@ if TYPE_CHECKING:
 MEANINGFUL_TRANSFER = 0.05  # share of the gap closed in a year that counts as real transfer
 
 
-class KnowledgeSystem:
+class Knowledge(Mechanism):
+    """The technology frontier per sector and each school programme's curriculum.
+
+    Switched off (``mechanisms.knowledge: false`` or ``knowledge.enabled: false``), frontier and
+    curricula stay as drawn and graduates' skills are not discounted for curriculum lag."""
+
+    name = "knowledge"
+    section = "knowledge"
+    odd = "§7.7"
+
+    def switched_on(self) -> bool:
+        return self.model.config.knowledge.enabled
+
     def __init__(self, model: IEIModel) -> None:
-        self.model = model
+        super().__init__(model)
         self.spec = model.config.knowledge
-        n_schools, n_sectors = len(model.school_list), len(model.sectors)
-        self.frontier = np.ones(n_sectors)
-        mean = min(max(self.spec.initial_currency, 1e-3), 1 - 1e-3)
-        self.curriculum = model.rng.beta(mean * 20, (1 - mean) * 20, size=(n_schools, n_sectors))
         self.year_transferred = 0.0
         self.year_meaningful = 0
         self.year_shocks = 0
+
+    def setup(self) -> None:
+        """Each programme's curriculum starts at a Beta draw around ``initial_currency``."""
+        model = self.model
+        self.frontier = np.ones(len(model.sectors))
+        mean = min(max(self.spec.initial_currency, 1e-3), 1 - 1e-3)
+        sectors = np.arange(len(model.sectors))
+        self.curriculum = self.stream("initial_curriculum").beta(
+            model.school_keys[:, None], sectors[None, :], a=mean * 20, b=(1 - mean) * 20
+        )
 
     def openness(self, firm: Firm) -> float:
         """Share of its core technology a firm is willing to share (secrecy grows with tech)."""
@@ -44,12 +64,9 @@ class KnowledgeSystem:
 
     def step(self) -> None:
         """Move the frontier, let schools update alone, then transfer through partnerships."""
-        if not self.spec.enabled:
-            self.year_transferred, self.year_meaningful, self.year_shocks = 0.0, 0, 0
-            return
         model, spec = self.model, self.spec
-        rng = model.rng
-        shocks = rng.random(len(self.frontier)) < spec.shock_rate
+        sectors = np.arange(len(self.frontier))
+        shocks = self.stream("shock").uniform(model.steps, sectors) < spec.shock_rate
         self.year_shocks = int(shocks.sum())
         self.frontier *= (1.0 + spec.tech_change_rate) * np.where(
             shocks, 1.0 + spec.shock_size, 1.0
@@ -63,7 +80,8 @@ class KnowledgeSystem:
         ledger = model.ledger
         self.year_transferred, self.year_meaningful = 0.0, 0
         market = ledger.outside["market"]
-        rng = model.rng
+        year = model.steps
+        feedback = self.stream("rnd_feedback")
         # Plain Python copies for the loop (NumPy element access is slow); same values.
         frontier = self.frontier.tolist()
         curriculum = self.curriculum.tolist()
@@ -89,7 +107,7 @@ class KnowledgeSystem:
                 if (
                     partnership.orientation == "rnd"
                     and partnership.depth >= 2
-                    and rng.random() < feedback_probability
+                    and feedback.one(year, school.key, firm.key) < feedback_probability
                 ):
                     share += 0.5 * rate
                 share = min(share, 1.0)

@@ -17,9 +17,22 @@ import numpy as np
 
 from iei_sim.agents.students import EMPLOYED, UNEMPLOYED
 from iei_sim.arrays import rank_within_runs, stochastic_round
+from iei_sim.mechanisms.base import Mechanism
 
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
+    from iei_sim.random_streams import Stream
+
+
+class LabourMarket(Mechanism):
+    """This year's graduates meet firms' vacancies (switched off: nobody is hired)."""
+
+    name = "labour_market"
+    section = "labour_market"
+    odd = "§7.11"
+
+    def step(self) -> None:
+        self.model.labour = clear(self.model, self)
 
 
 @dataclass
@@ -41,10 +54,13 @@ class LabourMarketResult:
     graduate_level_share: float = 0.0
 
 
-def clear(model: IEIModel) -> LabourMarketResult:
-    """Match this year's graduates to firms; pay first-year wages through the ledger."""
+def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
+    """Match this year's graduates to firms; pay first-year wages through the ledger.
+
+    Draws are keyed by the year and the graduate (or the firm), so a graduate meets the same
+    luck in every scenario run from one seed."""
     cfg = model.config.labour_market
-    rng = model.rng
+    year = model.steps
     st = model.students
     grads = st.graduates
     result = LabourMarketResult(graduates=len(grads))
@@ -52,7 +68,11 @@ def clear(model: IEIModel) -> LabourMarketResult:
         firm.retention_savings = 0.0
     if len(grads) == 0:
         return result
-    vacancies = stochastic_round(rng, model.firm_hires * model.demand_index)
+    keys = st.key[grads]
+    vacancies = stochastic_round(
+        model.firm_hires * model.demand_index,
+        market.stream("vacancies").uniform(year, model.firm_keys),
+    )
     skill = st.job_skill(grads)
     employer = np.full(len(grads), -1, dtype=np.int64)
     in_sector = np.zeros(len(grads), dtype=bool)
@@ -61,7 +81,7 @@ def clear(model: IEIModel) -> LabourMarketResult:
     # 1. Retention of interns by their host firm.
     host = st.intern_firm[grads].astype(np.int64)
     interned = host >= 0
-    wants = interned & (rng.random(len(grads)) < cfg.retention_probability)
+    wants = interned & (market.stream("retention").uniform(year, keys) < cfg.retention_probability)
     cand = np.flatnonzero(wants)
     if len(cand):
         order = np.lexsort((-skill[cand], host[cand]))
@@ -88,7 +108,7 @@ def clear(model: IEIModel) -> LabourMarketResult:
         best_other = np.array([_best_other(wages, r) for r in range(len(wages))])[home]
         gap = np.maximum(0.0, wages[best_other] / wages[home] - 1.0)
         p_move = np.clip(cfg.migration_base + cfg.migration_wage_elasticity * gap, 0.0, 1.0)
-        moves = looking & (rng.random(len(grads)) < p_move)
+        moves = looking & (market.stream("migration").uniform(year, keys) < p_move)
         search_region[moves] = best_other[moves]
 
     # 3. Matching within region and sector, most skilled first.
@@ -100,19 +120,22 @@ def clear(model: IEIModel) -> LabourMarketResult:
     cells = search_region[seekers] * n_sectors + sector[seekers]
     by_cell = seekers[np.argsort(cells, kind="stable")]
     bounds = np.searchsorted(np.sort(cells), np.arange(len(wages) * n_sectors + 1)).tolist()
+    posts = market.stream("posts")
     for region in range(len(wages)):
         for s in range(n_sectors):
             cell = region * n_sectors + s
             applicants = by_cell[bounds[cell] : bounds[cell + 1]]
-            _fill(rng, model, applicants, skill, vacancies, employer, region, s)
+            _fill(posts, year, model, applicants, skill, vacancies, employer, region, s)
     in_sector |= (employer >= 0) & ~retained
 
     # 4. Cross-sector jobs for some of the unmatched.
     mobility = st.mobility(grads)
-    unmatched = (employer < 0) & (rng.random(len(grads)) < cfg.unmatched_cross_sector * mobility)
+    unmatched = (employer < 0) & (
+        market.stream("cross_sector").uniform(year, keys) < cfg.unmatched_cross_sector * mobility
+    )
     for region in range(len(wages)):
         applicants = np.flatnonzero(unmatched & (search_region == region))
-        _fill(rng, model, applicants, skill, vacancies, employer, region, None)
+        _fill(posts, year, model, applicants, skill, vacancies, employer, region, None)
 
     employed = employer >= 0
     final_region = np.where(
@@ -168,7 +191,8 @@ def clear(model: IEIModel) -> LabourMarketResult:
 
 
 def _fill(
-    rng: np.random.Generator,
+    posts: Stream,
+    year: int,
     model: IEIModel,
     applicants: np.ndarray,
     skill: np.ndarray,
@@ -179,13 +203,17 @@ def _fill(
 ) -> None:
     if len(applicants) == 0:
         return
-    firms = model.firms_by_cell(region, sector)
+    firms = model.firm_indices(region, sector)
     if len(firms) == 0:
         return
     open_posts = np.repeat(firms, np.maximum(vacancies[firms], 0))
     if len(open_posts) == 0:
         return
-    rng.shuffle(open_posts)
+    # Posts in a random order keyed by the firm and the post's rank there (and whether the
+    # round is in-sector), so a firm's place in the queue is the same luck in every scenario.
+    rank = rank_within_runs(open_posts)
+    stage = 0 if sector is not None else 1
+    open_posts = open_posts[posts.order(year, stage, model.firm_keys[open_posts], rank)]
     best_first = applicants[np.argsort(-skill[applicants], kind="stable")]
     k = min(len(best_first), len(open_posts))
     employer[best_first[:k]] = open_posts[:k]

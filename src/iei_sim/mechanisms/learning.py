@@ -11,38 +11,43 @@ limit is the replicator equation; the exact docking uses proportional imitation 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from iei_sim.mechanisms.base import Mechanism
+
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
-    from iei_sim.scenario.schema import LearningSpec
+    from iei_sim.random_streams import Stream
 
 
-class LearningRule(Protocol):
-    def update(self, model: IEIModel) -> None: ...
+class Learning(Mechanism):
+    """Reinforcement on realised private net benefit, optionally with imitation of peers.
 
+    ``learning.rule``: ``reinforcement``, ``reinforcement_imitation`` or ``none`` (the same as
+    switching the mechanism off: beliefs stay at their initial values)."""
 
-class NoLearning:
-    """Beliefs stay at their initial values (useful to isolate other mechanisms)."""
+    name = "learning"
+    section = "learning"
+    odd = "§7.12"
 
-    def update(self, model: IEIModel) -> None:
-        return None
+    def switched_on(self) -> bool:
+        return self.model.config.learning.rule != "none"
 
-
-class ReinforcementImitation:
-    """Reinforcement on realised net benefit, optionally with imitation of peers."""
-
-    def __init__(self, spec: LearningSpec, imitate: bool) -> None:
+    def __init__(self, model: IEIModel) -> None:
+        super().__init__(model)
+        spec = model.config.learning
         self.rate = spec.rate
+        imitate = spec.rule == "reinforcement_imitation"
         self.imitation_probability = spec.imitation_probability if imitate else 0.0
         self.sensitivity = spec.imitation_sensitivity
 
-    def update(self, model: IEIModel) -> None:
-        for agents, groups in (
-            (model.firm_list, model.firm_groups),
-            (model.school_list, model.school_groups),
+    def step(self) -> None:
+        model = self.model
+        for who, agents, groups, keys in (
+            ("firms", model.firm_list, model.firm_groups, model.firm_keys),
+            ("schools", model.school_list, model.school_groups, model.school_keys),
         ):
             beliefs = np.array([a.belief for a in agents])
             payoffs = np.array([a.realised_net_benefit for a in agents])
@@ -54,32 +59,35 @@ class ReinforcementImitation:
                 cooperated, beliefs + self.rate * (private / years - beliefs), beliefs
             )
             if self.imitation_probability > 0:
-                beliefs = self._imitate(model.rng, beliefs, payoffs, groups)
+                beliefs = self._imitate(who, keys, beliefs, payoffs, groups)
             for agent, belief in zip(agents, beliefs.tolist(), strict=True):
                 agent.belief = belief
 
     def _imitate(
-        self, rng: np.random.Generator, beliefs: np.ndarray, payoffs: np.ndarray, groups: np.ndarray
+        self,
+        who: str,
+        keys: np.ndarray,
+        beliefs: np.ndarray,
+        payoffs: np.ndarray,
+        groups: np.ndarray,
     ) -> np.ndarray:
-        n = len(beliefs)
-        revising = rng.random(n) < self.imitation_probability
-        peer = _random_peer_in_group(rng, groups)
+        year = self.model.steps
+        revising = self.stream(f"{who}.revise").uniform(year, keys) < self.imitation_probability
+        peer = _random_peer_in_group(self.stream(f"{who}.peer"), year, keys, groups)
         gap = np.clip(self.sensitivity * (payoffs[peer] - payoffs), -50, 50)
-        copy = revising & (rng.random(n) < 1.0 / (1.0 + np.exp(-gap)))
+        copy = revising & (
+            self.stream(f"{who}.copy").uniform(year, keys) < 1.0 / (1.0 + np.exp(-gap))
+        )
         return np.where(copy, beliefs[peer], beliefs)
 
 
-def _random_peer_in_group(rng: np.random.Generator, groups: np.ndarray) -> np.ndarray:
+def _random_peer_in_group(
+    stream: Stream, year: int, keys: np.ndarray, groups: np.ndarray
+) -> np.ndarray:
     """For each element, the index of a uniformly drawn member of its group (possibly itself)."""
     order = np.argsort(groups, kind="stable")
     sorted_groups = groups[order]
     starts = np.searchsorted(sorted_groups, groups, side="left")
     ends = np.searchsorted(sorted_groups, groups, side="right")
-    picks = starts + (rng.random(len(groups)) * (ends - starts)).astype(np.int64)
+    picks = starts + (stream.uniform(year, keys) * (ends - starts)).astype(np.int64)
     return order[picks]
-
-
-def make_learning_rule(spec: LearningSpec) -> LearningRule:
-    if spec.rule == "none":
-        return NoLearning()
-    return ReinforcementImitation(spec, imitate=spec.rule == "reinforcement_imitation")

@@ -2,11 +2,16 @@
 
 Both sides search among candidates whose sector matches, in their own region (and, with the
 digital platform, partly in other regions); screening each candidate costs ``search_cost``,
-which the platform lowers while widening the search; the platform also lists who still has room,
-so a search skips partners that are full instead of proposing to them blindly. A proposal is accepted only if the receiving side's expected
-net benefit beats its outside option of zero (MODEL.md §2; seeds 000 §5.3, 003 §3).
-Firms rank schools by research capacity (reputation), so reputation attracts partners: this
-preferential attachment is what concentrates projects in a few schools (seed 000 §3.2).
+which the platform lowers while widening the search; the platform also lists who still has
+room, so a search skips partners that are full instead of proposing to them blindly. A proposal
+is accepted only if the receiving side's expected net benefit beats its outside option of zero
+(ODD §7.1; seeds 000 §5.3, 003 §3). Firms rank schools by research capacity (reputation), so
+reputation attracts partners: this preferential attachment is what concentrates projects in a
+few schools (seed 000 §3.2).
+
+Who searches first and which candidates a search reaches are keyed draws: a seeker keeps its
+place in the queue relative to the others, and meets the same candidates, in every scenario run
+from one seed (as long as it searches at all).
 """
 
 from __future__ import annotations
@@ -14,18 +19,108 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from iei_sim.agents.firm import Firm
+from iei_sim.mechanisms.base import Mechanism
 from iei_sim.mechanisms.partnerships import start_partnership
 
 if TYPE_CHECKING:
     from iei_sim.agents.school import School
     from iei_sim.model import IEIModel
+    from iei_sim.random_streams import Stream
+
+Pool = tuple[list, np.ndarray]  # candidates and their keys
+
+
+class PartnershipMarket(Mechanism):
+    """This year's seekers search and propose (switched off: no partnership ever forms)."""
+
+    name = "market"
+    section = "partnerships, policy.platform"
+    odd = "§7.1"
+
+    def setup(self) -> None:
+        """Candidate pools per sector (schools) or programme list (firms), then per searcher's
+        region: (home pool, pool of the other regions). Membership never changes."""
+        model = self.model
+        schools_of = {
+            (region, sector): [
+                s for s in model.school_list if s.region == region and sector in s.programmes
+            ]
+            for region in model.region_names
+            for sector in model.sectors
+        }
+        self._school_pools = {
+            sector: _home_and_away({r: schools_of[(r, sector)] for r in model.region_names})
+            for sector in model.sectors
+        }
+        self._firm_pools: dict[tuple[str, ...], dict[str, tuple[Pool, Pool]]] = {}
+
+    def step(self) -> None:
+        form_partnerships(self.model, self)
+
+    def schools_for(self, region: str, sector: str, k: int, seeker_key: int) -> list[School]:
+        """Up to ``k`` schools teaching ``sector`` a search by ``seeker_key`` reaches: in
+        ``region``, some elsewhere via the platform."""
+        return self._sample(self._school_pools[sector][region], k, seeker_key)
+
+    def firms_for(self, region: str, sectors: list[str], k: int, seeker_key: int) -> list[Firm]:
+        """Up to ``k`` firms in the given sectors a search by ``seeker_key`` reaches."""
+        key = tuple(sectors)
+        if key not in self._firm_pools:
+            model = self.model
+            self._firm_pools[key] = _home_and_away(
+                {
+                    r: [f for s in sectors for f in model.firms_in_cell(r, s)]
+                    for r in model.region_names
+                }
+            )
+        return self._sample(self._firm_pools[key][region], k, seeker_key)
+
+    def _sample(self, pools: tuple[Pool, Pool], k: int, seeker_key: int) -> list:
+        """``k`` draws without replacement: some from the other regions (each of the ``k``
+        places with the platform's cross-region share), the rest from the seeker's own."""
+        (home, home_keys), (away, away_keys) = pools
+        year = self.model.steps
+        share = self.model.cross_region_share
+        k_away = 0
+        if share and k:
+            slots = self.stream("away_slots").uniform(year, seeker_key, np.arange(k))
+            k_away = min(int((slots < share).sum()), len(away))
+        chosen = _pick(
+            self.stream("home_candidates"), home, home_keys, k - k_away, year, seeker_key
+        )
+        if k_away:
+            chosen += _pick(
+                self.stream("away_candidates"), away, away_keys, k_away, year, seeker_key
+            )
+        return chosen
+
+
+def _pick(stream: Stream, pool: list, keys: np.ndarray, k: int, year: int, seeker: int) -> list:
+    if k <= 0 or not pool:
+        return []
+    return [pool[i] for i in stream.smallest(min(k, len(pool)), year, seeker, keys).tolist()]
+
+
+def _home_and_away(pools: dict[str, list]) -> dict[str, tuple[Pool, Pool]]:
+    """Per region: its own pool, and the other regions' pools joined (in region order)."""
+    out = {}
+    for region, home in pools.items():
+        away = [a for r, pool in pools.items() if r != region for a in pool]
+        out[region] = ((home, _keys(home)), (away, _keys(away)))
+    return out
+
+
+def _keys(agents: list) -> np.ndarray:
+    return np.array([a.key for a in agents], dtype=np.uint64)
 
 
 def firm_offer_value(model: IEIModel, firm: Firm, school: School) -> float:
     """Firm's expected net benefit of a shallow partnership with this particular school."""
     rnd_shallow = model.config.firms.rnd_value[0] * firm.tech_level
-    return firm.expected_net_benefit + rnd_shallow * (model.school_capacity(school) - 1.0)
+    return firm.expected_net_benefit + rnd_shallow * (school.research_capacity - 1.0)
 
 
 def school_accepts(school: School) -> bool:
@@ -37,27 +132,33 @@ def firm_accepts(model: IEIModel, firm: Firm, school: School) -> bool:
     return has_room and firm_offer_value(model, firm, school) > 0
 
 
-def form_partnerships(model: IEIModel) -> int:
+def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
     """Let this year's seekers search and propose; return the number of new partnerships."""
     transfer = model.ledger.transfer
-    market = model.ledger.outside["market"]
+    outside = model.ledger.outside["market"]
     k, cost_each = model.search_candidates, model.search_cost_per_candidate
     formed = 0
     lists_open_places = model.lists_open_places
     research_capacity = attrgetter("research_capacity")  # fixed within the year (see IEIModel)
     seekers: list[Firm | School] = [f for f in model.firm_list if f.seeking]
     seekers += [s for s in model.school_list if s.seeking]
-    model.random.shuffle(seekers)
-    for seeker in seekers:
+    if not seekers:
+        return 0
+    # Firms' and schools' keys come from separate namespaces (region, kind, rank): no clashes.
+    keys = np.array([s.key for s in seekers], dtype=np.uint64)
+    order = market.stream("order").order(model.steps, keys)
+    for seeker in (seekers[i] for i in order.tolist()):
         if isinstance(seeker, Firm):
             firm = seeker
             partners = {p.school for p in firm.partnerships}
             candidates = [
-                s for s in model.schools_for(firm.region, firm.sector, k) if s not in partners
+                s
+                for s in market.schools_for(firm.region, firm.sector, k, firm.key)
+                if s not in partners
             ]
             cost = len(candidates) * cost_each
             firm.search_costs += cost
-            transfer(firm.account, market, "money", cost, "partner_search")
+            transfer(firm.account, outside, "money", cost, "partner_search")
             if lists_open_places:
                 candidates = [s for s in candidates if school_accepts(s)]
             if not candidates:
@@ -72,11 +173,13 @@ def form_partnerships(model: IEIModel) -> int:
                 continue
             partners = {p.firm for p in school.partnerships}
             candidates = [
-                f for f in model.firms_for(school.region, school.programmes, k) if f not in partners
+                f
+                for f in market.firms_for(school.region, school.programmes, k, school.key)
+                if f not in partners
             ]
             cost = len(candidates) * cost_each
             school.search_costs += cost
-            transfer(school.account, market, "money", cost, "partner_search")
+            transfer(school.account, outside, "money", cost, "partner_search")
             if lists_open_places:
                 candidates = [f for f in candidates if len(f.partnerships) < f.max_partnerships]
             if not candidates:

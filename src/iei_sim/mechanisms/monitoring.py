@@ -14,34 +14,46 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iei_sim.mechanisms.base import Mechanism
 from iei_sim.mechanisms.partnerships import end_partnership
 
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
 
-class Monitoring:
+class Monitoring(Mechanism):
+    """Evaluations of active projects and what follows from them.
+
+    Switched off (``mechanisms.monitoring: false``), nothing is evaluated and firms expect no
+    evaluation bonus."""
+
+    name = "monitoring"
+    section = "policy.monitoring"
+    odd = "§7.6"
+
     def __init__(self, model: IEIModel) -> None:
-        self.model = model
+        super().__init__(model)
         self.spec = {r: model.config.policy_for(r).monitoring for r in model.config.regions}
         self.year_evaluated = 0
         self.year_exposed = 0
 
-    def evaluate(self) -> None:
+    def step(self) -> None:
         """Evaluate a sample of active projects after this year's incentives were paid."""
         model = self.model
         ledger = model.ledger
         self.year_evaluated = self.year_exposed = 0
         if not any(spec.intensity for spec in self.spec.values()):
             return
+        year = model.steps
+        chosen, detected = self.stream("evaluated"), self.stream("detected")
         for partnership in list(model.active_partnerships):
             spec = self.spec[partnership.firm.region]
-            if model.rng.random() >= spec.intensity:
+            firm, school = partnership.firm, partnership.school
+            if chosen.one(year, school.key, firm.key) >= spec.intensity:
                 continue
             self.year_evaluated += 1
-            firm, school = partnership.firm, partnership.school
             gov = model.government_of[firm.region]  # the evaluating government pays and reclaims
-            if partnership.formalistic and model.rng.random() < spec.accuracy:
+            if partnership.formalistic and detected.one(year, school.key, firm.key) < spec.accuracy:
                 self.year_exposed += 1
                 firm.exposed = True
                 if spec.clawback and partnership.incentives_this_year > 0:
@@ -68,10 +80,12 @@ class Monitoring:
 
     def expected_education_bonus(self, region: str) -> float:
         """What a firm expects per year from evaluation bonuses on a genuine education project."""
+        if not self.enabled:
+            return 0.0
         spec = self.spec[region]
         return spec.intensity * spec.education_bonus
 
-    def close_exposed(self) -> None:
+    def close_year(self) -> None:
         """End exposed projects once the year's accounts are closed."""
         for partnership in list(self.model.active_partnerships):
             if partnership.exposed:

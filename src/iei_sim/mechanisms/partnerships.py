@@ -9,10 +9,13 @@ down; trust below ``dissolve_below`` ends the partnership.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from iei_sim.mechanisms.base import Mechanism
 
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
@@ -20,12 +23,31 @@ if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
 DEPTH_NAMES = {1: "shallow", 2: "medium", 3: "deep"}
-ORIENTATION_RUNG = 2
+ORIENTATION_RUNG = 2  # the rung firms have in mind when choosing a project's orientation
 # One intern place offered this year: which partnership, school, programme (sector) and host firm.
 INTERN_SLOT = np.dtype(
     [("partnership", np.int64), ("school", np.int64), ("sector", np.int64), ("firm", np.int64)]
-)  # the rung firms have in mind when choosing a project's orientation
+)
 ORIENTATIONS = ("education", "rnd")
+
+
+class Partnerships(Mechanism):
+    """The year of every active partnership: its flows (``step``), then its review
+    (``close_year``): net benefits, trust, depth, contracts and endings.
+
+    Draws about a partnership are keyed by its school and firm (and the year), so the same
+    project meets the same luck in every scenario run from one seed. Switched off, partnerships
+    that form move nothing and never change."""
+
+    name = "partnerships"
+    section = "partnerships, contracts"
+    odd = "§7.2, §7.3"
+
+    def step(self) -> None:
+        operate(self.model)
+
+    def close_year(self) -> None:
+        review(self.model)
 
 
 @dataclass(eq=False, slots=True)  # slots: cheaper to create and to read in the yearly loops
@@ -165,7 +187,8 @@ def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
     education += model.monitoring.expected_education_bonus(firm.region)
     gap = (education - rnd) / model.config.learning.temperature
     p_education = 1.0 / (1.0 + np.exp(-gap))
-    return "education" if model.rng.random() < p_education else "rnd"
+    draw = model.streams("partnerships.orientation").one(model.steps, school.key, firm.key)
+    return "education" if draw < p_education else "rnd"
 
 
 def operate(model: IEIModel) -> None:
@@ -178,7 +201,9 @@ def operate(model: IEIModel) -> None:
     p, f = cfg.partnerships, cfg.firms
     ledger = model.ledger
     market = ledger.outside["market"]
-    rng = model.rng
+    year = model.steps
+    rnd_luck = model.streams("partnerships.rnd_output")
+    payoff_luck = model.streams("partnerships.education_payoff")
     rungs = _rung_constants(model)
     slots: list[tuple[int, int, int, int]] = []
     model.deep_programmes[:] = False
@@ -226,7 +251,9 @@ def operate(model: IEIModel) -> None:
             if partnership.orientation == "rnd":
                 # Log-normal noise with mean 1: the expected output is the expected value.
                 value = rnd_value(model, firm, depth, school.research_capacity)
-                output = value * rng.lognormal(-(0.3**2) / 2, 0.3)
+                output = value * math.exp(
+                    -(0.3**2) / 2 + 0.3 * float(rnd_luck.normal(year, school.key, firm.key))
+                )
                 joint_rnd.append((i, school_account, firm_account, output))
                 partnership.firm_value = partnership.rnd_output = output
                 partnership.firm_outlook = 0.0
@@ -237,7 +264,7 @@ def operate(model: IEIModel) -> None:
                 value = education_value(model, firm, depth)
                 partnership.firm_value = 0.0
                 partnership.firm_outlook = value
-                if rng.random() < f.education_payoff_probability:
+                if payoff_luck.one(year, school.key, firm.key) < f.education_payoff_probability:
                     due = model.steps + f.education_payoff_lag
                     payoff = value / (
                         f.education_payoff_probability
@@ -298,29 +325,6 @@ def _rung_constants(model: IEIModel) -> dict[int, _Rung]:
             rnd_interns=intern_places(model, "rnd", depth),
         )
     return rungs
-
-
-def record_internships(model: IEIModel) -> None:
-    """Credit each partnership with the interns the student population actually placed."""
-    students = model.students
-    if len(students.placed_slots) == 0:
-        return
-    partnership_ids = model.intern_slots["partnership"][students.placed_slots]
-    skills = students.practical[students.placed_students]
-    ids, inverse = np.unique(partnership_ids, return_inverse=True)
-    counts = np.bincount(inverse)
-    skill_sums = np.bincount(inverse, weights=skills)
-    intern_value = model.config.firms.intern_value
-    for pid, count, skill_sum in zip(ids, counts, skill_sums, strict=True):
-        partnership = model.partnerships[int(pid)]
-        partnership.interns_this_year = int(count)
-        partnership.firm_value += intern_value * min(skill_sum, float(count))
-        partnership.add_total("interns", int(count))
-    firm_accounts = np.array([model.partnerships[int(pid)].firm.account for pid in ids])
-    school_accounts = np.array([model.partnerships[int(pid)].school.account for pid in ids])
-    model.ledger.transfer_many(
-        school_accounts, firm_accounts, "interns", counts.astype(float), "internship"
-    )
 
 
 def review(model: IEIModel) -> None:
@@ -410,7 +414,9 @@ def ends_this_year(model: IEIModel, partnership: Partnership) -> bool:
         partnership.formal = False
     if partnership.trust < p.dissolve_below:
         return True
-    return model.rng.random() < c.informal_breakup_rate
+    school, firm = partnership.school, partnership.firm
+    draw = model.streams("partnerships.informal_breakup").one(model.steps, school.key, firm.key)
+    return draw < c.informal_breakup_rate
 
 
 def firm_prefers_deeper(model: IEIModel, partnership: Partnership) -> bool:
@@ -431,7 +437,7 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     firm, school = partnership.firm, partnership.school
     f, lm = model.config.firms, model.config.labour_market
     orientation = partnership.orientation
-    project_value = orientation_values(model, firm, depth, model.school_capacity(school))
+    project_value = orientation_values(model, firm, depth, school.research_capacity)
     value = project_value[orientation]
     places = intern_places(model, orientation, depth)
     value += places * f.intern_value * 0.5
@@ -457,7 +463,8 @@ def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnershi
     )
     contracts = model.config.contracts
     support = model.config.policy_for(firm.region).formal_contract_support
-    partnership.formal = model.rng.random() < min(1.0, contracts.formal_share + support)
+    draw = model.streams("partnerships.contract").one(model.steps, school.key, firm.key)
+    partnership.formal = draw < min(1.0, contracts.formal_share + support)
     partnership.contract_end = model.steps + contracts.term_years - 1
     model.partnerships.append(partnership)
     model.active_partnerships.append(partnership)

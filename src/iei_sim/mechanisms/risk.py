@@ -15,16 +15,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from iei_sim.mechanisms.base import Mechanism
+
 if TYPE_CHECKING:
+    from iei_sim.agents.firm import Firm
     from iei_sim.mechanisms.partnerships import Partnership
     from iei_sim.model import IEIModel
 
 
-class RiskEvents:
-    """Draws the year's risk events and settles the losses through the ledger."""
+class Risk(Mechanism):
+    """Draws the year's risk events and settles the losses through the ledger.
+
+    Switched off (``mechanisms.risk: false`` or ``risk.enabled: false``), nothing happens and
+    firms expect no loss."""
+
+    name = "risk"
+    section = "risk, policy.risk_sharing"
+    odd = "§7.5"
+
+    def switched_on(self) -> bool:
+        return self.model.config.risk.enabled
 
     def __init__(self, model: IEIModel) -> None:
-        self.model = model
+        super().__init__(model)
         self.events = model.config.risk
         self.sharing = {r: model.config.policy_for(r).risk_sharing for r in model.config.regions}
         ledger = model.ledger
@@ -49,11 +62,13 @@ class RiskEvents:
             partnership.firm,
         )
 
-    def expected_loss_of(self, orientation: str, interns: int, rnd_value: float, firm) -> float:
+    def expected_loss_of(
+        self, orientation: str, interns: int, rnd_value: float, firm: Firm
+    ) -> float:
         """Expected money loss of a project-year with ``interns`` interns (and, for R&D, the
         year's R&D value at stake)."""
         e = self.events
-        if not e.enabled:
+        if not self.enabled:
             return 0.0
         loss = interns * e.intern_incident_rate * e.intern_incident_loss
         loss += e.disruption_rate * e.disruption_loss_per_intern * interns
@@ -61,10 +76,12 @@ class RiskEvents:
             loss += e.leakage_rate * e.leakage_loss_share * rnd_value * firm.tech_level
         return loss + e.defection_rate * e.defection_loss / 2
 
-    def loss_variance_of(self, orientation: str, interns: int, rnd_value: float, firm) -> float:
+    def loss_variance_of(
+        self, orientation: str, interns: int, rnd_value: float, firm: Firm
+    ) -> float:
         """Variance of the money loss of such a project-year (the events are independent)."""
         e = self.events
-        if not e.enabled:
+        if not self.enabled:
             return 0.0
         variance = interns * _bernoulli_variance(e.intern_incident_rate, e.intern_incident_loss)
         variance += _bernoulli_variance(e.disruption_rate, e.disruption_loss_per_intern * interns)
@@ -79,7 +96,7 @@ class RiskEvents:
         sharing = self.sharing[region]
         return sharing.firm_share if sharing.rule == "shared" else 1.0
 
-    def certainty_cost(self, firm, orientation: str, interns: int, rnd_value: float) -> float:
+    def certainty_cost(self, firm: Firm, orientation: str, interns: int, rnd_value: float) -> float:
         """What the risk of such a project-year costs ``firm``, as a sure amount.
 
         Mean–variance certainty equivalent: the expected loss the firm keeps, plus the insurance
@@ -99,15 +116,19 @@ class RiskEvents:
             cost += 0.5 * firm.risk_aversion * share * share * variance
         return cost
 
-    def apply(self, model: IEIModel) -> None:
-        """Draw this year's events for all active partnerships and settle their losses."""
+    def step(self) -> None:
+        """Draw this year's events for all active partnerships and settle their losses.
+
+        Each event is keyed by the year and the partnership's school and firm, so a project
+        meets the same luck in every scenario run from one seed."""
+        model = self.model
         e = self.events
         ledger = model.ledger
         self.year_losses = self.year_compensation = 0.0
         self.year_events = 0
         for region, account in self.fund_accounts.items():
             sharing = self.sharing[region]
-            if self.events.enabled and sharing.rule == "shared" and sharing.fund_budget:
+            if sharing.rule == "shared" and sharing.fund_budget:
                 ledger.transfer(
                     ledger.outside["treasury"],
                     account,
@@ -118,21 +139,28 @@ class RiskEvents:
         active = model.active_partnerships
         for partnership in active:
             partnership.firm_loss = partnership.school_loss = 0.0
-        if not e.enabled or not active:
+        if not active:
             return
-        rng = model.rng
-        n = len(active)
+        year = model.steps
+        schools = np.array([p.school.key for p in active], dtype=np.uint64)
+        firms = np.array([p.firm.key for p in active], dtype=np.uint64)
         interns = np.array([p.interns_this_year for p in active])
-        incidents = rng.binomial(interns, e.intern_incident_rate)
-        disrupted = (interns > 0) & (rng.random(n) < e.disruption_rate)
+        incidents = self.stream("incidents").binomial(
+            year, schools, firms, n=interns, p=e.intern_incident_rate
+        )
+        disrupted = (interns > 0) & (
+            self.stream("disruption").uniform(year, schools, firms) < e.disruption_rate
+        )
         # Only real R&D output can leak (a project on paper produces none).
-        leaked = np.array([p.rnd_output > 0 for p in active]) & (rng.random(n) < e.leakage_rate)
+        leaked = np.array([p.rnd_output > 0 for p in active]) & (
+            self.stream("leakage").uniform(year, schools, firms) < e.leakage_rate
+        )
         formal = np.array([p.formal for p in active])
         defection = e.defection_rate * np.where(
             formal, model.config.contracts.formal_defection_factor, 1.0
         )
-        defected = rng.random(n) < defection
-        firm_walks = rng.random(n) < 0.5
+        defected = self.stream("defection").uniform(year, schools, firms) < defection
+        firm_walks = self.stream("who_walks").uniform(year, schools, firms) < 0.5
         # Python scalars: indexing NumPy arrays one element at a time is slow.
         rows = zip(
             active,
@@ -228,7 +256,3 @@ class RiskEvents:
 def _bernoulli_variance(p: float, loss: float) -> float:
     """Variance of a loss that strikes with probability ``p``."""
     return p * (1.0 - p) * loss * loss
-
-
-def make_risk_rule(model: IEIModel) -> RiskEvents:
-    return RiskEvents(model)

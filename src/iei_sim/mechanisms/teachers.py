@@ -12,11 +12,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from iei_sim.mechanisms.base import Mechanism
+
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
 
+class Teachers(Mechanism):
+    """The schools' teaching staff, updated once a year (switched off: shares stay as drawn)."""
+
+    name = "teachers"
+    section = "teachers"
+    odd = "§7.8"
+
+    def step(self) -> None:
+        update_teachers(self.model)
+
+
 def update_teachers(model: IEIModel) -> None:
+    """Secondments and experts through partnerships, then each school's dual-qualified share,
+    expert share and practical share (the policy floor)."""
     spec = model.config.teachers
     ledger = model.ledger
     seconded = {s.index: 0.0 for s in model.school_list}

@@ -571,6 +571,41 @@ class LearningSpec(Section):
     )
 
 
+class MechanismsSpec(Section):
+    """Switches for the model's mechanisms (ODD §7): each one can be turned off to isolate it
+    (an ablation). Off means the mechanism's yearly phases do not run and what it offers the
+    others is neutral (no expected incentive, no expected risk loss, …); see docs/ODD.md."""
+
+    governments: bool = Field(True, description="yearly budgets and school funding (§7.4)")
+    associations: bool = Field(
+        True, description="industry associations: demand forecasts and brokerage (§7.9)"
+    )
+    market: bool = Field(True, description="the partnership market: search and proposals (§7.1)")
+    partnerships: bool = Field(
+        True, description="partnership years: flows, trust, depth, contracts, endings (§7.2)"
+    )
+    knowledge: bool = Field(
+        True,
+        description="technology frontier and curriculum currency (§7.7; also knowledge.enabled)",
+    )
+    teachers: bool = Field(
+        True, description="dual-qualified teachers, secondments, firm experts (§7.8)"
+    )
+    students: bool = Field(
+        True, description="students: intake, learning, internships, graduation (§7.10)"
+    )
+    risk: bool = Field(True, description="risk events and loss sharing (§7.5; also risk.enabled)")
+    labour_market: bool = Field(
+        True, description="graduates' retention, migration and jobs (§7.11)"
+    )
+    incentives: bool = Field(True, description="tax deduction, certification and subsidies (§7.4)")
+    monitoring: bool = Field(True, description="evaluation of projects and its consequences (§7.6)")
+    learning: bool = Field(
+        True, description="belief revision by reinforcement and imitation (§7.12)"
+    )
+    reputation: bool = Field(True, description="school reputation and capacity (§7.13)")
+
+
 class Scenario(Section):
     """A complete, validated scenario."""
 
@@ -607,6 +642,7 @@ class Scenario(Section):
     labour_market: LabourMarketSpec = LabourMarketSpec()
     policy: PolicySpec = PolicySpec()
     learning: LearningSpec = LearningSpec()
+    mechanisms: MechanismsSpec = MechanismsSpec()
 
     @model_validator(mode="before")
     @classmethod

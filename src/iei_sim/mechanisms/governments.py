@@ -1,0 +1,37 @@
+"""Public funding (ODD §7.4): each regional government's yearly budget and the schools' funding.
+
+The government's discretionary budget (``regions.<r>.government_budget``) arrives from the
+treasury every year and carries over when unspent; it pays the subsidies and results-linked
+funding. Schools receive public funding per student (``schools.budget_per_student``), spent on
+their operations the same year.
+"""
+
+from __future__ import annotations
+
+from iei_sim.mechanisms.base import Mechanism
+
+
+class PublicFunding(Mechanism):
+    """Budgets to governments and funding to schools, once a year."""
+
+    name = "governments"
+    section = "regions.<region>.government_budget, schools.budget_per_student"
+    odd = "§7.4"
+
+    def step(self) -> None:
+        model = self.model
+        ledger = model.ledger
+        treasury, market = ledger.outside["treasury"], ledger.outside["market"]
+        per_student = model.config.schools.budget_per_student
+        for region, government in model.government_of.items():
+            ledger.transfer(
+                treasury,
+                government.account,
+                "money",
+                government.budget_per_year,
+                "budget_appropriation",
+            )
+            for school in model.schools_in_region[region]:
+                funding = per_student * school.enrolment
+                ledger.transfer(treasury, school.account, "money", funding, "school_funding")
+                ledger.transfer(school.account, market, "money", funding, "school_operations")

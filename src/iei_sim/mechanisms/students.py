@@ -1,0 +1,47 @@
+"""The students' year (ODD §7.10): intake, learning, internships, co-taught courses, graduation.
+
+The population itself (``iei_sim.agents.students``) holds the arrays and does the vectorised
+work; this mechanism runs its year and then credits each partnership with the interns the
+population actually placed in its places (what the firm's year is judged on).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from iei_sim.mechanisms.base import Mechanism
+
+
+class Students(Mechanism):
+    """Students' year (switched off: nobody enrols, learns, interns or graduates)."""
+
+    name = "students"
+    section = "students"
+    odd = "§7.10"
+
+    def step(self) -> None:
+        self.model.students.step()
+        record_internships(self.model)
+
+
+def record_internships(model) -> None:
+    """Credit each partnership with the interns the student population actually placed."""
+    students = model.students
+    if len(students.placed_slots) == 0:
+        return
+    partnership_ids = model.intern_slots["partnership"][students.placed_slots]
+    skills = students.practical[students.placed_students]
+    ids, inverse = np.unique(partnership_ids, return_inverse=True)
+    counts = np.bincount(inverse)
+    skill_sums = np.bincount(inverse, weights=skills)
+    intern_value = model.config.firms.intern_value
+    for pid, count, skill_sum in zip(ids, counts, skill_sums, strict=True):
+        partnership = model.partnerships[int(pid)]
+        partnership.interns_this_year = int(count)
+        partnership.firm_value += intern_value * min(skill_sum, float(count))
+        partnership.add_total("interns", int(count))
+    firm_accounts = np.array([model.partnerships[int(pid)].firm.account for pid in ids])
+    school_accounts = np.array([model.partnerships[int(pid)].school.account for pid in ids])
+    model.ledger.transfer_many(
+        school_accounts, firm_accounts, "interns", counts.astype(float), "internship"
+    )

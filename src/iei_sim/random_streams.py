@@ -1,0 +1,178 @@
+"""Random numbers keyed by what they decide: common random numbers by construction.
+
+Every draw of a run is a pure function of the run's seed, the name of the decision (a
+*stream*: ``"market.candidates"``, ``"risk.disruption"``, …), the year, and the ids of the
+agents or pairs it is about. Nothing is consumed from a shared sequence, so what one agent
+decides never shifts another agent's draws, one mechanism drawing more or fewer numbers never
+shifts another mechanism's, and two regimes run from the same seed face the same luck wherever
+their agents face the same choice. That is what makes paired comparisons (``compare``, sweeps
+with common seeds, Sobol' indices) measure policy rather than noise.
+
+The numbers come from a counter-based construction, as in Philox or Starsim's per-agent slots:
+the keys are folded into 64 bits with SplitMix64's finaliser (a bijective mixer that passes
+BigCrush as a generator), one round per key, and the top 53 bits give a uniform in (0, 1).
+Other distributions are inverse transforms of those uniforms, so they inherit the keying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from scipy import special, stats
+
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
+_TO_UNIT = 2.0**-53
+
+KeyLike = int | np.ndarray
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser on an array of uint64 (wrapping arithmetic)."""
+    z = (z ^ (z >> _S30)) * _C1
+    z = (z ^ (z >> _S27)) * _C2
+    return z ^ (z >> _S31)
+
+
+_M64 = (1 << 64) - 1
+
+
+def _mix_int(z: int) -> int:
+    """:func:`_mix` on one Python integer (the same bits, without NumPy's per-call cost)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _as_u64(key: KeyLike) -> np.ndarray:
+    array = np.asarray(key) if not isinstance(key, list) else np.array(key, dtype=np.uint64)
+    if array.dtype == np.uint64:
+        return array
+    if array.dtype.kind not in "iub":
+        raise TypeError(f"random-stream keys are integers, got {array.dtype}")
+    return array.astype(np.int64).view(np.uint64)
+
+
+def name_key(name: str) -> int:
+    """A stable 64-bit key for a name (not Python's salted ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+def entity_key(*parts: int | str) -> int:
+    """A stable 64-bit id for an entity from what identifies it (its region's name, its kind,
+    its rank there, …): draws keyed by it do not move when other regions or cohorts change
+    size. Text parts are hashed with :func:`name_key`."""
+    h = 0
+    for part in parts:
+        value = name_key(part) if isinstance(part, str) else int(part)
+        h = _mix_int(((h + 0x9E3779B97F4A7C15) & _M64) ^ (value & _M64))
+    return h
+
+
+def entity_keys(base: np.ndarray | int, *parts: KeyLike) -> np.ndarray:
+    """:func:`entity_key` for arrays: ``base`` (keys or ids) extended by each of ``parts``."""
+    h = _as_u64(np.asarray(base))
+    with np.errstate(over="ignore"):
+        for part in parts:
+            h = _mix((h + _GOLDEN) ^ _as_u64(part))
+    return h
+
+
+class Stream:
+    """One decision's random numbers: ``uniform(year, ids…)`` and its transforms.
+
+    Keys broadcast like NumPy arrays: ``uniform(t, firm_ids)`` gives one number per firm,
+    ``uniform(t, school_id, candidate_ids)`` one per candidate of that school.
+    """
+
+    __slots__ = ("key", "name")
+
+    def __init__(self, seed: int, name: str) -> None:
+        self.name = name
+        with np.errstate(over="ignore"):
+            self.key = _mix(np.array([seed], dtype=np.uint64) ^ np.uint64(name_key(name)))[0]
+
+    def bits(self, *keys: KeyLike) -> np.ndarray:
+        """64 random bits per element of the broadcast keys (leading integer keys are folded
+        in plain Python, the rest with NumPy's broadcasting: the same bits either way)."""
+        h: int | np.ndarray = int(self.key)
+        rest = list(keys)
+        while rest and isinstance(rest[0], int | np.integer):
+            h = _mix_int(((h + 0x9E3779B97F4A7C15) & _M64) ^ (int(rest.pop(0)) & _M64))
+        h = np.asarray(h, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for key in rest:
+                h = _mix((h + _GOLDEN) ^ _as_u64(key))
+        return h
+
+    def one(self, *keys: int) -> float:
+        """One uniform in (0, 1) for integer keys: :meth:`uniform`'s number, in plain Python
+        (for decisions taken one at a time inside a loop)."""
+        h = int(self.key)
+        for key in keys:
+            h = _mix_int(((h + 0x9E3779B97F4A7C15) & _M64) ^ (int(key) & _M64))
+        return ((h >> 11) + 0.5) * _TO_UNIT
+
+    def uniform(self, *keys: KeyLike) -> np.ndarray:
+        """Uniforms in the open interval (0, 1), one per element of the broadcast keys."""
+        return ((self.bits(*keys) >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+
+    def normal(self, *keys: KeyLike, mean: float = 0.0, sd: float = 1.0) -> np.ndarray:
+        return mean + sd * special.ndtri(self.uniform(*keys))
+
+    def lognormal(self, *keys: KeyLike, mean: float = 0.0, sigma: float = 1.0) -> np.ndarray:
+        return np.exp(self.normal(*keys, mean=mean, sd=sigma))
+
+    def beta(self, *keys: KeyLike, a: float | np.ndarray, b: float | np.ndarray) -> np.ndarray:
+        return special.betaincinv(a, b, self.uniform(*keys))
+
+    def binomial(self, *keys: KeyLike, n: int | np.ndarray, p: float) -> np.ndarray:
+        """Binomial counts (inverse transform, so a higher ``p`` never lowers a count)."""
+        n = np.asarray(n)
+        counts = stats.binom.ppf(self.uniform(*keys), n, p)
+        return np.where(n > 0, counts, 0).astype(np.int64)
+
+    def poisson(self, *keys: KeyLike, lam: float) -> np.ndarray:
+        if lam <= 0:
+            return np.zeros(np.broadcast_shapes(*(np.shape(k) for k in keys)), dtype=np.int64)
+        return stats.poisson.ppf(self.uniform(*keys), lam).astype(np.int64)
+
+    def order(self, *keys: KeyLike) -> np.ndarray:
+        """A random permutation of the keyed elements (argsort of their uniforms): the same
+        element keeps its place relative to the others whichever elements join or leave."""
+        return np.argsort(self.bits(*keys), kind="stable")
+
+    def smallest(self, k: int, *keys: KeyLike) -> np.ndarray:
+        """Indices of ``k`` elements drawn without replacement, uniformly (the ``k`` with the
+        smallest keyed numbers, in that order)."""
+        bits = self.bits(*keys)
+        if k >= bits.size:
+            return np.argsort(bits, kind="stable")
+        part = np.argpartition(bits, k)[:k]
+        return part[np.argsort(bits[part], kind="stable")]
+
+    def weighted(self, k: int, weights: np.ndarray, *keys: KeyLike) -> np.ndarray:
+        """Indices of ``k`` elements drawn without replacement with probabilities proportional
+        to ``weights`` (Efraimidis and Spirakis' keys ``u^(1/w)``, largest first)."""
+        weights = np.asarray(weights, dtype=float)
+        with np.errstate(divide="ignore"):
+            score = np.where(weights > 0, np.log(self.uniform(*keys)) / weights, -np.inf)
+        chosen = np.argsort(-score, kind="stable")[:k]
+        return chosen[np.isfinite(score[chosen])]
+
+
+class RandomStreams:
+    """The run's streams, one per decision, made on first use from the run's seed."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = int(seed)
+        self._streams: dict[str, Stream] = {}
+
+    def __call__(self, name: str) -> Stream:
+        stream = self._streams.get(name)
+        if stream is None:
+            stream = self._streams[name] = Stream(self.seed, name)
+        return stream
