@@ -65,6 +65,7 @@ test-slow: $(BIN)/iei-sim
 bench: $(BIN)/iei-sim
 	$(BIN)/python benchmarks/bench_regional.py
 	$(BIN)/python benchmarks/bench_experiments.py
+	$(BIN)/python benchmarks/crn.py
 
 bench-sensitivity: $(BIN)/iei-sim  # the shipped Sobol' analysis end to end (about 13 min)
 	$(BIN)/python benchmarks/bench_sensitivity.py

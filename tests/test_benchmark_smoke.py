@@ -81,6 +81,27 @@ def test_smoke_sensitivity_benchmark_runs_the_shipped_file_end_to_end(tmp_path: 
     assert figures["target"] == "MISS"
 
 
+def test_quick_crn_benchmark_reports_every_case_and_outcome(tmp_path: Path) -> None:
+    """3 seeds of a tiny structure: 3 cases × 2 values × 3 seeds = 18 runs, a ratio for each
+    case × outcome (none negative), and a verdict on the target either way (exit 0)."""
+    figures = _bench_figures("crn.py", tmp_path, "--quick")
+    assert (figures["quick"], figures["seeds"], figures["runs"]) == (True, 3, 18)
+    assert figures["target"] in ("PASS", "FAIL")
+    outcomes = {
+        "firm_participation_rate",
+        "mean_partnership_depth",
+        "education_project_share",
+        "student_coverage",
+    }
+    ratios = figures["ratios"]
+    assert list(ratios) == ["tax_deduction_rate", "intern_subsidy_+10%", "discount_rate_+10%"]
+    for case in ratios.values():
+        assert set(case) == outcomes
+        assert all(r is None or r >= 0 for r in case.values())
+    assert any(r is not None and r > 0 for r in ratios["discount_rate_+10%"].values())
+    assert len(figures["rows"]) == 12 and figures["run_time_s"] > 0
+
+
 def test_fingerprint_is_the_same_in_two_processes_and_tells_seeds_apart(tmp_path: Path) -> None:
     """Same scenario and seeds in two fresh processes → one hash; other seeds → another."""
     scenario = tmp_path / "tiny.yaml"

@@ -26,6 +26,7 @@ from iei_sim.cli import app
 from iei_sim.experiments import (
     ResultsStore,
     compare,
+    comparison_table,
     design_points,
     load_experiment,
     plan_runs,
@@ -581,6 +582,32 @@ def test_a_hard_killed_sweep_leaves_no_worker_process_behind(tmp_path):
 # -- comparisons --------------------------------------------------------------------------------
 
 
+def test_comparison_pairs_by_replicate_and_gives_the_sd_of_the_paired_differences():
+    """Rows in any order, a replicate missing from one regime: differences pair replicate with
+    replicate, and ``diff_sd`` is their SD (here about 0.6, while each regime's own SD is over 2)."""
+    ref = {0: 10.0, 1: 12.0, 2: 14.0, 3: 16.0}
+    other = {0: 11.0, 1: 14.0, 2: 15.0}  # differences 1, 2, 1; replicate 3 failed
+    rows = [
+        {"scenario": "ref", "point": 0, "replicate": r, "status": "ok", "y": v}
+        for r, v in ref.items()
+    ] + [
+        {"scenario": "other", "point": 1, "replicate": r, "status": "ok", "y": v}
+        for r, v in other.items()
+    ]
+    rows.append({"scenario": "other", "point": 1, "replicate": 3, "status": "failed", "y": 0.0})
+    runs = pd.DataFrame(rows).sample(frac=1.0, random_state=0)
+    table = comparison_table(runs, ["y"]).set_index("scenario")
+    diffs = np.array([1.0, 2.0, 1.0])
+    assert table.loc["other", "diff"] == pytest.approx(diffs.mean())
+    assert table.loc["other", "diff_sd"] == pytest.approx(diffs.std(ddof=1))
+    low, high = stats.t.interval(0.95, 2, loc=diffs.mean(), scale=stats.sem(diffs))
+    assert (table.loc["other", "diff_ci_low"], table.loc["other", "diff_ci_high"]) == (
+        pytest.approx(low),
+        pytest.approx(high),
+    )
+    assert np.isnan(table.loc["ref", "diff_sd"]) and np.isnan(table.loc["ref", "diff"])
+
+
 def test_compare_writes_paired_differences_with_their_ci_and_p(tmp_path):
     regime = tmp_path / "deduction.yaml"
     regime.write_text(
@@ -609,6 +636,7 @@ def test_compare_writes_paired_differences_with_their_ci_and_p(tmp_path):
         "ci_low",
         "ci_high",
         "diff",
+        "diff_sd",
         "diff_ci_low",
         "diff_ci_high",
         "p_value",
@@ -618,9 +646,12 @@ def test_compare_writes_paired_differences_with_their_ci_and_p(tmp_path):
     b = runs[runs.scenario == "base"].sort_values("replicate")["fiscal_cost"].to_numpy()
     row = table[(table.scenario == "deduction") & (table.outcome == "fiscal_cost")].iloc[0]
     assert row["diff"] == pytest.approx((a - b).mean(), rel=1e-5)
+    assert row["diff_sd"] == pytest.approx((a - b).std(ddof=1), rel=1e-5)
+    assert row["diff_sd"] > 0  # the regime moves the fiscal cost by more in some replicates
     assert row["p_value"] == pytest.approx(stats.ttest_rel(a, b).pvalue, rel=1e-4)
     assert row["diff_ci_low"] < row["diff"] < row["diff_ci_high"]
     assert table[table.scenario == "base"]["diff"].isna().all()
+    assert table[table.scenario == "base"]["diff_sd"].isna().all()
     for figure in ("timeseries.png", "differences.png"):
         assert (result.out_dir / figure).stat().st_size > 10_000
 

@@ -9,6 +9,7 @@ The functional API mirrors the command line::
 """
 
 from iei_sim.experiments.analysis import comparison_table, mean_ci, point_summary
+from iei_sim.experiments.crn import CrnCase, crn_diagnostic
 from iei_sim.experiments.design import Point, RunTask, design_points, plan_runs
 from iei_sim.experiments.runner import RunReport, run_experiment, run_tasks
 from iei_sim.experiments.spec import (
@@ -30,6 +31,7 @@ from iei_sim.experiments.workflows import (
 
 __all__ = [
     "CompareOutput",
+    "CrnCase",
     "Experiment",
     "Factor",
     "LoadedExperiment",
@@ -42,6 +44,7 @@ __all__ = [
     "compare",
     "compare_experiment",
     "comparison_table",
+    "crn_diagnostic",
     "default_out",
     "design_points",
     "experiment_from_data",

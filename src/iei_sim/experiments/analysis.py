@@ -31,7 +31,9 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, float]:
 
 def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """One row per scenario × outcome: mean, sd, 95% CI, and difference from the first scenario
-    (paired by replicate) with its CI and paired-test p-value."""
+    (paired by replicate) with the SD of the paired differences, its t-interval and the paired
+    test's p-value. ``diff_sd`` against ``sd`` shows how much the pairing (common random
+    numbers) narrows the difference: independent runs would give about √2 × sd."""
     ok = runs[runs["status"] == "ok"]
     order = list(dict.fromkeys(runs.sort_values("point")["scenario"]))
     reference = order[0]
@@ -50,6 +52,7 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                 "ci_low": low,
                 "ci_high": high,
                 "diff": np.nan,
+                "diff_sd": np.nan,
                 "diff_ci_low": np.nan,
                 "diff_ci_high": np.nan,
                 "p_value": np.nan,
@@ -59,8 +62,8 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                     ref[[outcome]], left_index=True, right_index=True, suffixes=("", "_ref")
                 )
                 diff = (paired[outcome] - paired[f"{outcome}_ref"]).to_numpy()
-                d_mean, _, d_low, d_high = mean_ci(diff)
-                row.update(diff=d_mean, diff_ci_low=d_low, diff_ci_high=d_high)
+                d_mean, d_sd, d_low, d_high = mean_ci(diff)
+                row.update(diff=d_mean, diff_sd=d_sd, diff_ci_low=d_low, diff_ci_high=d_high)
                 if len(diff) >= 2 and np.nanstd(diff) > 0:
                     row["p_value"] = float(stats.ttest_1samp(diff, 0.0).pvalue)
                 elif len(diff) >= 2:
