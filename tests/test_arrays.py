@@ -51,3 +51,17 @@ def test_order_by_group_then_draw_falls_back_for_codes_that_do_not_pack(top):
 
 def test_order_by_group_then_draw_of_nothing():
     assert order_by_group_then_draw(np.array([], dtype=np.int64), np.array([])).tolist() == []
+
+
+def test_packed_pairs_sort_and_compare_like_the_pairs():
+    from iei_sim.arrays import pack_pairs
+
+    rng = np.random.default_rng(4)
+    major, minor = rng.integers(0, 50, 500), rng.integers(0, 9, 500)
+    codes = pack_pairs(major, minor, 9)
+    assert np.array_equal(np.argsort(codes, kind="stable"), np.lexsort((minor, major)))
+    assert len(set(codes.tolist())) == len(set(zip(major.tolist(), minor.tolist(), strict=True)))
+    with pytest.raises(ValueError):
+        pack_pairs(major, minor, 8)  # a minor value 8 would collide with the next major
+    with pytest.raises(OverflowError):
+        pack_pairs(np.array([2**62]), np.array([0]), 4)

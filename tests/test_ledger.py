@@ -148,36 +148,39 @@ def test_each_closed_step_holds_only_its_own_transfers():
     assert ledger.flows().groupby("step")["amount"].sum().tolist() == [1.0, 2.0, 4.0]
 
 
-def test_transfer_columns_commit_exactly_what_a_batch_would():
-    """Same balances and records, bit for bit, even when a group's first amounts are zero."""
+def test_a_batch_commits_what_single_transfers_would():
+    """Declared or first-used groups, rows appended or added, zero amounts skipped: the same
+    balances as one transfer at a time, and each group recorded under its purpose."""
     rng = np.random.default_rng(3)
-    keys = [("money", "a"), ("equipment", "b"), ("money", "c")]  # one site each, in this order
-    first_non_zero = [2, 2, 1]  # item from which each site moves something
+    keys = [("money", "a"), ("equipment", "b"), ("money", "c")]
     rows = [
-        (item, site, int(rng.integers(0, 6)), int(rng.integers(0, 6)), float(rng.random()))
-        for item in range(20)
-        for site in range(3)
+        (keys[int(rng.integers(0, 3))], int(rng.integers(0, 6)), int(rng.integers(0, 6)))
+        for _ in range(60)
     ]
-    rows = [(i, k, s, d, a if i >= first_non_zero[k] else 0.0) for i, k, s, d, a in rows]
+    amounts = [0.0 if i % 7 == 0 else float(rng.random()) for i in range(len(rows))]
     ledgers = []
-    for use_columns in (False, True):
+    for how in ("single", "declared", "added"):
         ledger = Ledger()
         for owner in range(6):
             ledger.open_account("firm", owner)
-        if use_columns:
-            with ledger.columns(*keys) as flows:
-                for item, site, src, dst, amount in rows:
-                    flows.rows[keys[site]].append((item, src, dst, amount))
+        if how == "single":
+            for ((resource, purpose), src, dst), amount in zip(rows, amounts, strict=True):
+                ledger.transfer(src, dst, resource, amount, purpose)
+        elif how == "declared":
+            with ledger.batch(*keys) as batch:
+                for (key, src, dst), amount in zip(rows, amounts, strict=True):
+                    batch.rows[key].append((src, dst, amount))
         else:
             with ledger.batch() as batch:
-                for _, site, src, dst, amount in rows:
-                    resource, purpose = keys[site]
+                for ((resource, purpose), src, dst), amount in zip(rows, amounts, strict=True):
                     batch.add(src, dst, resource, amount, purpose)
         ledgers.append(ledger)
-    batch_ledger, column_ledger = ledgers
-    assert list(batch_ledger._purposes) == list(column_ledger._purposes) == ["c", "a", "b"]
-    assert np.array_equal(batch_ledger._balances, column_ledger._balances)
-    for expected, got in zip(
-        batch_ledger._open_records(), column_ledger._open_records(), strict=True
-    ):
-        assert np.array_equal(expected, got)
+    single, declared, added = ledgers
+    resource_of = {purpose: resource for resource, purpose in keys}
+    for other in (declared, added):
+        assert np.allclose(single._balances, other._balances, rtol=0, atol=1e-12)
+        assert sorted(other._purposes) == ["a", "b", "c"]
+        for purpose, resource in resource_of.items():
+            assert other.open_total(resource=resource, purposes=(purpose,)) == pytest.approx(
+                single.open_total(resource=resource, purposes=(purpose,)), abs=1e-12
+            )

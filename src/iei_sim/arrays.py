@@ -36,6 +36,19 @@ def order_by_group_then_draw(group: np.ndarray, draws: np.ndarray) -> np.ndarray
     return np.argsort(packed, kind="stable")
 
 
+def pack_pairs(major: np.ndarray, minor: np.ndarray, base: int) -> np.ndarray:
+    """One int64 code per (major, minor) pair that sorts and compares like the pair:
+    ``major × base + minor``, for non-negative ``minor < base``. Raises ``OverflowError`` when
+    the codes could overflow (rather than collide silently)."""
+    major = np.asarray(major, dtype=np.int64)
+    minor = np.asarray(minor, dtype=np.int64)
+    if len(minor) and (minor.min() < 0 or minor.max() >= base):
+        raise ValueError("pack_pairs needs 0 <= minor < base")
+    if len(major) and (major.min() < 0 or int(major.max()) >= (2**63 - 1) // max(base, 1)):
+        raise OverflowError("pack_pairs: the codes would overflow int64")
+    return major * np.int64(base) + minor
+
+
 def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Round each value up with probability equal to its fractional part (unbiased), given one
     uniform draw per value."""

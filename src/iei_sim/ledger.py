@@ -32,7 +32,6 @@ OUTSIDE_KINDS: tuple[str, ...] = ("treasury", "market", "households")
 
 # Up to this many possible (from kind, to kind, resource, purpose) keys, close_step sums per
 # key with one dense bincount instead of sorting the step's rows.
-_DENSE_KEYS = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -151,13 +150,10 @@ class Ledger:
         # Resource and purpose as scalars: _collect_open_records spreads them over the rows.
         self._chunks.append((src, dst, r, amounts, self._purpose_id(purpose)))
 
-    def batch(self) -> TransferBatch:
-        """Collect many scalar transfers and commit them as a few vectorised ones."""
-        return TransferBatch(self)
-
-    def columns(self, *keys: tuple[str, str]) -> TransferColumns:
-        """Like :meth:`batch`, for a loop whose (resource, purpose) flows are known up front."""
-        return TransferColumns(self, keys)
+    def batch(self, *keys: tuple[str, str]) -> TransferBatch:
+        """Collect many transfers and commit them as a few vectorised ones (``keys``: the
+        (resource, purpose) groups a loop fills, declared up front)."""
+        return TransferBatch(self, keys)
 
     def _purpose_id(self, purpose: str) -> int:
         return self._purposes.setdefault(purpose, len(self._purposes))
@@ -225,19 +221,14 @@ class Ledger:
         kinds = self._kinds()
         n_kinds, n_purposes = len(self._kind_codes), max(len(self._purposes), 1)
         key = ((kinds[src] * n_kinds + kinds[dst]) * len(RESOURCES) + res) * n_purposes + pur
+        # One total per possible key (a few thousand: kinds² × resources × purposes), kept where
+        # a transfer occurred: in key order, so the table's order is deterministic.
         n_keys = n_kinds * n_kinds * len(RESOURCES) * n_purposes
-        if n_keys <= _DENSE_KEYS:
-            # Sum per possible key (rows in their order, as bincount over np.unique's inverse
-            # would) and keep the keys that occur: no sort of the rows needed.
-            unique = np.flatnonzero(np.bincount(key, minlength=n_keys))
-            totals = np.bincount(key, weights=amt, minlength=n_keys)[unique]
-        else:
-            unique, inverse = np.unique(key, return_inverse=True)
-            totals = np.bincount(inverse, weights=amt, minlength=len(unique))
+        unique = np.flatnonzero(np.bincount(key, minlength=n_keys))
+        totals = np.bincount(key, weights=amt, minlength=n_keys)[unique]
         key, p = np.divmod(unique, n_purposes)
         key, r = np.divmod(key, len(RESOURCES))
         from_kind, to_kind = np.divmod(key, n_kinds)
-        # np.unique sorted the keys: a deterministic order
         self._closed.append((step, from_kind, to_kind, r, p, totals))
 
     def step_transfers(self, step: int) -> pd.DataFrame:
@@ -291,72 +282,40 @@ class Ledger:
 
 
 class TransferBatch:
-    """Scalar transfers gathered in plain lists, committed per (resource, purpose) at once.
+    """Transfers gathered in plain lists, one per (resource, purpose), and committed as one
+    vectorised transfer per group when the block ends (in the order the groups were declared,
+    then first used).
 
-    Use as a context manager (``with ledger.batch() as batch: batch.add(...)``): the transfers
-    reach the ledger when the block ends, so balances read inside the block do not see them.
+    ``with ledger.batch(("money", "cooperation_funding"), …) as batch``: a loop appends
+    ``(src, dst, amount)`` rows straight to ``batch.rows[key]`` (no method call per transfer)
+    or calls :meth:`add`. Zero amounts may be appended; they move nothing. Balances read inside
+    the block do not see the batch yet.
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, keys: tuple[tuple[str, str], ...] = ()) -> None:
         self.ledger = ledger
-        # Per (resource, purpose), in order of first use: (src, dst, amount) rows.
-        self._groups: dict[tuple[str, str], list[tuple[int, int, float]]] = {}
+        self.rows: dict[tuple[str, str], list[tuple[int, int, float]]] = {key: [] for key in keys}
 
     def add(self, src: int, dst: int, resource: str, amount: float, purpose: str) -> None:
-        if amount == 0:
-            return
-        group = self._groups.get((resource, purpose))
+        group = self.rows.get((resource, purpose))
         if group is None:
-            group = self._groups[(resource, purpose)] = []
+            group = self.rows[(resource, purpose)] = []
         group.append((src, dst, amount))
 
     def commit(self) -> None:
-        for (resource, purpose), rows in self._groups.items():
-            src, dst, amounts = zip(*rows, strict=True)
-            self.ledger.transfer_many(
-                np.array(src), np.array(dst), resource, np.array(amounts), purpose
-            )
-        self._groups = {}
-
-    def __enter__(self) -> TransferBatch:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.commit()
-
-
-class TransferColumns:
-    """A :class:`TransferBatch` whose (resource, purpose) groups are declared up front.
-
-    A loop appends ``(item, src, dst, amount)`` rows straight to ``rows[key]`` (a plain list:
-    no method call per transfer), ``item`` being the loop position. Zero amounts may be
-    appended; they move nothing. On commit the groups reach the ledger exactly as a
-    TransferBatch fed the same transfers in loop order would send them: in order of their first
-    non-zero amount (ties within an item broken by declaration order), so balances are summed
-    in the same order.
-    """
-
-    def __init__(self, ledger: Ledger, keys: tuple[tuple[str, str], ...]) -> None:
-        self.ledger = ledger
-        self.rows: dict[tuple[str, str], list[tuple[int, int, int, float]]] = {
-            key: [] for key in keys
-        }
-
-    def commit(self) -> None:
-        started = []
-        for position, (key, rows) in enumerate(self.rows.items()):
-            first = next((row[0] for row in rows if row[3] != 0), None)
-            if first is not None:
-                started.append((first, position, key))
-        for _, _, (resource, purpose) in sorted(started):
-            _, src, dst, amounts = zip(*self.rows[(resource, purpose)], strict=True)
-            self.ledger.transfer_many(
-                np.array(src), np.array(dst), resource, np.array(amounts), purpose
-            )
+        for (resource, purpose), rows in self.rows.items():
+            if rows:
+                table = np.array(rows, dtype=np.float64)  # one conversion for the three columns
+                self.ledger.transfer_many(
+                    table[:, 0].astype(np.int64),
+                    table[:, 1].astype(np.int64),
+                    resource,
+                    table[:, 2],
+                    purpose,
+                )
         self.rows = {key: [] for key in self.rows}
 
-    def __enter__(self) -> TransferColumns:
+    def __enter__(self) -> TransferBatch:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

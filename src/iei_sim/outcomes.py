@@ -193,36 +193,23 @@ def _participation(model: IEIModel, lagging: bool) -> float:
 
 
 def summarise(timeseries, window: int) -> dict[str, float]:
-    """Collapse a per-step outcome table into one value per outcome (see ``OUTCOMES``)."""
+    """Collapse a per-step outcome table into one value per outcome (see ``OUTCOMES``).
+
+    ``mean``: mean of the final ``window`` years, ignoring years where the outcome is undefined
+    (NaN; NaN if it is undefined in all of them); ``total``: sum over the run, ignoring NaN;
+    ``final``: the value after the last year.
+    """
     summary: dict[str, float] = {}
-    # Float columns are read as rows of one array: a pandas Series per outcome costs more than
-    # the summary itself.
-    positions = timeseries.columns.get_indexer(list(OUTCOMES))
-    dtypes = timeseries.dtypes.to_numpy()[positions]
-    rows = None
-    if (positions >= 0).all() and all(dtype == np.float64 for dtype in dtypes):
-        rows = dict(zip(OUTCOMES, timeseries.to_numpy(dtype=np.float64).T[positions], strict=True))
-    for name, (_, rule) in OUTCOMES.items():
-        values = timeseries[name].to_numpy() if rows is None else rows[name]
-        if values.dtype != np.float64 or np.isnan(values).any():
-            value = _pandas_summary(timeseries[name], rule, window)
-        elif rule == "total":
-            value = values.sum()
+    values = timeseries[list(OUTCOMES)].to_numpy(dtype=np.float64).T
+    for (name, (_, rule)), column in zip(OUTCOMES.items(), values, strict=True):
+        defined = column[~np.isnan(column)]
+        if rule == "total":
+            value = defined.sum()
         elif rule == "final":
-            value = values[-1]
+            value = column[-1]
         else:
-            # What pandas' mean computes for floats without NaN (NumPy's sum over the count),
-            # at a fraction of its per-call overhead.
-            tail = values[-window:]
-            value = tail.sum() / tail.size
+            tail = column[-window:]
+            tail = tail[~np.isnan(tail)]
+            value = tail.sum() / tail.size if tail.size else np.nan
         summary[name] = round(float(value), 10)
     return summary
-
-
-def _pandas_summary(column, rule: str, window: int) -> float:
-    """The summary rule via pandas (handles NaN and non-float columns its own way)."""
-    if rule == "total":
-        return column.sum()
-    if rule == "final":
-        return column.iloc[-1]
-    return column.iloc[-window:].mean()

@@ -98,7 +98,7 @@ class Firm(mesa.Agent):
         """Decide whether to search for a (further) school partner this year."""
         model = self.model
         has_room = len(self.partnerships) < self.max_partnerships
-        draw = model.streams("firms.seek").one(model.steps, self.key)
+        draw = model.streams("firms.seek").each(model.steps, model.firm_keys)[self.index]
         self.seeking = has_room and draw < self.willingness
         model.incentives.consider_certification(self)
 

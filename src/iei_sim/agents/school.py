@@ -108,7 +108,7 @@ class School(mesa.Agent):
     def step(self) -> None:
         """Decide whether to seek a firm partner, and shift intake toward forecast demand."""
         model = self.model
-        draw = model.streams("schools.seek").one(model.steps, self.key)
+        draw = model.streams("schools.seek").each(model.steps, model.school_keys)[self.index]
         self.seeking = len(self.partnerships) < self.capacity and draw < self.willingness
         self._plan_intake()
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from iei_sim.arrays import order_by_group_then_draw, rank_within_runs
+from iei_sim.arrays import order_by_group_then_draw, pack_pairs, rank_within_runs
 from iei_sim.random_streams import entity_key, entity_keys
 
 if TYPE_CHECKING:
@@ -152,16 +152,8 @@ class StudentPopulation(mesa.Agent):
         # A student's key: the cohort cell it joins (enrolment year, school, programme, level,
         # year of study) and its rank there, so draws about it do not move when another
         # school's intake changes.
-        step = model.steps
-        cell_keys = np.array(
-            [
-                entity_key(step, model.school_list[i].key, sec, lev, yr)
-                for i, sec, lev, yr in zip(
-                    school.tolist(), sector.tolist(), level.tolist(), year.tolist(), strict=True
-                )
-            ],
-            dtype=np.uint64,
-        )
+        enrolled_in = np.full(len(school), entity_key(model.steps), dtype=np.uint64)
+        cell_keys = entity_keys(enrolled_in, model.school_keys[school], sector, level, year)
         rank = np.arange(len(school_arr)) - np.repeat(np.cumsum(count) - count, count)
         return {
             "key": entity_keys(np.repeat(cell_keys, count), rank),
@@ -179,12 +171,10 @@ class StudentPopulation(mesa.Agent):
         school = self.school[idx]
         quality = self.model.school_quality[school]
         practical_share = self.model.school_practical_share[school]
-        year, keys = self.model.steps, self.key[idx]
-        streams = self.model.streams
-        noise = (
-            streams("students.theory_noise").normal(year, keys, mean=1.0, sd=spec.skill_noise),
-            streams("students.practical_noise").normal(year, keys, mean=1.0, sd=spec.skill_noise),
+        z_theory, z_practice = self.model.streams("students.skill_noise").normal_pair(
+            self.model.steps, self.key[idx]
         )
+        noise = (1.0 + spec.skill_noise * z_theory, 1.0 + spec.skill_noise * z_practice)
         theory_gain = np.where(self.level[idx] == GRADUATE, spec.graduate_theory_factor, 1.0)
         theory_gain = theory_gain * spec.theory_gain
         self.theory[idx] += theory_gain * quality * 2 * (1 - practical_share) * noise[0]
@@ -210,9 +200,12 @@ class StudentPopulation(mesa.Agent):
         slot_key = slots["school"].astype(np.int64) * n_sectors + slots["sector"]
         slot_order = np.argsort(slot_key, kind="stable")
         slot_key_sorted = slot_key[slot_order]
-        big = np.int64(1 << 20)
-        student_code = student_key * big + rank_within_runs(student_key)
-        slot_code = slot_key_sorted * big + rank_within_runs(slot_key_sorted)
+        # The k-th student of a school-programme takes its k-th place: match (key, rank) pairs.
+        student_rank = rank_within_runs(student_key)
+        slot_rank = rank_within_runs(slot_key_sorted)
+        base = int(max(student_rank.max(initial=0), slot_rank.max(initial=0))) + 1
+        student_code = pack_pairs(student_key, student_rank, base)
+        slot_code = pack_pairs(slot_key_sorted, slot_rank, base)
         pos = np.searchsorted(slot_code, student_code)
         pos_clipped = np.minimum(pos, len(slot_code) - 1)
         hit = slot_code[pos_clipped] == student_code

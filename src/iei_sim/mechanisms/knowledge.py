@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iei_sim.mechanisms.base import Mechanism
+from iei_sim.mechanisms.partnerships import pair_keys
 
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
@@ -80,14 +81,13 @@ class Knowledge(Mechanism):
         ledger = model.ledger
         self.year_transferred, self.year_meaningful = 0.0, 0
         market = ledger.outside["market"]
-        year = model.steps
-        feedback = self.stream("rnd_feedback")
+        active = model.active_partnerships
+        schools, firms = pair_keys(active)
+        feedback = self.stream("rnd_feedback").uniform(model.steps, schools, firms).tolist()
         # Plain Python copies for the loop (NumPy element access is slow); same values.
         frontier = self.frontier.tolist()
         curriculum = self.curriculum.tolist()
-        flows = ledger.columns(
-            ("knowledge", "technology_transfer"), ("money", "teaching_adaptation")
-        )
+        flows = ledger.batch(("knowledge", "technology_transfer"), ("money", "teaching_adaptation"))
         transfers, adaptation = flows.rows.values()
         sector_index, openness = model.sector_index, self.openness
         transfer_rate, feedback_probability = spec.transfer_rate, spec.rnd_feedback_probability
@@ -107,7 +107,7 @@ class Knowledge(Mechanism):
                 if (
                     partnership.orientation == "rnd"
                     and partnership.depth >= 2
-                    and feedback.one(year, school.key, firm.key) < feedback_probability
+                    and feedback[i] < feedback_probability
                 ):
                     share += 0.5 * rate
                 share = min(share, 1.0)
@@ -116,9 +116,9 @@ class Knowledge(Mechanism):
                     continue
                 taught[sector] += closed
                 relative = closed / frontier[sector]
-                transfers.append((i, firm.account, school.account, relative))
+                transfers.append((firm.account, school.account, relative))
                 cost = adaptation_cost * relative
-                adaptation.append((i, school.account, market, cost))
+                adaptation.append((school.account, market, cost))
                 partnership.school_value -= cost
                 partnership.knowledge_this_year = relative
                 partnership.add_total("knowledge", relative)

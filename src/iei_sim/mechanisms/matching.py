@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from iei_sim.model import IEIModel
     from iei_sim.random_streams import Stream
 
-Pool = tuple[list, np.ndarray]  # candidates and their keys
-
 
 class PartnershipMarket(Mechanism):
     """This year's seekers search and propose (switched off: no partnership ever forms)."""
@@ -55,7 +53,7 @@ class PartnershipMarket(Mechanism):
             sector: _home_and_away({r: schools_of[(r, sector)] for r in model.region_names})
             for sector in model.sectors
         }
-        self._firm_pools: dict[tuple[str, ...], dict[str, tuple[Pool, Pool]]] = {}
+        self._firm_pools: dict[tuple[str, ...], dict[str, tuple[list, list]]] = {}
 
     def step(self) -> None:
         form_partnerships(self.model, self)
@@ -78,43 +76,34 @@ class PartnershipMarket(Mechanism):
             )
         return self._sample(self._firm_pools[key][region], k, seeker_key)
 
-    def _sample(self, pools: tuple[Pool, Pool], k: int, seeker_key: int) -> list:
+    def _sample(self, pools: tuple[list, list], k: int, seeker_key: int) -> list:
         """``k`` draws without replacement: some from the other regions (each of the ``k``
         places with the platform's cross-region share), the rest from the seeker's own."""
-        (home, home_keys), (away, away_keys) = pools
+        home, away = pools
         year = self.model.steps
         share = self.model.cross_region_share
         k_away = 0
         if share and k:
             slots = self.stream("away_slots").uniform(year, seeker_key, np.arange(k))
             k_away = min(int((slots < share).sum()), len(away))
-        chosen = _pick(
-            self.stream("home_candidates"), home, home_keys, k - k_away, year, seeker_key
-        )
+        chosen = _pick(self.stream("home_candidates"), home, k - k_away, year, seeker_key)
         if k_away:
-            chosen += _pick(
-                self.stream("away_candidates"), away, away_keys, k_away, year, seeker_key
-            )
+            chosen += _pick(self.stream("away_candidates"), away, k_away, year, seeker_key)
         return chosen
 
 
-def _pick(stream: Stream, pool: list, keys: np.ndarray, k: int, year: int, seeker: int) -> list:
+def _pick(stream: Stream, pool: list, k: int, year: int, seeker: int) -> list:
     if k <= 0 or not pool:
         return []
-    return [pool[i] for i in stream.smallest(min(k, len(pool)), year, seeker, keys).tolist()]
+    return [pool[i] for i in stream.sample(min(k, len(pool)), len(pool), year, seeker)]
 
 
-def _home_and_away(pools: dict[str, list]) -> dict[str, tuple[Pool, Pool]]:
+def _home_and_away(pools: dict[str, list]) -> dict[str, tuple[list, list]]:
     """Per region: its own pool, and the other regions' pools joined (in region order)."""
-    out = {}
-    for region, home in pools.items():
-        away = [a for r, pool in pools.items() if r != region for a in pool]
-        out[region] = ((home, _keys(home)), (away, _keys(away)))
-    return out
-
-
-def _keys(agents: list) -> np.ndarray:
-    return np.array([a.key for a in agents], dtype=np.uint64)
+    return {
+        region: (home, [a for r, pool in pools.items() if r != region for a in pool])
+        for region, home in pools.items()
+    }
 
 
 def firm_offer_value(model: IEIModel, firm: Firm, school: School) -> float:

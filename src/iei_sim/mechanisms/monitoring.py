@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from iei_sim.mechanisms.base import Mechanism
-from iei_sim.mechanisms.partnerships import end_partnership
+from iei_sim.mechanisms.partnerships import end_partnership, pair_keys
 
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
@@ -44,16 +44,18 @@ class Monitoring(Mechanism):
         self.year_evaluated = self.year_exposed = 0
         if not any(spec.intensity for spec in self.spec.values()):
             return
-        year = model.steps
-        chosen, detected = self.stream("evaluated"), self.stream("detected")
-        for partnership in list(model.active_partnerships):
+        active = list(model.active_partnerships)
+        schools, firms = pair_keys(active)
+        chosen = self.stream("evaluated").uniform(model.steps, schools, firms).tolist()
+        detected = self.stream("detected").uniform(model.steps, schools, firms).tolist()
+        for partnership, chosen_luck, detected_luck in zip(active, chosen, detected, strict=True):
             spec = self.spec[partnership.firm.region]
             firm, school = partnership.firm, partnership.school
-            if chosen.one(year, school.key, firm.key) >= spec.intensity:
+            if chosen_luck >= spec.intensity:
                 continue
             self.year_evaluated += 1
             gov = model.government_of[firm.region]  # the evaluating government pays and reclaims
-            if partnership.formalistic and detected.one(year, school.key, firm.key) < spec.accuracy:
+            if partnership.formalistic and detected_luck < spec.accuracy:
                 self.year_exposed += 1
                 firm.exposed = True
                 if spec.clawback and partnership.incentives_this_year > 0:

@@ -202,12 +202,14 @@ def operate(model: IEIModel) -> None:
     ledger = model.ledger
     market = ledger.outside["market"]
     year = model.steps
-    rnd_luck = model.streams("partnerships.rnd_output")
-    payoff_luck = model.streams("partnerships.education_payoff")
+    schools, firms = pair_keys(model.active_partnerships)
+    rnd_luck = model.streams("partnerships.rnd_output").normal(year, schools, firms).tolist()
+    payoff_luck = model.streams("partnerships.education_payoff").uniform(year, schools, firms)
+    payoff_luck = payoff_luck.tolist()
     rungs = _rung_constants(model)
     slots: list[tuple[int, int, int, int]] = []
     model.deep_programmes[:] = False
-    flows = ledger.columns(
+    flows = ledger.batch(
         ("money", "cooperation_funding"),
         ("equipment", "equipment_donation"),
         ("mentor_hours", "mentoring"),
@@ -235,10 +237,10 @@ def operate(model: IEIModel) -> None:
                 effort * rung.equipment,
                 effort * rung.mentor_hours,
             )
-            funding.append((i, firm_account, school_account, money))
-            donations.append((i, firm_account, school_account, equipment))
-            mentoring.append((i, firm_account, school_account, mentor_hours))
-            overheads.append((i, firm_account, market, effort * overhead[1]))
+            funding.append((firm_account, school_account, money))
+            donations.append((firm_account, school_account, equipment))
+            mentoring.append((firm_account, school_account, mentor_hours))
+            overheads.append((firm_account, market, effort * overhead[1]))
             totals = partnership.totals
             totals["firm_money"] = totals.get("firm_money", 0.0) + money
             totals["equipment"] = totals.get("equipment", 0.0) + equipment
@@ -251,10 +253,8 @@ def operate(model: IEIModel) -> None:
             if partnership.orientation == "rnd":
                 # Log-normal noise with mean 1: the expected output is the expected value.
                 value = rnd_value(model, firm, depth, school.research_capacity)
-                output = value * math.exp(
-                    -(0.3**2) / 2 + 0.3 * float(rnd_luck.normal(year, school.key, firm.key))
-                )
-                joint_rnd.append((i, school_account, firm_account, output))
+                output = value * math.exp(-(0.3**2) / 2 + 0.3 * rnd_luck[i])
+                joint_rnd.append((school_account, firm_account, output))
                 partnership.firm_value = partnership.rnd_output = output
                 partnership.firm_outlook = 0.0
                 places = rung.rnd_interns
@@ -264,7 +264,7 @@ def operate(model: IEIModel) -> None:
                 value = education_value(model, firm, depth)
                 partnership.firm_value = 0.0
                 partnership.firm_outlook = value
-                if payoff_luck.one(year, school.key, firm.key) < f.education_payoff_probability:
+                if payoff_luck[i] < f.education_payoff_probability:
                     due = model.steps + f.education_payoff_lag
                     payoff = value / (
                         f.education_payoff_probability
@@ -275,7 +275,7 @@ def operate(model: IEIModel) -> None:
                     )
                 places = rung.education_interns
             partnership.school_value = rung.school_value
-            coordination.append((i, school_account, market, rung.coordination))
+            coordination.append((school_account, market, rung.coordination))
             sector = sector_index[firm.sector]
             slots.extend([(partnership.id, school.index, sector, firm.index)] * places)
             if depth == 3:
@@ -346,7 +346,10 @@ def review(model: IEIModel) -> None:
     for partnership in model.active_partnerships:
         if partnership.firm in hosted:
             hosted[partnership.firm] += partnership.totals.get("interns", 0.0)
-    for partnership in list(model.active_partnerships):
+    active = list(model.active_partnerships)
+    schools, firms = pair_keys(active)
+    breakup = model.streams("partnerships.informal_breakup").uniform(year, schools, firms)
+    for partnership, breakup_luck in zip(active, breakup.tolist(), strict=True):
         firm, school = partnership.firm, partnership.school
         if not firm.retention_savings:
             retention_share = 0.0
@@ -375,7 +378,7 @@ def review(model: IEIModel) -> None:
         elif supported > partnership.depth and firm_prefers_deeper(model, partnership):
             partnership.depth += 1
         partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
-        if ends_this_year(model, partnership):
+        if ends_this_year(model, partnership, breakup_luck):
             end_partnership(model, partnership)
     for firm in model.firm_list:
         firm.cumulative_net_benefit += firm.realised_net_benefit
@@ -395,12 +398,20 @@ def update_depth_mix(model: IEIModel) -> None:
         )
 
 
-def ends_this_year(model: IEIModel, partnership: Partnership) -> bool:
+def pair_keys(partnerships: list[Partnership]) -> tuple[np.ndarray, np.ndarray]:
+    """The school and firm keys of partnerships, as arrays for keyed draws about them."""
+    schools = np.array([p.school.key for p in partnerships], dtype=np.uint64)
+    firms = np.array([p.firm.key for p in partnerships], dtype=np.uint64)
+    return schools, firms
+
+
+def ends_this_year(model: IEIModel, partnership: Partnership, breakup_luck: float) -> bool:
     """Defection ends any partnership; low trust ends an informal tie or an expiring contract.
 
     A formal contract rides out bad years until its term ends; at the end of a term it is
     renewed if trust is still at least what it started with, and otherwise lapses into an
-    informal tie. An informal tie also ends when the person who held it moves on.
+    informal tie. An informal tie also ends when the person who held it moves on
+    (``breakup_luck``: this year's uniform draw for the partnership).
     """
     p, c = model.config.partnerships, model.config.contracts
     if partnership.defected:
@@ -414,9 +425,7 @@ def ends_this_year(model: IEIModel, partnership: Partnership) -> bool:
         partnership.formal = False
     if partnership.trust < p.dissolve_below:
         return True
-    school, firm = partnership.school, partnership.firm
-    draw = model.streams("partnerships.informal_breakup").one(model.steps, school.key, firm.key)
-    return draw < c.informal_breakup_rate
+    return breakup_luck < c.informal_breakup_rate
 
 
 def firm_prefers_deeper(model: IEIModel, partnership: Partnership) -> bool:
