@@ -167,10 +167,16 @@ class IEIModel(mesa.Model):
 
     def _step_agents(self, agents: list[School] | list[Firm], keys: np.ndarray, who: str) -> None:
         """Each agent's own ``step``, in an order drawn afresh each year: keyed by agent, so an
-        agent keeps its place relative to the others in every scenario run from one seed."""
-        order = self.streams(f"{who}.order").order(self.steps, keys)
+        agent keeps its place relative to the others in every scenario run from one seed.
+        Before it steps, each agent is handed this year's draw for its seeking decision
+        (``seek_luck``, from the keyed stream ``<who>.seek``)."""
+        year = self.steps
+        order = self.streams(f"{who}.order").order(year, keys)
+        luck = self.streams(f"{who}.seek").uniform(year, keys).tolist()
         for i in order.tolist():
-            agents[i].step()
+            agent = agents[i]
+            agent.seek_luck = luck[i]
+            agent.step()
 
     def _schools_step(self) -> None:
         self._step_agents(self.school_list, self.school_keys, SCHOOLS)

@@ -88,23 +88,13 @@ class Stream:
     ``uniform(t, school_id, candidate_ids)`` one per candidate of that school.
     """
 
-    __slots__ = ("_each", "_prefix", "key", "name")
+    __slots__ = ("_prefix", "key", "name")
 
     def __init__(self, seed: int, name: str) -> None:
         self.name = name
         with np.errstate(over="ignore"):
             self.key = _mix(np.array([seed], dtype=np.uint64) ^ np.uint64(name_key(name)))[0]
         self._prefix: tuple[int, int] = (-1, 0)  # (first key, the stream key folded with it)
-        self._each: tuple[int, int, np.ndarray] | None = None  # (year, id(keys), uniforms)
-
-    def each(self, year: int, keys: np.ndarray) -> np.ndarray:
-        """This year's uniforms for a whole population (``uniform(year, keys)``), drawn once
-        and reused while the year lasts: each member reads its own entry, for the cost of one
-        vectorised draw instead of one draw per member."""
-        cached = self._each
-        if cached is None or cached[0] != year or cached[1] != id(keys):
-            cached = self._each = (year, id(keys), self.uniform(year, keys))
-        return cached[2]
 
     def bits(self, *keys: KeyLike) -> np.ndarray:
         """64 random bits per element of the broadcast keys (leading integer keys are folded

@@ -48,6 +48,7 @@ class Firm(mesa.Agent):
         self.openness_trait = 1.0  # drawn at build time; see mechanisms.knowledge
         self.account = model.ledger.open_account("firm", index)
         self.key = 0  # id for keyed random draws (set by the model from region and rank)
+        self.seek_luck = 1.0  # this year's draw for seeking, handed over by the model
         self.belief = 0.0
         self.certified = False
         self.exposed = False  # caught running a project on paper (see mechanisms.monitoring)
@@ -98,8 +99,7 @@ class Firm(mesa.Agent):
         """Decide whether to search for a (further) school partner this year."""
         model = self.model
         has_room = len(self.partnerships) < self.max_partnerships
-        draw = model.streams("firms.seek").each(model.steps, model.firm_keys)[self.index]
-        self.seeking = has_room and draw < self.willingness
+        self.seeking = has_room and self.seek_luck < self.willingness
         model.incentives.consider_certification(self)
 
 

@@ -48,6 +48,7 @@ class School(mesa.Agent):
         self.practical_share = practical_share
         self.account = model.ledger.open_account("school", index)
         self.key = 0  # id for keyed random draws (set by the model from region and rank)
+        self.seek_luck = 1.0  # this year's draw for seeking, handed over by the model
         self.belief = 0.0
         self.seeking = False
         self.partnerships: list[Partnership] = []
@@ -107,9 +108,9 @@ class School(mesa.Agent):
 
     def step(self) -> None:
         """Decide whether to seek a firm partner, and shift intake toward forecast demand."""
-        model = self.model
-        draw = model.streams("schools.seek").each(model.steps, model.school_keys)[self.index]
-        self.seeking = len(self.partnerships) < self.capacity and draw < self.willingness
+        self.seeking = (
+            len(self.partnerships) < self.capacity and self.seek_luck < self.willingness
+        )
         self._plan_intake()
 
     def _plan_intake(self) -> None:

@@ -46,7 +46,7 @@ class Mechanism:
 
     def stream(self, decision: str) -> Stream:
         """The keyed random stream of one of this mechanism's decisions."""
-        return self.model.streams(f"{self.name}.{decision}")
+        return self.model.streams(self.name + "." + decision)
 
     def setup(self) -> None:
         """Once, after the populations exist."""
