@@ -21,7 +21,7 @@ LOCK_VENV := .venv-lock
 PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 $$HOME/.pyenv/versions/3.1[234]*/bin/python3 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: run test test-slow bench bench-sensitivity lint docs clean-venv lock
+.PHONY: run test test-slow rebaseline bench bench-sensitivity lint docs clean-venv lock
 
 # A new lock, a changed pyproject.toml or a missing .venv rebuilds the environment: the locked
 # versions first, then the package without resolving anything; `pip check` stops here when
@@ -61,6 +61,11 @@ test: $(BIN)/iei-sim
 
 test-slow: $(BIN)/iei-sim
 	$(BIN)/python -m pytest -m slow
+
+# Recompute the regression baseline (tests/baseline/*.json) after a deliberate change of results,
+# printing every changed value; commit the files with the reason (tests/baseline/README.md).
+rebaseline: $(BIN)/iei-sim
+	$(BIN)/python -m tests.baseline.update
 
 bench: $(BIN)/iei-sim
 	$(BIN)/python benchmarks/bench_regional.py

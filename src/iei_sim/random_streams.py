@@ -154,7 +154,9 @@ class Stream:
     def order(self, *keys: KeyLike) -> np.ndarray:
         """A random permutation of the keyed elements (argsort of their uniforms): the same
         element keeps its place relative to the others whichever elements join or leave."""
-        return np.argsort(self.bits(*keys), kind="stable")
+        # 64 random bits per element: ties have probability 2**-64 a pair, so any sort gives
+        # the one order (the default sort is three times faster than a stable one).
+        return np.argsort(self.bits(*keys))
 
     def smallest(self, k: int, *keys: KeyLike) -> np.ndarray:
         """Indices of ``k`` elements drawn without replacement, uniformly (the ``k`` with the

@@ -108,9 +108,7 @@ class School(mesa.Agent):
 
     def step(self) -> None:
         """Decide whether to seek a firm partner, and shift intake toward forecast demand."""
-        self.seeking = (
-            len(self.partnerships) < self.capacity and self.seek_luck < self.willingness
-        )
+        self.seeking = len(self.partnerships) < self.capacity and self.seek_luck < self.willingness
         self._plan_intake()
 
     def _plan_intake(self) -> None:

@@ -1,0 +1,1 @@
+"""The readable regression baseline: committed outcomes of a few runs, compared key by key."""
