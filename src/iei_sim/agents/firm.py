@@ -44,7 +44,7 @@ class Firm(mesa.Agent):
         self.discount_rate = discount_rate
         self.hires_per_year = hires_per_year
         self.max_partnerships = max_partnerships
-        self.risk_aversion = risk_aversion  # see RiskEvents.certainty_cost
+        self.risk_aversion = risk_aversion  # see Risk.certainty_cost
         self.openness_trait = 1.0  # drawn at build time; see mechanisms.knowledge
         self.account = model.ledger.open_account("firm", index)
         self.key = 0  # id for keyed random draws (set by the model from region and rank)
