@@ -31,10 +31,13 @@ KeyLike = int | np.ndarray
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser on an array of uint64 (wrapping arithmetic)."""
-    z = (z ^ (z >> _S30)) * _C1
-    z = (z ^ (z >> _S27)) * _C2
-    return z ^ (z >> _S31)
+    """SplitMix64's finaliser on an array of uint64 (wrapping arithmetic; ``z`` is consumed)."""
+    z = z ^ (z >> _S30)
+    z *= _C1
+    z ^= z >> _S27
+    z *= _C2
+    z ^= z >> _S31
+    return z
 
 
 _M64 = (1 << 64) - 1
@@ -48,6 +51,8 @@ def _mix_int(z: int) -> int:
 
 
 def _as_u64(key: KeyLike) -> np.ndarray:
+    if isinstance(key, np.ndarray) and key.dtype == np.uint64:
+        return key
     array = np.asarray(key) if not isinstance(key, list) else np.array(key, dtype=np.uint64)
     if array.dtype == np.uint64:
         return array
@@ -99,15 +104,25 @@ class Stream:
     def bits(self, *keys: KeyLike) -> np.ndarray:
         """64 random bits per element of the broadcast keys (leading integer keys are folded
         in plain Python, the rest with NumPy's broadcasting: the same bits either way)."""
-        h: int | np.ndarray = int(self.key)
-        rest = list(keys)
-        while rest and isinstance(rest[0], int | np.integer):
-            h = _mix_int(((h + 0x9E3779B97F4A7C15) & _M64) ^ (int(rest.pop(0)) & _M64))
-        h = np.asarray(h, dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for key in rest:
-                h = _mix((h + _GOLDEN) ^ _as_u64(key))
-        return h
+        h = int(self.key)
+        i, n = 0, len(keys)
+        while i < n and isinstance(keys[i], int | np.integer):
+            h = _mix_int(((h + 0x9E3779B97F4A7C15) & _M64) ^ (int(keys[i]) & _M64))
+            i += 1
+        if i == n:
+            return np.array(h, dtype=np.uint64)
+        arrays = [_as_u64(key) for key in keys[i:]]
+        first = np.uint64((h + 0x9E3779B97F4A7C15) & _M64)
+        if all(a.ndim for a in arrays):  # arrays only: NumPy's uint64 arithmetic just wraps
+            out = _mix(first ^ arrays[0])
+            for array in arrays[1:]:
+                out = _mix((out + _GOLDEN) ^ array)
+            return out
+        with np.errstate(over="ignore"):  # a 0-d key computes on scalars, which warn
+            out = _mix(first ^ arrays[0])
+            for array in arrays[1:]:
+                out = _mix((out + _GOLDEN) ^ array)
+        return np.asarray(out)
 
     def uniform(self, *keys: KeyLike) -> np.ndarray:
         """Uniforms in the open interval (0, 1), one per element of the broadcast keys."""

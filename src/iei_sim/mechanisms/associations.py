@@ -13,6 +13,8 @@ shares) and no brokerage.
 
 from __future__ import annotations
 
+import numpy as np
+
 from iei_sim.agents.association import IndustryAssociation
 from iei_sim.mechanisms import matching
 from iei_sim.mechanisms.base import Mechanism
@@ -30,26 +32,26 @@ class Associations(Mechanism):
         self.associations: list[IndustryAssociation] = list(
             self.model.agents_by_type[IndustryAssociation]
         )
+        self.keys = np.array([a.key for a in self.associations], dtype=np.uint64)
 
     def step(self) -> None:
         """Publish this year's graduate demand per sector and region, with noise."""
         model = self.model
-        luck = self.stream("forecast_error")
-        for association in self.associations:
+        errors = self.stream("forecast_error").normal(model.steps, self.keys).tolist()
+        for association, error in zip(self.associations, errors, strict=True):
             association.brokered = 0
             true_demand = model.labour_demand(association.region, association.sector)
             noise_sd = 0.5 * (1.0 - association.information_quality)
-            error = noise_sd * float(luck.normal(model.steps, association.key))
-            association.forecast = max(0.0, true_demand * (1.0 + error))
+            association.forecast = max(0.0, true_demand * (1.0 + noise_sd * error))
 
     def broker(self) -> None:
         """Introduce member SMEs without a partner to schools teaching the sector."""
         model = self.model
         year = model.steps
         rate = model.config.associations.brokered_matches
-        how_many, whom = self.stream("introductions"), self.stream("members")
-        for association in self.associations:
-            n = int(how_many.poisson(year, association.key, lam=rate))
+        counts = self.stream("introductions").poisson(year, self.keys, lam=rate).tolist()
+        whom = self.stream("members")
+        for association, n in zip(self.associations, counts, strict=True):
             if n == 0:
                 continue
             members = [
