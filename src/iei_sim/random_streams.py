@@ -86,6 +86,15 @@ def entity_keys(base: np.ndarray | int, *parts: KeyLike) -> np.ndarray:
     return h
 
 
+def extend_bits(bits: np.ndarray, *keys: KeyLike) -> np.ndarray:
+    """Bits keyed by further ``keys``: ``extend_bits(stream.bits(a, b), c)`` equals
+    ``stream.bits(a, b, c)``, so the part shared by many draws is folded once."""
+    out = bits
+    for key in keys:
+        out = _mix((out + _GOLDEN) ^ _as_u64(key))
+    return out
+
+
 class Stream:
     """One decision's random numbers: ``uniform(year, ids…)`` and its transforms.
 

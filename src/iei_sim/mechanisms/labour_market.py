@@ -18,10 +18,10 @@ import numpy as np
 from iei_sim.agents.students import EMPLOYED, UNEMPLOYED
 from iei_sim.arrays import rank_within_runs, stochastic_round
 from iei_sim.mechanisms.base import Mechanism
+from iei_sim.random_streams import extend_bits
 
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
-    from iei_sim.random_streams import Stream
 
 
 class LabourMarket(Mechanism):
@@ -120,12 +120,15 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     cells = search_region[seekers] * n_sectors + sector[seekers]
     by_cell = seekers[np.argsort(cells, kind="stable")]
     bounds = np.searchsorted(np.sort(cells), np.arange(len(wages) * n_sectors + 1)).tolist()
+    # Posts are ordered by draws keyed (year, round, firm, rank of the post at the firm); the
+    # part keyed by the firm is folded once per round for all firms.
     posts = market.stream("posts")
+    firm_bits = [posts.bits(year, stage, model.firm_keys) for stage in (0, 1)]
     for region in range(len(wages)):
         for s in range(n_sectors):
             cell = region * n_sectors + s
             applicants = by_cell[bounds[cell] : bounds[cell + 1]]
-            _fill(posts, year, model, applicants, skill, vacancies, employer, region, s)
+            _fill(firm_bits[0], model, applicants, skill, vacancies, employer, region, s)
     in_sector |= (employer >= 0) & ~retained
 
     # 4. Cross-sector jobs for some of the unmatched.
@@ -135,7 +138,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     )
     for region in range(len(wages)):
         applicants = np.flatnonzero(unmatched & (search_region == region))
-        _fill(posts, year, model, applicants, skill, vacancies, employer, region, None)
+        _fill(firm_bits[1], model, applicants, skill, vacancies, employer, region, None)
 
     employed = employer >= 0
     final_region = np.where(
@@ -191,8 +194,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
 
 
 def _fill(
-    posts: Stream,
-    year: int,
+    firm_bits: np.ndarray,
     model: IEIModel,
     applicants: np.ndarray,
     skill: np.ndarray,
@@ -212,8 +214,7 @@ def _fill(
     # Posts in a random order keyed by the firm and the post's rank there (and whether the
     # round is in-sector), so a firm's place in the queue is the same luck in every scenario.
     rank = rank_within_runs(open_posts)
-    stage = 0 if sector is not None else 1
-    open_posts = open_posts[posts.order(year, stage, model.firm_keys[open_posts], rank)]
+    open_posts = open_posts[np.argsort(extend_bits(firm_bits[open_posts], rank))]
     best_first = applicants[np.argsort(-skill[applicants], kind="stable")]
     k = min(len(best_first), len(open_posts))
     employer[best_first[:k]] = open_posts[:k]
