@@ -29,24 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from iei_sim.experiments.crn import (  # noqa: E402
+    QUICK_SIZE,
     TARGET_SEEDS,
     failed_targets,
     plan_diagnostic,
     run_diagnostic,
     shipped_cases,
 )
-
-# --quick: runs of a few hundredths of a second (3 schools, 30 firms per region, 6 years: the
-# least at which every reported outcome still varies with the seed).
-TINY = {
-    "steps": 6,
-    "regions.east.schools": 3,
-    "regions.east.firms": 30,
-    "regions.east.students_per_school": 100,
-    "regions.west.schools": 3,
-    "regions.west.firms": 30,
-    "regions.west.students_per_school": 100,
-}
 
 
 def _plain(value):
@@ -66,7 +55,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     seeds = args.seeds or (3 if args.quick else TARGET_SEEDS)
-    plan = plan_diagnostic(shipped_cases(), seeds, overrides=TINY if args.quick else None)
+    plan = plan_diagnostic(shipped_cases(), seeds, overrides=QUICK_SIZE if args.quick else None)
     start = time.perf_counter()
     table = run_diagnostic(plan, workers=args.workers)
     elapsed = time.perf_counter() - start
