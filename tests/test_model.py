@@ -201,3 +201,15 @@ def test_schools_and_firms_step_in_a_keyed_random_order(monkeypatch, agent_type)
     n = len(model.agents_by_type[cls])
     assert first == again and sorted(first[:n]) == list(range(n)) == sorted(first[n:])
     assert first[:n] != sorted(first[:n]) and first[:n] != first[n:]  # shuffled, year by year
+
+
+def test_an_agent_stepping_alone_draws_what_its_population_step_would_hand_it():
+    model = IEIModel(tiny(steps=2), seed=9)
+    model.steps = 1
+    firm, school = model.firm_list[7], model.school_list[3]
+    alone = (firm.seeking_draw(), school.seeking_draw())
+    handed = (
+        model.streams("firms.seek").uniform(1, model.firm_keys)[7],
+        model.streams("schools.seek").uniform(1, model.school_keys)[3],
+    )
+    assert alone == handed

@@ -175,7 +175,7 @@ class IEIModel(mesa.Model):
         luck = self.streams(f"{who}.seek").uniform(year, keys).tolist()
         for i in order.tolist():
             agent = agents[i]
-            agent.seek_luck = luck[i]
+            agent.seek_luck = (year, luck[i])
             agent.step()
 
     def _schools_step(self) -> None:

@@ -48,7 +48,8 @@ class Firm(mesa.Agent):
         self.openness_trait = 1.0  # drawn at build time; see mechanisms.knowledge
         self.account = model.ledger.open_account("firm", index)
         self.key = 0  # id for keyed random draws (set by the model from region and rank)
-        self.seek_luck = 1.0  # this year's draw for seeking, handed over by the model
+        # (year, draw) of the keyed seeking draw, handed over by the model's population step
+        self.seek_luck: tuple[int, float] = (-1, 1.0)
         self.belief = 0.0
         self.certified = False
         self.exposed = False  # caught running a project on paper (see mechanisms.monitoring)
@@ -95,11 +96,20 @@ class Firm(mesa.Agent):
         """Net money position from all ledger flows so far."""
         return self.model.ledger.balance(self.account, "money")
 
+    def seeking_draw(self) -> float:
+        """This year's keyed draw for seeking: handed over by the model when the whole
+        population steps, drawn the same way when this agent steps alone."""
+        year, draw = self.seek_luck
+        model = self.model
+        if year != model.steps:
+            draw = model.streams("firms.seek").one(model.steps, self.key)
+        return draw
+
     def step(self) -> None:
         """Decide whether to search for a (further) school partner this year."""
         model = self.model
         has_room = len(self.partnerships) < self.max_partnerships
-        self.seeking = has_room and self.seek_luck < self.willingness
+        self.seeking = has_room and self.seeking_draw() < self.willingness
         model.incentives.consider_certification(self)
 
 

@@ -48,7 +48,8 @@ class School(mesa.Agent):
         self.practical_share = practical_share
         self.account = model.ledger.open_account("school", index)
         self.key = 0  # id for keyed random draws (set by the model from region and rank)
-        self.seek_luck = 1.0  # this year's draw for seeking, handed over by the model
+        # (year, draw) of the keyed seeking draw, handed over by the model's population step
+        self.seek_luck: tuple[int, float] = (-1, 1.0)
         self.belief = 0.0
         self.seeking = False
         self.partnerships: list[Partnership] = []
@@ -106,9 +107,20 @@ class School(mesa.Agent):
     def budget(self) -> float:
         return self.model.ledger.balance(self.account, "money")
 
+    def seeking_draw(self) -> float:
+        """This year's keyed draw for seeking: handed over by the model when the whole
+        population steps, drawn the same way when this agent steps alone."""
+        year, draw = self.seek_luck
+        model = self.model
+        if year != model.steps:
+            draw = model.streams("schools.seek").one(model.steps, self.key)
+        return draw
+
     def step(self) -> None:
         """Decide whether to seek a firm partner, and shift intake toward forecast demand."""
-        self.seeking = len(self.partnerships) < self.capacity and self.seek_luck < self.willingness
+        self.seeking = (
+            len(self.partnerships) < self.capacity and self.seeking_draw() < self.willingness
+        )
         self._plan_intake()
 
     def _plan_intake(self) -> None:
