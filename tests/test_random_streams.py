@@ -72,6 +72,27 @@ def test_samples_are_uniform_without_replacement_and_keyed(stream):
     assert stream.sample(0, 12, 3, 5) == [] and stream.sample(3, 0, 3, 5) == []
 
 
+def test_many_seekers_samples_are_each_seekers_sample(stream):
+    """The vectorised form gives every seeker exactly the indices of its own draw, for pools
+    smaller than, equal to and far larger than ``k`` (and sizes where 64-bit products would
+    overflow), including the rare rows whose first draws repeat too often (done one by one)."""
+    rng = np.random.default_rng(5)
+    sizes = np.array([0, 1, 2, 3, 5, 12, 40, 2047, 2048, 5000, 10**6, 2**36])
+    for _ in range(200):
+        seekers = rng.integers(0, 2**63, size=int(rng.integers(1, 40)), dtype=np.uint64)
+        n = rng.choice(sizes, size=seekers.size)
+        k = np.minimum(rng.integers(0, 13, size=seekers.size), n)
+        expected = [
+            stream.sample(int(a), int(b), 4, int(s)) for a, b, s in zip(k, n, seekers, strict=True)
+        ]
+        assert stream.samples(k, n, 4, seekers) == expected
+    # 11 of 12: in a fifth of these rows the 30 vectorised draws hold fewer than 11 distinct
+    # indices, so the one-by-one path is taken and must agree too.
+    crowded = np.arange(300, dtype=np.uint64)
+    assert stream.samples(2, 3, 1, crowded) == [stream.sample(2, 3, 1, int(s)) for s in crowded]
+    assert stream.samples(11, 12, 1, crowded) == [stream.sample(11, 12, 1, int(s)) for s in crowded]
+
+
 def test_orders_and_weighted_draws(stream):
     order = stream.order(1, np.arange(50))
     assert sorted(order.tolist()) == list(range(50)) and order.tolist() != list(range(50))

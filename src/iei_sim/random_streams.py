@@ -17,6 +17,7 @@ Other distributions are inverse transforms of those uniforms, so they inherit th
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import numpy as np
 from scipy import special
@@ -26,6 +27,7 @@ _C2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _TO_UNIT = 2.0**-53
+_NO_KEY = object()  # no first key folded yet
 
 KeyLike = int | np.ndarray
 
@@ -61,6 +63,7 @@ def _as_u64(key: KeyLike) -> np.ndarray:
     return array.astype(np.int64).view(np.uint64)
 
 
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> int:
     """A stable 64-bit key for a name (not Python's salted ``hash``)."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
@@ -106,15 +109,26 @@ class Stream:
 
     def __init__(self, seed: int, name: str) -> None:
         self.name = name
-        with np.errstate(over="ignore"):
-            self.key = _mix(np.array([seed], dtype=np.uint64) ^ np.uint64(name_key(name)))[0]
-        self._prefix: tuple[int, int] = (-1, 0)  # (first key, the stream key folded with it)
+        self.key = np.uint64(_mix_int((int(seed) & _M64) ^ name_key(name)))
+        # (first key, the stream key folded with it): the year, usually, folded once a year
+        self._prefix: tuple[object, int] = (_NO_KEY, 0)
+
+    def _folded(self, first: int) -> int:
+        """The stream key folded with a first integer key (cached for the last one used)."""
+        prefix = self._prefix
+        if prefix[0] is _NO_KEY or prefix[0] != first:
+            h = _mix_int(((int(self.key) + 0x9E3779B97F4A7C15) & _M64) ^ (int(first) & _M64))
+            self._prefix = prefix = (first, h)
+        return prefix[1]
 
     def bits(self, *keys: KeyLike) -> np.ndarray:
         """64 random bits per element of the broadcast keys (leading integer keys are folded
         in plain Python, the rest with NumPy's broadcasting: the same bits either way)."""
-        h = int(self.key)
-        i, n = 0, len(keys)
+        n = len(keys)
+        if n and isinstance(keys[0], int | np.integer):
+            h, i = self._folded(keys[0]), 1
+        else:
+            h, i = int(self.key), 0
         while i < n and isinstance(keys[i], int | np.integer):
             h = _mix_int(((h + 0x9E3779B97F4A7C15) & _M64) ^ (int(keys[i]) & _M64))
             i += 1
@@ -193,12 +207,8 @@ class Stream:
 
     def _hash(self, keys: tuple[int, ...]) -> int:
         """The 64 keyed bits of integer ``keys`` (what :meth:`one` turns into a uniform)."""
-        first, *rest = keys
-        if self._prefix[0] != first:  # the year, usually: folded once per year
-            h = _mix_int(((int(self.key) + 0x9E3779B97F4A7C15) & _M64) ^ (int(first) & _M64))
-            self._prefix = (first, h)
-        h = self._prefix[1]
-        for key in rest:
+        h = self._folded(keys[0])
+        for key in keys[1:]:
             h = _mix_int(((h + 0x9E3779B97F4A7C15) & _M64) ^ (int(key) & _M64))
         return h
 
@@ -227,6 +237,49 @@ class Stream:
             picked.setdefault(((_mix_int(state) >> 11) * n) >> 53, None)
         return list(picked)
 
+    def samples(
+        self, k: np.ndarray | int, n: np.ndarray | int, year: int, seekers: np.ndarray
+    ) -> list[list[int]]:
+        """:meth:`sample` for many seekers at once: ``[sample(k_i, n_i, year, s_i) for …]``
+        with the same indices, computed as arrays (one call a year instead of one a seeker)."""
+        seekers = np.asarray(seekers, dtype=np.uint64)
+        k = np.broadcast_to(np.asarray(k, dtype=np.int64), seekers.shape)
+        n = np.broadcast_to(np.asarray(n, dtype=np.int64), seekers.shape)
+        out: list[list[int]] = [[] for _ in range(seekers.size)]
+        live = (k > 0) & (n > 0)
+        if not live.any():
+            return out
+        start = self.bits(year, seekers)
+        every = live & (k >= n)  # every index, in the keyed order of the first n numbers
+        if every.any():
+            rows = np.flatnonzero(every)
+            width = int(n[rows].max())
+            values = _sequence(start[rows], width)
+            values[np.arange(width)[None, :] >= n[rows, None]] = np.uint64(_M64)  # last
+            orders = np.argsort(values, axis=1, kind="stable").tolist()
+            for row, size, order in zip(rows.tolist(), n[rows].tolist(), orders, strict=True):
+                out[row] = order[:size]
+        some = live & (k < n)
+        if some.any():
+            rows = np.flatnonzero(some)
+            want = k[rows]
+            draws = 2 * int(want.max()) + 8  # k distinct indices but in rare rows (one by one)
+            picks = _scaled(_sequence(start[rows], draws), n[rows, None])
+            repeat = np.triu(picks[:, :, None] == picks[:, None, :], 1).any(axis=1)
+            fresh = ~repeat
+            kept = fresh & (np.cumsum(fresh, axis=1) <= want[:, None])
+            counts = kept.sum(axis=1)
+            flat = picks[kept].tolist()  # row-major: each row's picks in draw order
+            position = 0
+            rows_wanted_counts = zip(rows.tolist(), want.tolist(), counts.tolist(), strict=True)
+            for row, wanted, count in rows_wanted_counts:
+                if count == wanted:
+                    out[row] = flat[position : position + count]
+                else:
+                    out[row] = self.sample(wanted, int(n[row]), year, int(seekers[row]))
+                position += count
+        return out
+
     def weighted(self, k: int, weights: np.ndarray, *keys: KeyLike) -> np.ndarray:
         """Indices of ``k`` elements drawn without replacement with probabilities proportional
         to ``weights`` (Efraimidis and Spirakis' keys ``u^(1/w)``, largest first)."""
@@ -235,6 +288,23 @@ class Stream:
             score = np.where(weights > 0, np.log(self.uniform(*keys)) / weights, -np.inf)
         chosen = np.argsort(-score, kind="stable")[:k]
         return chosen[np.isfinite(score[chosen])]
+
+
+def _sequence(start: np.ndarray, length: int) -> np.ndarray:
+    """The first ``length`` numbers of SplitMix64 seeded with each of ``start`` (one row each):
+    what :meth:`Stream.sample` draws one at a time."""
+    steps = np.arange(1, length + 1, dtype=np.uint64) * _GOLDEN  # wraps, as the generator does
+    return _mix(start[:, None] + steps[None, :])
+
+
+def _scaled(values: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``((v >> 11) * n) >> 53`` elementwise, exactly (no 64-bit overflow for n < 2**37)."""
+    if np.any(n >= 1 << 37):
+        raise ValueError("a pool of 2**37 or more is too large to sample")
+    a = values >> _S11
+    high, low = a >> np.uint64(26), a & np.uint64((1 << 26) - 1)
+    n64 = np.asarray(n).astype(np.uint64)
+    return ((high * n64 + ((low * n64) >> np.uint64(26))) >> np.uint64(27)).astype(np.int64)
 
 
 def _inverse_discrete(u: np.ndarray, cdf, cap: np.ndarray) -> np.ndarray:

@@ -46,7 +46,11 @@ class Mechanism:
 
     def stream(self, decision: str) -> Stream:
         """The keyed random stream of one of this mechanism's decisions."""
-        return self.model.streams(self.name + "." + decision)
+        streams = self.__dict__.setdefault("_streams", {})
+        stream = streams.get(decision)
+        if stream is None:
+            stream = streams[decision] = self.model.streams(self.name + "." + decision)
+        return stream
 
     def setup(self) -> None:
         """Once, after the populations exist."""

@@ -63,8 +63,7 @@ class PartnershipMarket(Mechanism):
         ``region``, some elsewhere via the platform."""
         return self._sample(self._school_pools[sector][region], k, seeker_key)
 
-    def firms_for(self, region: str, sectors: list[str], k: int, seeker_key: int) -> list[Firm]:
-        """Up to ``k`` firms in the given sectors a search by ``seeker_key`` reaches."""
+    def _firm_pools_for(self, sectors: list[str]) -> dict[str, tuple[list, list]]:
         key = tuple(sectors)
         if key not in self._firm_pools:
             model = self.model
@@ -74,7 +73,35 @@ class PartnershipMarket(Mechanism):
                     for r in model.region_names
                 }
             )
-        return self._sample(self._firm_pools[key][region], k, seeker_key)
+        return self._firm_pools[key]
+
+    def _pools_of(self, seeker: Firm | School) -> tuple[list, list]:
+        if isinstance(seeker, Firm):
+            return self._school_pools[seeker.sector][seeker.region]
+        return self._firm_pools_for(seeker.programmes)[seeker.region]
+
+    def reached(self, seekers: list, keys: np.ndarray) -> list[list]:
+        """The candidates each seeker's search reaches this year: for every seeker what
+        :meth:`_sample` gives it (the same keyed draws), drawn as arrays for all at once."""
+        year, k = self.model.steps, self.model.search_candidates
+        share = self.model.cross_region_share
+        pools = [self._pools_of(seeker) for seeker in seekers]
+        k_away = [0] * len(seekers)
+        if share and k:
+            slots = self.stream("away_slots").uniform(year, keys[:, None], np.arange(k))
+            wanted = (slots < share).sum(axis=1).tolist()
+            k_away = [min(w, len(away)) for w, (_, away) in zip(wanted, pools, strict=True)]
+        reached: list[list] = [[] for _ in seekers]
+        for side, stream in ((0, "home_candidates"), (1, "away_candidates")):
+            sizes = [len(pool[side]) for pool in pools]
+            want = [a if side else k - a for a in k_away]
+            picks = self.stream(stream).samples(
+                np.minimum(want, sizes), np.array(sizes), year, keys
+            )
+            for i, (pool, indices) in enumerate(zip(pools, picks, strict=True)):
+                if indices:
+                    reached[i] += [pool[side][j] for j in indices]
+        return reached
 
     def _sample(self, pools: tuple[list, list], k: int, seeker_key: int) -> list:
         """``k`` draws without replacement: some from the other regions (each of the ``k``
@@ -125,7 +152,7 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
     """Let this year's seekers search and propose; return the number of new partnerships."""
     transfer = model.ledger.transfer
     outside = model.ledger.outside["market"]
-    k, cost_each = model.search_candidates, model.search_cost_per_candidate
+    cost_each = model.search_cost_per_candidate
     formed = 0
     lists_open_places = model.lists_open_places
     research_capacity = attrgetter("research_capacity")  # fixed within the year (see IEIModel)
@@ -136,15 +163,13 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
     # Firms' and schools' keys come from separate namespaces (region, kind, rank): no clashes.
     keys = np.array([s.key for s in seekers], dtype=np.uint64)
     order = market.stream("order").order(model.steps, keys)
-    for seeker in (seekers[i] for i in order.tolist()):
+    reached = market.reached(seekers, keys)  # membership of pools and the draws are fixed
+    for i in order.tolist():
+        seeker = seekers[i]
         if isinstance(seeker, Firm):
             firm = seeker
             partners = {p.school for p in firm.partnerships}
-            candidates = [
-                s
-                for s in market.schools_for(firm.region, firm.sector, k, firm.key)
-                if s not in partners
-            ]
+            candidates = [s for s in reached[i] if s not in partners]
             cost = len(candidates) * cost_each
             firm.search_costs += cost
             transfer(firm.account, outside, "money", cost, "partner_search")
@@ -161,11 +186,7 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
             if len(school.partnerships) >= school.capacity:
                 continue
             partners = {p.firm for p in school.partnerships}
-            candidates = [
-                f
-                for f in market.firms_for(school.region, school.programmes, k, school.key)
-                if f not in partners
-            ]
+            candidates = [f for f in reached[i] if f not in partners]
             cost = len(candidates) * cost_each
             school.search_costs += cost
             transfer(school.account, outside, "money", cost, "partner_search")
