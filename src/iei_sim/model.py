@@ -331,6 +331,9 @@ class IEIModel(mesa.Model):
             for r in range(len(self.region_names))
             for s in range(len(self.sectors))
         }
+        self._firms_of_region = [
+            np.flatnonzero(self.firm_region == r) for r in range(len(self.region_names))
+        ]
         self.demand_index = np.ones(len(self.firm_list))
         self.associations = {
             (a.region, a.sector): a for a in self.agents_by_type[IndustryAssociation]
@@ -396,6 +399,12 @@ class IEIModel(mesa.Model):
         """The firms of one region and sector, in creation order."""
         cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
         return [self.firm_list[i] for i in cell.tolist()]
+
+    def firm_indices(self, region: int, sector: int | None) -> np.ndarray:
+        """Indices of the firms of a region (and sector, if given), in creation order."""
+        if sector is None:
+            return self._firms_of_region[region]
+        return self._firm_cells[(region, sector)]
 
     def labour_demand(self, region: str, sector: str) -> float:
         cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]

@@ -117,12 +117,18 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     # Applicants per (region, sector) cell, each in graduate order: one stable sort by cell
     # instead of a full scan per cell.
     seekers = np.flatnonzero(looking)
+    cells = search_region[seekers] * n_sectors + sector[seekers]
+    by_cell = seekers[np.argsort(cells, kind="stable")]
+    bounds = np.searchsorted(np.sort(cells), np.arange(len(wages) * n_sectors + 1)).tolist()
     # Posts are ordered by draws keyed (year, round, firm, rank of the post at the firm); the
     # part keyed by the firm is folded once per round for all firms.
     posts = market.stream("posts")
     firm_bits = [posts.bits(year, stage, model.firm_keys) for stage in (0, 1)]
-    cell = search_region[seekers] * n_sectors + sector[seekers]
-    _fill(firm_bits[0], model.firm_groups, seekers, cell, skill, vacancies, employer)
+    for region in range(len(wages)):
+        for s in range(n_sectors):
+            cell = region * n_sectors + s
+            applicants = by_cell[bounds[cell] : bounds[cell + 1]]
+            _fill(firm_bits[0], model, applicants, skill, vacancies, employer, region, s)
     in_sector |= (employer >= 0) & ~retained
 
     # 4. Cross-sector jobs for some of the unmatched.
@@ -130,9 +136,9 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     unmatched = (employer < 0) & (
         market.stream("cross_sector").uniform(year, keys) < cfg.unmatched_cross_sector * mobility
     )
-    applicants = np.flatnonzero(unmatched)
-    region = search_region[applicants]
-    _fill(firm_bits[1], model.firm_region, applicants, region, skill, vacancies, employer)
+    for region in range(len(wages)):
+        applicants = np.flatnonzero(unmatched & (search_region == region))
+        _fill(firm_bits[1], model, applicants, skill, vacancies, employer, region, None)
 
     employed = employer >= 0
     final_region = np.where(
@@ -189,37 +195,30 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
 
 def _fill(
     firm_bits: np.ndarray,
-    firm_cell: np.ndarray,
+    model: IEIModel,
     applicants: np.ndarray,
-    applicant_cell: np.ndarray,
     skill: np.ndarray,
     vacancies: np.ndarray,
     employer: np.ndarray,
+    region: int,
+    sector: int | None,
 ) -> None:
-    """In every cell (region and sector, or region) at once, the most skilled applicants take
-    the cell's open posts in their keyed order: a firm's place in the queue is the same luck in
-    every scenario. Cells share no firm and no applicant, so they can be filled together."""
     if len(applicants) == 0:
         return
-    firms = np.flatnonzero(vacancies > 0)
-    open_posts = np.repeat(firms, vacancies[firms])
+    firms = model.firm_indices(region, sector)
+    if len(firms) == 0:
+        return
+    open_posts = np.repeat(firms, np.maximum(vacancies[firms], 0))
     if len(open_posts) == 0:
         return
-    rank = rank_within_runs(open_posts)  # the post's rank at its firm
-    post_cell = firm_cell[open_posts]
-    order = np.lexsort((extend_bits(firm_bits[open_posts], rank), post_cell))
-    open_posts, post_cell = open_posts[order], post_cell[order]
-    # Applicants by cell, most skilled first, ties in graduate order (applicants ascend).
-    order = np.lexsort((-skill[applicants], applicant_cell))
-    applicants, applicant_cell = applicants[order], applicant_cell[order]
-    n_cells = int(max(post_cell.max(), applicant_cell.max())) + 1
-    first_post = np.searchsorted(post_cell, np.arange(n_cells))
-    posts_in_cell = np.bincount(post_cell, minlength=n_cells)
-    place = rank_within_runs(applicant_cell)
-    hired = place < posts_in_cell[applicant_cell]
-    taken = open_posts[first_post[applicant_cell[hired]] + place[hired]]
-    employer[applicants[hired]] = taken
-    np.subtract.at(vacancies, taken, 1)
+    # Posts in a random order keyed by the firm and the post's rank there (and whether the
+    # round is in-sector), so a firm's place in the queue is the same luck in every scenario.
+    rank = rank_within_runs(open_posts)
+    open_posts = open_posts[np.argsort(extend_bits(firm_bits[open_posts], rank))]
+    best_first = applicants[np.argsort(-skill[applicants], kind="stable")]
+    k = min(len(best_first), len(open_posts))
+    employer[best_first[:k]] = open_posts[:k]
+    np.subtract.at(vacancies, open_posts[:k], 1)
 
 
 def _best_other(wages: np.ndarray, region: int) -> int:
