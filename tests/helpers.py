@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The tables every run folder holds (plots/ and partnerships.csv come on top).
 RUN_FILES = (
     "timeseries.csv",
+    "outcomes.csv",
     "summary.json",
     "scenario.resolved.yaml",
     "ledger.csv",

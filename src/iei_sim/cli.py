@@ -25,6 +25,7 @@ from iei_sim.errors import (
     UserError,
     describe_os_error,
 )
+from iei_sim.outcomes import HEADLINES
 from iei_sim.outcomes import OUTCOMES as OUTCOMES_ALL
 from iei_sim.scenario import Scenario, ScenarioError, load_scenario, scenario_hash
 from iei_sim.scenario.constraints import field_bounds
@@ -111,20 +112,6 @@ app = _Typer(
     help="Simulate school–enterprise cooperation under incentive and risk-sharing policies.",
 )
 
-HEADLINE = [
-    ("firm_participation_rate", "Firm participation rate"),
-    ("school_willingness", "School willingness"),
-    ("firm_willingness", "Firm willingness"),
-    ("deep_partnership_share", "Deep partnerships (share)"),
-    ("education_project_share", "Education-oriented projects (share)"),
-    ("project_gini", "Concentration of projects (Gini)"),
-    ("student_coverage", "Student coverage"),
-    ("graduate_employment_rate", "Graduate employment rate"),
-    ("intern_retention_rate", "Intern retention rate"),
-    ("lagging_region_outflow", "Lagging-region net outflow"),
-    ("fiscal_cost", "Fiscal cost, whole run (10k CNY)"),
-]
-
 
 @contextmanager
 def _progress(label: str, unit: str, total: int) -> Iterator[Callable[[int, int], None]]:
@@ -177,6 +164,31 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
 
 
 @app.command()
+def outcomes(
+    headlines: Annotated[
+        bool, typer.Option("--headlines", help="only the outcomes every display leads with")
+    ] = False,
+) -> None:
+    """List the outcomes a run reports: name, label, unit and how the summary aggregates it."""
+    table = Table(title="Outcomes (every result table's columns; labels in outcomes.csv)")
+    table.add_column("name", no_wrap=True)
+    for column in ("label", "unit", "summary", "meaningful from"):
+        table.add_column(column)
+    for outcome in OUTCOMES_ALL.values():
+        if headlines and not outcome.headline:
+            continue
+        table.add_row(
+            outcome.name + (" *" if outcome.headline else ""),
+            outcome.label,
+            outcome.unit.name,
+            outcome.summary,
+            outcome.meaningful_from,
+        )
+    table.caption = "* headline outcome"
+    console.print(table)
+
+
+@app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     seed: Annotated[
@@ -212,9 +224,20 @@ def run(
     table = Table(title=f"{loaded.name}: {steps} years, seed {seed}", show_header=True)
     table.add_column("outcome")
     table.add_column("value", justify="right")
-    for key, label in HEADLINE:
-        value = result.summary[key]
-        table.add_row(label, f"{value:,.1f}" if key == "fiscal_cost" else f"{value:.3f}")
+    table.add_column("unit")
+    early = 0
+    for key in HEADLINES:
+        outcome = OUTCOMES_ALL[key]
+        value = outcome.format(result.summary[key])
+        first = outcome.first_meaningful_year(loaded)
+        if steps < first:
+            value, early = f"{value} *", first
+        table.add_row(outcome.label, value, outcome.unit.shown_as)
+    if early:
+        table.caption = (
+            f"* means little before year {early}: no cohort that could meet a partnership "
+            "has graduated yet"
+        )
     console.print(table)
     typer.echo(f"Results written to {written}/")
 
@@ -396,9 +419,9 @@ def compare(
     view.add_column("outcome")
     for scenario in dict.fromkeys(table["scenario"]):
         view.add_column(scenario, justify="right")
-    from iei_sim.experiments.workflows import HEADLINE as SHOWN
-
-    shown = table[table["outcome"].isin(SHOWN)] if table["outcome"].isin(SHOWN).any() else table
+    shown = (
+        table[table["outcome"].isin(HEADLINES)] if table["outcome"].isin(HEADLINES).any() else table
+    )
     for outcome, rows in shown.groupby("outcome", sort=False):
         cells = []
         for row in rows.itertuples():
@@ -407,7 +430,8 @@ def compare(
                 star = "*" if row.p_value < 0.05 else ""
                 cell += f"\n{row.diff:+.3g}, p={row.p_value:.2g}{star}"
             cells.append(cell)
-        view.add_row(outcome, *cells)
+        known = OUTCOMES_ALL.get(outcome)
+        view.add_row(f"{known.label}\n[dim]{outcome}[/]" if known else outcome, *cells)
     console.print(view)
     console.print(f"every kept outcome: {result.out_dir / 'comparison.csv'}", markup=False)
     _report_line(result.report, result.out_dir)

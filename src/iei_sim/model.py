@@ -39,6 +39,7 @@ from iei_sim.random_streams import RandomStreams, entity_key, entity_keys
 from iei_sim.resources import check_run_fits
 from iei_sim.scenario.schema import Scenario
 from iei_sim.schedule import FIRMS, MODEL, SCHEDULE, SCHOOLS, Phase
+from iei_sim.vocabulary import FirmSize, SchoolType
 
 # Every mechanism the schedule names, by its name.
 MECHANISMS: dict[str, type[Mechanism]] = {
@@ -231,7 +232,7 @@ class IEIModel(mesa.Model):
                     self,
                     index=len(self.school_list),
                     region=region,
-                    school_type="vocational" if vocational[i] else "university",
+                    school_type=SchoolType.VOCATIONAL if vocational[i] else SchoolType.UNIVERSITY,
                     programmes=[sectors[j] for j in chosen.tolist()],
                     enrolment=int(enrolment[i]),
                     reputation=float(reputation[i]),
@@ -280,7 +281,7 @@ class IEIModel(mesa.Model):
                 index=len(self.firm_list),
                 region=region,
                 sector=sectors[int(sector[i])],
-                size="large" if is_large else "sme",
+                size=FirmSize.LARGE if is_large else FirmSize.SME,
                 tech_level=float(tech[i]),
                 discount_rate=float(discount[i]),
                 hires_per_year=(f.hires_per_year_large if is_large else f.hires_per_year_sme)

@@ -1,98 +1,460 @@
-"""Outcomes (MODEL.md §4): each a named, documented function of the model, computed once a step.
+"""Outcomes (docs/ODD.md §7.15): each a named, documented function of the model, computed once a
+year, and the one registry of what every table, figure, sidecar and doc says about them.
 
-``OUTCOMES`` maps an outcome's name to (description, how it enters the run summary). Summary
-rules: ``mean`` = mean over the final ``summary_window`` years; ``total`` = sum over the run;
-``final`` = value after the last year.
+``OUTCOMES`` maps an outcome's name to its :class:`Outcome` record: label, unit, display format,
+how the run summary aggregates it, whether it is a headline, and from which year it can mean
+anything after the model's start. Summary rules: ``mean`` = mean over the final
+``summary_window`` years; ``total`` = sum over the run; ``final`` = value after the last year.
+``docs/outcomes.md`` is generated from the registry (``make docs``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from iei_sim.agents.firm import willingness_of
 from iei_sim.arrays import gini, top_share
+from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
-    from iei_sim.model import IEIModel
+    import pandas as pd
 
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "firm_participation_rate": ("share of firms in at least one active partnership", "mean"),
-    "firm_willingness": ("mean firm willingness to seek a partner (0-1)", "mean"),
-    "school_willingness": ("mean school willingness to seek a partner (0-1)", "mean"),
-    "hot_cold_index": (
+    from iei_sim.model import IEIModel
+    from iei_sim.scenario.schema import Scenario
+
+SummaryRule = Literal["mean", "total", "final"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What an outcome's numbers are, and how to show one."""
+
+    name: str  # as result tables hold the numbers (shares 0-1)
+    format: str  # a str.format pattern for one value
+    shown: str = ""  # the unit of the formatted value, when it differs from ``name``
+
+    @property
+    def shown_as(self) -> str:
+        return self.shown or self.name
+
+
+SHARE = Unit("share (0-1)", "{:.1%}", shown="%")
+INDEX = Unit("index (0-1)", "{:.3f}")
+DIFFERENCE = Unit("difference (-1 to 1)", "{:+.3f}")
+RUNG = Unit("rung (1 shallow - 3 deep)", "{:.2f}")
+YEARS = Unit("years", "{:.1f}")
+COUNT = Unit("count", "{:,.1f}")
+GAP = Unit("technology gap closed", "{:.4f}")
+MONEY = Unit("10k CNY", "{:,.1f}")
+MONEY_YEAR = Unit("10k CNY per year", "{:,.2f}")
+
+# When an outcome starts to mean something: from the first year, or only once a cohort that
+# could have met a partnership has graduated (the model starts with no partnerships, so
+# coverage and retention are 0 by construction before then, not by any mechanism).
+START = "start"
+FIRST_PARTNERSHIP_COHORT = "first partnership cohort graduates"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One reported outcome (cf. EMA Workbench's ``ScalarOutcome``, Starsim's ``Result``)."""
+
+    name: str
+    label: str
+    unit: Unit
+    summary: SummaryRule
+    description: str
+    headline: bool = False
+    meaningful_from: str = START
+
+    def first_meaningful_year(self, scenario: Scenario) -> int:
+        """The first year whose value can reflect the model's mechanisms (1 = from the start):
+        for cohort outcomes, the year after the shortest programme's first cohort, which
+        started with the model, graduates."""
+        if self.meaningful_from == START:
+            return 1
+        students = scenario.students
+        shortest = min(
+            students.duration_vocational,
+            students.duration_undergraduate,
+            students.duration_graduate,
+        )
+        return shortest + 1
+
+    def format(self, value: float) -> str:
+        """The value as tables and figures show it (``nan`` as ``n/a``)."""
+        return "n/a" if value != value else self.unit.format.format(value)
+
+
+def _outcome(
+    name: str,
+    label: str,
+    unit: Unit,
+    summary: SummaryRule,
+    description: str,
+    headline: bool = False,
+    meaningful_from: str = START,
+) -> Outcome:
+    return Outcome(name, label, unit, summary, description, headline, meaningful_from)
+
+
+_RECORDS = (
+    _outcome(
+        "firm_participation_rate",
+        "Firm participation rate",
+        SHARE,
+        "mean",
+        "share of firms in at least one active partnership",
+        headline=True,
+    ),
+    _outcome(
+        "firm_willingness",
+        "Firm willingness",
+        INDEX,
+        "mean",
+        "mean firm willingness to seek a partner",
+        headline=True,
+    ),
+    _outcome(
+        "school_willingness",
+        "School willingness",
+        INDEX,
+        "mean",
+        "mean school willingness to seek a partner",
+        headline=True,
+    ),
+    _outcome(
+        "hot_cold_index",
+        "Hot schools, cold firms",
+        DIFFERENCE,
+        "mean",
         "school willingness minus firm willingness ('hot schools, cold firms')",
-        "mean",
     ),
-    "school_offer_refusal_rate": ("share of schools' proposals that firms refused", "mean"),
-    "partnerships_active": ("active school-firm partnerships", "mean"),
-    "partnerships_new": ("partnerships formed this year (including any that ended in it)", "mean"),
-    "shallow_partnership_share": ("share of active partnerships at the shallow rung", "mean"),
-    "medium_partnership_share": ("share of active partnerships at the medium rung", "mean"),
-    "deep_partnership_share": ("share of active partnerships at the deep rung", "mean"),
-    "mean_partnership_depth": (
+    _outcome(
+        "school_offer_refusal_rate",
+        "Schools' proposals refused",
+        SHARE,
+        "mean",
+        "share of schools' proposals that firms refused",
+    ),
+    _outcome(
+        "partnerships_active",
+        "Active partnerships",
+        COUNT,
+        "mean",
+        "active school-firm partnerships",
+        headline=True,
+    ),
+    _outcome(
+        "partnerships_new",
+        "New partnerships",
+        COUNT,
+        "mean",
+        "partnerships formed this year (including any that ended in it)",
+    ),
+    _outcome(
+        "shallow_partnership_share",
+        "Shallow partnerships",
+        SHARE,
+        "mean",
+        "share of active partnerships at the shallow rung",
+    ),
+    _outcome(
+        "medium_partnership_share",
+        "Medium partnerships",
+        SHARE,
+        "mean",
+        "share of active partnerships at the medium rung",
+    ),
+    _outcome(
+        "deep_partnership_share",
+        "Deep partnerships",
+        SHARE,
+        "mean",
+        "share of active partnerships at the deep rung",
+        headline=True,
+    ),
+    _outcome(
+        "mean_partnership_depth",
+        "Mean partnership depth",
+        RUNG,
+        "mean",
         "mean rung of active partnerships (1 shallow, 2 medium, 3 deep)",
-        "mean",
+        headline=True,
     ),
-    "mean_partnership_duration": ("mean age (years) of active partnerships", "mean"),
-    "education_project_share": ("share of active projects that are education-oriented", "mean"),
-    "project_gini": ("Gini across schools of the projects (partnerships) started so far", "final"),
-    "project_top_decile_share": (
+    _outcome(
+        "mean_partnership_duration",
+        "Mean partnership age",
+        YEARS,
+        "mean",
+        "mean age (years) of active partnerships",
+    ),
+    _outcome(
+        "education_project_share",
+        "Education-oriented projects",
+        SHARE,
+        "mean",
+        "share of active projects that are education-oriented",
+        headline=True,
+    ),
+    _outcome(
+        "project_gini",
+        "Concentration of projects (Gini)",
+        INDEX,
+        "final",
+        "Gini across schools of the projects (partnerships) started so far",
+        headline=True,
+    ),
+    _outcome(
+        "project_top_decile_share",
+        "Projects held by the top 10% of schools",
+        SHARE,
+        "final",
         "share of cumulative projects held by the top 10% of schools",
-        "final",
     ),
-    "student_coverage": ("share of graduates with an internship or a co-taught course", "mean"),
-    "skills_mismatch": ("share of employed graduates working outside their sector", "mean"),
-    "graduate_employment_rate": ("share of graduates employed after graduation", "mean"),
-    "graduate_job_skill": (
+    _outcome(
+        "student_coverage",
+        "Student coverage",
+        SHARE,
+        "mean",
+        "share of graduates with an internship or a co-taught course",
+        headline=True,
+        meaningful_from=FIRST_PARTNERSHIP_COHORT,
+    ),
+    _outcome(
+        "skills_mismatch",
+        "Skills mismatch",
+        SHARE,
+        "mean",
+        "share of employed graduates working outside their sector",
+    ),
+    _outcome(
+        "graduate_employment_rate",
+        "Graduate employment rate",
+        SHARE,
+        "mean",
+        "share of graduates employed after graduation",
+        headline=True,
+    ),
+    _outcome(
+        "graduate_job_skill",
+        "Graduates' job skill",
+        INDEX,
+        "mean",
         "mean job skill of graduates (0.4 theory + 0.6 practice, discounted for curriculum lag)",
-        "mean",
     ),
-    "mean_graduate_wage": ("mean first-year wage of employed graduates (10k CNY)", "mean"),
-    "intern_retention_rate": (
+    _outcome(
+        "mean_graduate_wage",
+        "Mean graduate wage",
+        MONEY_YEAR,
+        "mean",
+        "mean first-year wage of employed graduates",
+    ),
+    _outcome(
+        "intern_retention_rate",
+        "Intern retention rate",
+        SHARE,
+        "mean",
         "share of graduates with an internship kept by their host firm",
-        "mean",
+        headline=True,
+        meaningful_from=FIRST_PARTNERSHIP_COHORT,
     ),
-    "lagging_region_outflow": (
+    _outcome(
+        "lagging_region_outflow",
+        "Lagging-region net outflow",
+        SHARE,
+        "mean",
         "net share of lagging-region graduates employed in another region",
-        "mean",
+        headline=True,
     ),
-    "firm_net_benefit": ("mean realised net benefit of participating firms (10k CNY/yr)", "mean"),
-    "school_budget": ("mean school money balance (10k CNY)", "final"),
-    "certified_firm_share": (
-        "share of firms certified as integration-oriented enterprises",
+    _outcome(
+        "firm_net_benefit",
+        "Participating firms' net benefit",
+        MONEY_YEAR,
+        "mean",
+        "mean realised net benefit of participating firms",
+    ),
+    _outcome("school_budget", "Mean school budget", MONEY, "final", "mean school money balance"),
+    _outcome(
+        "certified_firm_share",
+        "Certified firms",
+        SHARE,
         "final",
+        "share of firms certified as integration-oriented enterprises",
     ),
-    "formalistic_project_share": ("share of active projects run on paper only", "mean"),
-    "projects_evaluated": ("projects evaluated by monitoring this year", "mean"),
-    "projects_exposed": ("formalistic projects exposed this year", "mean"),
-    "risk_events": ("risk events (incidents, disruptions, leaks, defections) this year", "mean"),
-    "risk_losses": ("money lost to risk events this year (10k CNY)", "mean"),
-    "risk_fund_payouts": ("risk-compensation fund payouts this year (10k CNY)", "mean"),
-    "knowledge_transfer": ("gap to the frontier closed per active partnership this year", "mean"),
-    "meaningful_transfer_share": (
+    _outcome(
+        "formalistic_project_share",
+        "Formalistic projects",
+        SHARE,
+        "mean",
+        "share of active projects run on paper only",
+    ),
+    _outcome(
+        "projects_evaluated",
+        "Projects evaluated",
+        COUNT,
+        "mean",
+        "projects evaluated by monitoring this year",
+    ),
+    _outcome(
+        "projects_exposed",
+        "Formalistic projects exposed",
+        COUNT,
+        "mean",
+        "formalistic projects exposed this year",
+    ),
+    _outcome(
+        "risk_events",
+        "Risk events",
+        COUNT,
+        "mean",
+        "risk events (incidents, disruptions, leaks, defections) this year",
+    ),
+    _outcome(
+        "risk_losses",
+        "Losses to risk events",
+        MONEY,
+        "mean",
+        "money lost to risk events this year",
+    ),
+    _outcome(
+        "risk_fund_payouts",
+        "Risk-fund payouts",
+        MONEY,
+        "mean",
+        "risk-compensation fund payouts this year",
+    ),
+    _outcome(
+        "knowledge_transfer",
+        "Knowledge transfer per partnership",
+        GAP,
+        "mean",
+        "gap to the frontier closed per active partnership this year",
+    ),
+    _outcome(
+        "meaningful_transfer_share",
+        "Core-technology transfer",
+        SHARE,
+        "mean",
         "share of active partnerships transferring core technology",
-        "mean",
     ),
-    "curriculum_currency": ("mean curriculum level relative to the technology frontier", "mean"),
-    "technology_shocks": ("sectors hit by a technology shock this year", "mean"),
-    "dual_qualified_share": ("mean share of dual-qualified teachers", "final"),
-    "formal_contract_share": ("share of active partnerships under a formal contract", "mean"),
-    "graduate_mobility": (
+    _outcome(
+        "curriculum_currency",
+        "Curriculum currency",
+        INDEX,
+        "mean",
+        "mean curriculum level relative to the technology frontier",
+    ),
+    _outcome(
+        "technology_shocks",
+        "Technology shocks",
+        COUNT,
+        "mean",
+        "sectors hit by a technology shock this year",
+    ),
+    _outcome(
+        "dual_qualified_share",
+        "Dual-qualified teachers",
+        SHARE,
+        "final",
+        "mean share of dual-qualified teachers",
+    ),
+    _outcome(
+        "formal_contract_share",
+        "Formal contracts",
+        SHARE,
+        "mean",
+        "share of active partnerships under a formal contract",
+    ),
+    _outcome(
+        "graduate_mobility",
+        "Graduates' occupational mobility",
+        INDEX,
+        "mean",
         "graduates' later occupational mobility (theory share index, 0-1)",
-        "mean",
     ),
-    "graduate_level_share": ("share of graduates from graduate (master's) programmes", "mean"),
-    "brokered_matches": ("partnerships brokered by industry associations this year", "mean"),
-    "participation_leading": ("firm participation rate in leading regions", "mean"),
-    "participation_lagging": ("firm participation rate in lagging regions", "mean"),
-    "fiscal_cost": ("government spending on IEI policy, net of clawbacks (10k CNY)", "total"),
-    "fiscal_cost_per_participating_firm": (
+    _outcome(
+        "graduate_level_share",
+        "Graduate (master's) share",
+        SHARE,
+        "mean",
+        "share of graduates from graduate (master's) programmes",
+    ),
+    _outcome(
+        "brokered_matches",
+        "Brokered matches",
+        COUNT,
+        "mean",
+        "partnerships brokered by industry associations this year",
+    ),
+    _outcome(
+        "participation_leading",
+        "Participation, leading regions",
+        SHARE,
+        "mean",
+        "firm participation rate in leading regions",
+    ),
+    _outcome(
+        "participation_lagging",
+        "Participation, lagging regions",
+        SHARE,
+        "mean",
+        "firm participation rate in lagging regions",
+    ),
+    _outcome(
+        "fiscal_cost",
+        "Fiscal cost, whole run",
+        MONEY,
+        "total",
+        "government spending on IEI policy, net of clawbacks",
+        headline=True,
+    ),
+    _outcome(
+        "fiscal_cost_per_participating_firm",
+        "Incentive spending per participating firm",
+        MONEY,
+        "mean",
         "incentive spending per participating firm this year",
-        "mean",
     ),
-}
+)
+OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in _RECORDS}
+# The labels and units of a result table's outcomes, written beside it (never in its header).
+OUTCOMES_SIDECAR = "outcomes.csv"
+# The outcomes every display leads with (the run table, comparison figures, the dashboard).
+HEADLINES: tuple[str, ...] = tuple(o.name for o in _RECORDS if o.headline)
+
+
+def outcome_table(names: Iterable[str] | None = None) -> pd.DataFrame:
+    """The registry as a table (name, label, unit, summary, headline, meaningful_from,
+    description): the ``outcomes.csv`` written beside result tables."""
+    import pandas as pd
+
+    chosen = list(OUTCOMES) if names is None else [n for n in names if n in OUTCOMES]
+    return pd.DataFrame(
+        [
+            {
+                "name": o.name,
+                "label": o.label,
+                "unit": o.unit.name,
+                "summary": o.summary,
+                "headline": o.headline,
+                "meaningful_from": o.meaningful_from,
+                "description": o.description,
+            }
+            for o in map(OUTCOMES.__getitem__, chosen)
+        ]
+    )
+
+
+def label_of(name: str) -> str:
+    """An outcome's label with its unit, for axes and table rows (the name if unknown)."""
+    outcome = OUTCOMES.get(name)
+    return f"{outcome.label} ({outcome.unit.name})" if outcome else name
+
 
 POLICY_PURPOSES = (
     "tax_deduction",
@@ -141,7 +503,7 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         if active
         else 0.0,
         "education_project_share": _share(
-            sum(p.orientation == "education" for p in active), len(active)
+            sum(p.orientation == Orientation.EDUCATION for p in active), len(active)
         ),
         "project_gini": gini(projects),
         "project_top_decile_share": top_share(projects, 0.1),
@@ -201,7 +563,8 @@ def summarise(timeseries, window: int) -> dict[str, float]:
     """
     summary: dict[str, float] = {}
     values = timeseries[list(OUTCOMES)].to_numpy(dtype=np.float64).T
-    for (name, (_, rule)), column in zip(OUTCOMES.items(), values, strict=True):
+    for (name, outcome), column in zip(OUTCOMES.items(), values, strict=True):
+        rule = outcome.summary
         defined = column[~np.isnan(column)]
         if rule == "total":
             value = defined.sum()

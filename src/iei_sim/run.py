@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from iei_sim import __version__
-from iei_sim.mechanisms.partnerships import DEPTH_NAMES
 from iei_sim.model import IEIModel
-from iei_sim.outcomes import OUTCOMES, summarise
+from iei_sim.outcomes import OUTCOMES, OUTCOMES_SIDECAR, outcome_table, summarise
 from iei_sim.output_folders import staged_folder
 from iei_sim.provenance import invocation, now
 from iei_sim.scenario import Scenario, scenario_hash, scenario_to_yaml
+from iei_sim.vocabulary import Depth
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -61,6 +61,7 @@ class RunResult:
         }
         with staged_folder(out_dir, "run", manifest, force=force) as staging:
             self.timeseries.to_csv(staging / "timeseries.csv", index=False, float_format="%.10g")
+            outcome_table().to_csv(staging / OUTCOMES_SIDECAR, index=False)
             (staging / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n")
             (staging / "scenario.resolved.yaml").write_text(scenario_to_yaml(self.scenario))
             self.ledger.to_csv(staging / "ledger.csv", index=False, float_format="%.10g")
@@ -227,7 +228,7 @@ def _partnership_table(model: IEIModel) -> pd.DataFrame:
             "start_step": p.start_step,
             "end_step": p.end_step,
             "depth": p.depth,
-            "depth_name": DEPTH_NAMES[p.depth],
+            "depth_name": Depth(p.depth).label,
             "peak_depth": p.peak_depth,
             "orientation": p.orientation,
             "trust": p.trust,

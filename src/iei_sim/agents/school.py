@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from iei_sim.vocabulary import SchoolType
+
 if TYPE_CHECKING:
     from iei_sim.mechanisms.partnerships import Partnership
     from iei_sim.model import IEIModel
@@ -75,7 +77,7 @@ class School(mesa.Agent):
         """(level, duration, share of intake): vocational colleges teach one level; applied
         universities teach undergraduates and some graduate (master's) students."""
         spec = self.model.config.students
-        if self.school_type == "vocational":
+        if self.school_type == SchoolType.VOCATIONAL:
             return [(0, spec.duration_vocational, 1.0)]
         tracks = [
             (1, spec.duration_undergraduate, 1.0 - spec.graduate_share),

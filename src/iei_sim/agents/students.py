@@ -14,13 +14,12 @@ import numpy as np
 
 from iei_sim.arrays import order_by_group_then_draw, pack_pairs, rank_within_runs
 from iei_sim.random_streams import entity_key, entity_keys
+from iei_sim.vocabulary import LEVELS, StudentStatus
 
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
-ENROLLED, EMPLOYED, UNEMPLOYED = 0, 1, 2
-STATUS_NAMES = {ENROLLED: "enrolled", EMPLOYED: "employed", UNEMPLOYED: "unemployed"}
-LEVELS = ("vocational", "undergraduate", "graduate")
+ENROLLED, EMPLOYED, UNEMPLOYED = StudentStatus  # the codes the status array holds
 GRADUATE = 2
 
 _FIELDS: dict[str, tuple[type, int | float | bool]] = {
@@ -317,7 +316,7 @@ class Student(mesa.Agent):
 
     @property
     def status(self) -> str:
-        return STATUS_NAMES[int(self._get("status"))]
+        return StudentStatus(int(self._get("status"))).label
 
     @property
     def employer(self):

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from mesa.visualization.utils import update_counter
 
 from iei_sim.dashboard.model import DashboardModel
+from iei_sim.outcomes import HEADLINES, OUTCOMES
 from iei_sim.plots import RUN_FIGURES, partnership_network_figure
 from iei_sim.run import RunResult, collect_result
 
@@ -32,14 +33,6 @@ CHART_TITLES = {
     "student_outcomes": "Student outcomes",
     "fiscal_cost": "Fiscal cost",
 }
-HEADLINE = (
-    ("firm_participation_rate", "firm participation", "{:.1%}"),
-    ("school_willingness", "school willingness", "{:.2f}"),
-    ("firm_willingness", "firm willingness", "{:.2f}"),
-    ("partnerships_active", "active partnerships", "{:.0f}"),
-    ("deep_partnership_share", "deep partnerships", "{:.1%}"),
-    ("student_coverage", "student coverage", "{:.1%}"),
-)
 DPI = 72
 
 # The package's figures use pyplot, whose figure registry is shared by the server's threads.
@@ -138,7 +131,10 @@ def Status(model: DashboardModel) -> None:  # noqa: N802 (Solara components are 
         if model.steps and model.outcomes:
             _lines(
                 f"Year {model.steps}:",
-                [f"{label}: {fmt.format(model.outcomes[key])}" for key, label, fmt in HEADLINE],
+                [
+                    f"{OUTCOMES[key].label}: {OUTCOMES[key].format(model.outcomes[key])}"
+                    for key in HEADLINES
+                ],
             )
         elif not model.problems:
             solara.Text("Press Step (or ▶) to simulate the first year.")

@@ -19,19 +19,10 @@ from iei_sim.experiments.design import RunTask
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data, load_experiment
 from iei_sim.experiments.store import ResultsStore, tables_in
+from iei_sim.outcomes import HEADLINES, OUTCOMES_SIDECAR, outcome_table
 
 if TYPE_CHECKING:
     from distributed import Security
-
-# Outcomes a comparison shows in its time-series figure (all kept outcomes go into the CSV).
-HEADLINE = [
-    "firm_participation_rate",
-    "mean_partnership_depth",
-    "education_project_share",
-    "student_coverage",
-    "graduate_employment_rate",
-    "fiscal_cost",
-]
 
 
 @dataclass
@@ -111,6 +102,7 @@ def compare(
     table = comparison_table(runs, outcomes)
     with tables_in(out_dir):
         table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.6g")
+        outcome_table(outcomes).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
         if plots and (runs["status"] == "ok").any():
             from iei_sim.plots.experiment_figures import (
                 forest_figure,
@@ -118,7 +110,7 @@ def compare(
                 timeseries_bands_figure,
             )
 
-            shown = [o for o in HEADLINE if o in outcomes] or outcomes[:6]
+            shown = [o for o in HEADLINES if o in outcomes] or outcomes[:6]
             save(timeseries_bands_figure(store.steps(), runs, shown), out_dir / "timeseries.png")
             save(forest_figure(table[table["outcome"].isin(shown)]), out_dir / "differences.png")
     return CompareOutput(report, table, out_dir)
@@ -147,6 +139,7 @@ def sweep(
     summary = point_summary(runs, outcomes, factors)
     with tables_in(out_dir):
         summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.6g")
+        outcome_table(summary.columns).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
         if plots and factors and (runs["status"] == "ok").any():
             from iei_sim.plots.experiment_figures import save, sweep_figure
 

@@ -19,6 +19,7 @@ from iei_sim.agents.association import IndustryAssociation
 from iei_sim.mechanisms import matching
 from iei_sim.mechanisms.base import Mechanism
 from iei_sim.mechanisms.partnerships import start_partnership
+from iei_sim.vocabulary import FirmSize
 
 
 class Associations(Mechanism):
@@ -57,7 +58,7 @@ class Associations(Mechanism):
             members = [
                 f
                 for f in model.firms_in_cell(association.region, association.sector)
-                if f.size == "sme" and not f.partnerships and f.max_partnerships > 0
+                if f.size == FirmSize.SME and not f.partnerships and f.max_partnerships > 0
             ]
             schools = [
                 s

@@ -17,6 +17,7 @@ import numpy as np
 
 from iei_sim.mechanisms.base import Mechanism
 from iei_sim.mechanisms.partnerships import pair_keys
+from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
@@ -105,7 +106,7 @@ class Knowledge(Mechanism):
                 rate = transfer_rate[partnership.depth - 1]
                 share = rate * openness(firm)
                 if (
-                    partnership.orientation == "rnd"
+                    partnership.orientation == Orientation.RND
                     and partnership.depth >= 2
                     and feedback[i] < feedback_probability
                 ):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from iei_sim.mechanisms.base import Mechanism
 from iei_sim.mechanisms.partnerships import end_partnership, pair_keys
+from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
     from iei_sim.model import IEIModel
@@ -75,7 +76,7 @@ class Monitoring(Mechanism):
                 funding = min(spec.evaluation_funding, max(0.0, gov.budget))
                 ledger.transfer(gov.account, school.account, "money", funding, "evaluation_funding")
                 partnership.school_value += funding
-                if partnership.orientation == "education":
+                if partnership.orientation == Orientation.EDUCATION:
                     bonus = min(spec.education_bonus, max(0.0, gov.budget))
                     ledger.transfer(gov.account, firm.account, "money", bonus, "education_bonus")
                     partnership.incentives_this_year += bonus

@@ -1,6 +1,6 @@
 """Partnerships: what a school–firm partnership moves each year, and how trust and depth evolve.
 
-Depth ladder (MODEL.md §2; seeds 001 §3.3, 002 §3.2): 1 shallow (visits, donations, talks),
+Depth ladder (docs/ODD.md §7.2, ``vocabulary.Depth``; seeds 001 §3.3, 002 §3.2): 1 shallow (visits, donations, talks),
 2 medium (internships, joint courses), 3 deep (industry college, co-taught courses).
 A year that is good for both sides builds trust, a bad one erodes it; the rung is set by the
 trust accumulated (one rung per ``deepen_threshold``), so bad years also move a partnership
@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iei_sim.mechanisms.base import Mechanism
+from iei_sim.vocabulary import Depth, FirmSize, Orientation
 
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
     from iei_sim.agents.school import School
     from iei_sim.model import IEIModel
 
-DEPTH_NAMES = {1: "shallow", 2: "medium", 3: "deep"}
 ORIENTATION_RUNG = 2  # the rung firms have in mind when choosing a project's orientation
 # One intern place offered this year: which partnership, school, programme (sector) and host firm.
 INTERN_SLOT = np.dtype(
     [("partnership", np.int64), ("school", np.int64), ("sector", np.int64), ("firm", np.int64)]
 )
-ORIENTATIONS = ("education", "rnd")
+ORIENTATIONS = tuple(Orientation)
 
 
 class Partnerships(Mechanism):
@@ -108,7 +108,7 @@ def firm_cost(model: IEIModel, depth: int, firm: Firm | None = None) -> float:
     An SME using its association's pooled training base saves part of the overhead of
     hosting interns (medium and deep rungs).
     """
-    return size_firm_cost(model, depth, sme=firm is not None and firm.size == "sme")
+    return size_firm_cost(model, depth, sme=firm is not None and firm.size == FirmSize.SME)
 
 
 def size_firm_cost(model: IEIModel, depth: int, sme: bool) -> float:
@@ -130,8 +130,8 @@ def orientation_values(
     ``education_payoff_probability``, discounted at the firm's own rate (seed 000 §3.1).
     """
     return {
-        "rnd": rnd_value(model, firm, depth, school_capacity),
-        "education": education_value(model, firm, depth),
+        Orientation.RND: rnd_value(model, firm, depth, school_capacity),
+        Orientation.EDUCATION: education_value(model, firm, depth),
     }
 
 
@@ -164,7 +164,7 @@ def expected_private_benefit(model: IEIModel, firm: Firm, depth: int = 1) -> flo
 def intern_places(model: IEIModel, orientation: str, depth: int) -> int:
     """Intern places a project offers: education projects the full quota, R&D projects fewer."""
     p = model.config.partnerships
-    share = 1.0 if orientation == "education" else p.rnd_intern_share
+    share = 1.0 if orientation == Orientation.EDUCATION else p.rnd_intern_share
     return round(p.interns[depth - 1] * share)
 
 
@@ -182,13 +182,15 @@ def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
     # what the education project's risk cost is then given: it only weighs on R&D).
     rnd = rnd_value(model, firm, rung, school.research_capacity)
     education = education_value(model, firm, rung)
-    rnd -= certainty_cost(firm, "rnd", intern_places(model, "rnd", rung), rnd)
-    education -= certainty_cost(firm, "education", intern_places(model, "education", rung), rnd)
+    rnd -= certainty_cost(firm, Orientation.RND, intern_places(model, Orientation.RND, rung), rnd)
+    education -= certainty_cost(
+        firm, Orientation.EDUCATION, intern_places(model, Orientation.EDUCATION, rung), rnd
+    )
     education += model.monitoring.expected_education_bonus(firm.region)
     gap = (education - rnd) / model.config.learning.temperature
     p_education = 1.0 / (1.0 + np.exp(-gap))
     draw = model.streams("partnerships.orientation").one(model.steps, school.key, firm.key)
-    return "education" if draw < p_education else "rnd"
+    return Orientation.EDUCATION if draw < p_education else Orientation.RND
 
 
 def operate(model: IEIModel) -> None:
@@ -227,7 +229,7 @@ def operate(model: IEIModel) -> None:
             depth = partnership.depth
             rung = rungs[depth]
             effort = formalistic_effort if partnership.formalistic else 1.0
-            overhead = rung.sme_overhead if firm.size == "sme" else rung.overhead
+            overhead = rung.sme_overhead if firm.size == FirmSize.SME else rung.overhead
             partnership.firm_cost = effort * overhead[0]
             partnership.interns_this_year = 0
             partnership.rnd_output = 0.0
@@ -250,7 +252,7 @@ def operate(model: IEIModel) -> None:
                 partnership.firm_value = partnership.firm_outlook = 0.0
                 partnership.school_value = effort * (rung.money + rung.equipment)
                 continue
-            if partnership.orientation == "rnd":
+            if partnership.orientation == Orientation.RND:
                 # Log-normal noise with mean 1: the expected output is the expected value.
                 value = rnd_value(model, firm, depth, school.research_capacity)
                 output = value * math.exp(-(0.3**2) / 2 + 0.3 * rnd_luck[i])
@@ -308,7 +310,7 @@ def _rung_constants(model: IEIModel) -> dict[int, _Rung]:
         return cost, cost - firm_spending(model, depth) + mentoring
 
     rungs = {}
-    for depth in DEPTH_NAMES:
+    for depth in map(int, Depth):
         d = depth - 1
         rungs[depth] = _Rung(
             money=p.firm_money[d],
@@ -321,8 +323,8 @@ def _rung_constants(model: IEIModel) -> dict[int, _Rung]:
             + p.firm_equipment[d]
             - schools.coordination_cost[d],
             coordination=schools.coordination_cost[d],
-            education_interns=intern_places(model, "education", depth),
-            rnd_interns=intern_places(model, "rnd", depth),
+            education_interns=intern_places(model, Orientation.EDUCATION, depth),
+            rnd_interns=intern_places(model, Orientation.RND, depth),
         )
     return rungs
 
@@ -387,7 +389,7 @@ def review(model: IEIModel) -> None:
 
 def update_depth_mix(model: IEIModel) -> None:
     """Share of each region's active partnerships on each rung (shallow only if there are none)."""
-    counts = {region: dict.fromkeys(DEPTH_NAMES, 0) for region in model.region_names}
+    counts = {region: dict.fromkeys(map(int, Depth), 0) for region in model.region_names}
     for partnership in model.active_partnerships:
         counts[partnership.firm.region][partnership.depth] += 1
     model.incentives.forget_expectations()
@@ -453,10 +455,10 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     value += min(places * lm.retention_probability, firm.hires_per_year) * f.recruitment_cost
     value -= firm_cost(model, depth, firm)
     value += model.incentives.expected_at_depth(firm, depth)
-    if orientation == "education" and depth >= 2:
+    if orientation == Orientation.EDUCATION and depth >= 2:
         value += model.monitoring.expected_education_bonus(firm.region)
     risk = model.risk
-    value -= risk.certainty_cost(firm, orientation, places, project_value["rnd"])
+    value -= risk.certainty_cost(firm, orientation, places, project_value[Orientation.RND])
     return value
 
 

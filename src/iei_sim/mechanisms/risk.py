@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iei_sim.mechanisms.base import Mechanism
+from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
@@ -72,7 +73,7 @@ class Risk(Mechanism):
             return 0.0
         loss = interns * e.intern_incident_rate * e.intern_incident_loss
         loss += e.disruption_rate * e.disruption_loss_per_intern * interns
-        if orientation == "rnd":
+        if orientation == Orientation.RND:
             loss += e.leakage_rate * e.leakage_loss_share * rnd_value * firm.tech_level
         return loss + e.defection_rate * e.defection_loss / 2
 
@@ -85,7 +86,7 @@ class Risk(Mechanism):
             return 0.0
         variance = interns * _bernoulli_variance(e.intern_incident_rate, e.intern_incident_loss)
         variance += _bernoulli_variance(e.disruption_rate, e.disruption_loss_per_intern * interns)
-        if orientation == "rnd":
+        if orientation == Orientation.RND:
             variance += _bernoulli_variance(
                 e.leakage_rate, e.leakage_loss_share * rnd_value * firm.tech_level
             )

@@ -13,11 +13,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from iei_sim.experiments.analysis import step_bands
-from iei_sim.outcomes import OUTCOMES
+from iei_sim.outcomes import label_of
 
 
 def _label(outcome: str) -> str:
-    return OUTCOMES[outcome][0] if outcome in OUTCOMES else outcome
+    return label_of(outcome)
 
 
 def timeseries_bands_figure(steps: pd.DataFrame, runs: pd.DataFrame, outcomes: list[str]) -> Figure:

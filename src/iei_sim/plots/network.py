@@ -31,9 +31,10 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from iei_sim.plots.run_figures import DEPTH_COLOURS
+from iei_sim.vocabulary import Depth, Orientation
 
-DEPTH_NAMES = {1: "shallow", 2: "medium", 3: "deep"}
-ORIENTATION_NAMES = {"education": "education-oriented", "rnd": "R&D-oriented"}
+DEPTH_NAMES = {int(depth): depth.label for depth in Depth}
+ORIENTATION_NAMES = {str(o): o.label for o in Orientation}
 ORIENTATION_STYLES = {"education": "solid", "rnd": (0, (2.5, 1.5))}
 # Edges are thin lines on white, so they use a darker ramp of the same blues as DEPTH_COLOURS.
 EDGE_COLOURS = {1: "#9ecae1", 2: "#3182bd", 3: "#08306b"}

@@ -38,13 +38,14 @@ from pydantic import BaseModel, ValidationError
 
 from iei_sim.errors import BadInputError
 from iei_sim.scenario.constraints import bounds_of, bounds_text
-from iei_sim.scenario.schema import DepthTriple, Scenario, deep_merge
+from iei_sim.scenario.schema import Scenario, deep_merge
 from iei_sim.validation import (
     MAX_DETAILED_PROBLEMS,
     MAX_FILE_BYTES,
     MAX_YAML_VALUES,
     did_you_mean,
 )
+from iei_sim.vocabulary import DEPTH_LABELS
 
 EXTENDS = "extends"
 NEW_TAG = "!new"
@@ -789,18 +790,6 @@ def _tuple_field_loc(loc: tuple[str, ...]) -> tuple[str, ...] | None:
         if target is not None and get_origin(target[0]) is tuple:
             return candidate
     return None
-
-
-def _depth_labels() -> tuple[str, ...]:
-    """(shallow, medium, deep), read from the description of the schema's ``DepthTriple``."""
-    for item in getattr(DepthTriple, "__metadata__", ()):
-        match = re.search(r"\(([^)]*)\)", getattr(item, "description", None) or "")
-        if match:
-            return tuple(part.strip() for part in match.group(1).split(","))
-    return ()
-
-
-DEPTH_LABELS = _depth_labels()
 
 
 def _tuple_labels(n: int) -> tuple[str, ...]:

@@ -20,9 +20,10 @@ from pydantic_core import PydanticUndefined
 
 from iei_sim.scenario.constraints import bounds_of, bounds_text
 from iei_sim.scenario.schema import Scenario
+from iei_sim.vocabulary import DEPTH_LABELS
 
 REGION_KEY = "<name>"
-DEPTHS = ("shallow", "medium", "deep")
+DEPTHS = DEPTH_LABELS
 
 HEADER = """\
 <!-- Generated from src/iei_sim/scenario/schema.py by `python -m iei_sim.scenario.reference`.

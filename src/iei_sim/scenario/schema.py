@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from iei_sim.validation import MAX_TEXT_LENGTH, check_name
+from iei_sim.vocabulary import DEPTH_LABELS
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -35,7 +36,7 @@ def _list_as_tuple(value: Any) -> Any:
 DepthTriple = Annotated[
     tuple[NonNegative, NonNegative, NonNegative],
     BeforeValidator(_list_as_tuple),
-    Field(description="values for (shallow, medium, deep) partnerships"),
+    Field(description=f"values for ({', '.join(DEPTH_LABELS)}) partnerships"),
 ]
 Name = Annotated[str, AfterValidator(check_name)]
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]

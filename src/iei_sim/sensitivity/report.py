@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from iei_sim.experiments.spec import Method
-from iei_sim.outcomes import OUTCOMES
+from iei_sim.outcomes import OUTCOMES, label_of
 from iei_sim.plots.experiment_figures import save as save  # re-exported: one figure writer
 from iei_sim.sensitivity.analyze import MAIN_INDEX
 from iei_sim.sensitivity.problem import DUMMY
@@ -33,7 +33,7 @@ def short(path: str) -> str:
 
 
 def _title(outcome: str) -> str:
-    return f"{outcome}\n{OUTCOMES[outcome][0]}" if outcome in OUTCOMES else outcome
+    return f"{outcome}\n{label_of(outcome)}" if outcome in OUTCOMES else outcome
 
 
 def _grid(n: int, width: float, height: float) -> tuple[Figure, list[Any]]:

@@ -46,6 +46,7 @@ from iei_sim.experiments.store import (
 )
 from iei_sim.experiments.workflows import default_out as sweep_out
 from iei_sim.identity import model_identity
+from iei_sim.outcomes import OUTCOMES_SIDECAR, outcome_table
 from iei_sim.resources import check_design_size
 from iei_sim.scenario import Problem, ScenarioError
 from iei_sim.sensitivity import report
@@ -286,6 +287,7 @@ def analyse(
         constant=constant,
     )
     indices.to_csv(out_dir / "indices.csv", index=False, float_format="%.6g")
+    outcome_table(indices["outcome"].unique()).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
     convergence.to_csv(out_dir / "convergence.csv", index=False, float_format="%.6g")
     noise.to_csv(out_dir / "noise.csv", index=False, float_format="%.6g")
     atomic_write_text(out_dir / "summary.txt", summary)
