@@ -209,9 +209,9 @@ def measure_student_updates(
     # The per-agent version reads quality and practical share from the School agents; they must
     # be the values the vectorised update reads from the model's arrays.
     assert np.array_equal(
-        model.school_quality, [s.teaching_quality for s in model.school_list]
+        model.schools.teaching_quality, [s.teaching_quality for s in model.school_list]
     ) and np.array_equal(
-        model.school_practical_share, [s.practical_share for s in model.school_list]
+        model.schools.practical_share, [s.practical_share for s in model.school_list]
     )
     initial = {f: getattr(pop, f)[: pop.n].copy() for f in STATE_FIELDS}
 
@@ -289,8 +289,8 @@ def compare_updates(initial, vec_after, agent_after, idx, pop, model) -> dict[st
     import numpy as np
 
     spec = model.config.students
-    quality = model.school_quality[pop.school[idx]]
-    share = model.school_practical_share[pop.school[idx]]
+    quality = model.schools.teaching_quality[pop.school[idx]]
+    share = model.schools.practical_share[pop.school[idx]]
     level_factor = np.where(pop.level[idx] == 2, spec.graduate_theory_factor, 1.0)
     expected = {
         "theory": spec.theory_gain * level_factor * quality * 2 * (1 - share),

@@ -103,7 +103,7 @@ def test_secondments_to_partner_firms_raise_the_dual_qualified_share():
 def test_the_practical_share_floor_is_enforced_and_feeds_learning():
     model = _stepped({"policy.practical_share_floor": 0.6}, steps=2)
     assert all(s.practical_share >= 0.6 for s in model.school_list)
-    assert (model.school_practical_share >= 0.6).all()
+    assert (model.schools.practical_share >= 0.6).all()
 
 
 def test_dual_teacher_subsidy_raises_training():

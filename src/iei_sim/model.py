@@ -14,9 +14,9 @@ import mesa
 import numpy as np
 
 from iei_sim.agents.association import IndustryAssociation
-from iei_sim.agents.firm import Firm
+from iei_sim.agents.firm import Firm, FirmTable
 from iei_sim.agents.government import Government
-from iei_sim.agents.school import School
+from iei_sim.agents.school import School, SchoolTable
 from iei_sim.agents.students import Student, StudentPopulation
 from iei_sim.ledger import Ledger
 from iei_sim.mechanisms import partnerships
@@ -151,14 +151,12 @@ class IEIModel(mesa.Model):
     def start_year(self) -> None:
         """Demand grows; the year's running figures (costs, proposals, new partnerships) reset."""
         growth = np.array([r.labour_demand_growth for r in self.config.regions.values()])
-        self.demand_index = (1.0 + growth[self.firm_region]) ** self.steps
+        self.demand_index = (1.0 + growth[self.firms.region]) ** self.steps
         self.partnerships_started_this_year = 0
-        for firm in self.firm_list:
-            firm.search_costs = 0.0
-        for school in self.school_list:
-            school.search_costs = 0.0
-            school.proposals_made = 0
-            school.proposals_refused = 0
+        self.firms.search_costs[:] = 0.0
+        self.schools.search_costs[:] = 0.0
+        self.schools.proposals_made[:] = 0
+        self.schools.proposals_refused[:] = 0
 
     def close_year(self) -> None:
         """Outcomes of the year computed and recorded; the ledger closes the year."""
@@ -193,6 +191,9 @@ class IEIModel(mesa.Model):
         cfg = self.config
         draw = self.streams
         self.government_of: dict[str, Government] = {}
+        # The populations' state, one row per organisation; the agents are views on the rows.
+        self.firms = FirmTable.empty(sum(spec.firms for spec in cfg.regions.values()))
+        self.schools = SchoolTable.empty(sum(spec.schools for spec in cfg.regions.values()))
         self.firm_list: list[Firm] = []
         self.school_list: list[School] = []
         school_keys: list[np.ndarray] = []
@@ -304,20 +305,9 @@ class IEIModel(mesa.Model):
         lagging_regions = {r for r, spec in self.config.regions.items() if spec.kind == "lagging"}
         self.lagging_firms = [f for f in self.firm_list if f.region in lagging_regions]
         self.leading_firms = [f for f in self.firm_list if f.region not in lagging_regions]
-        self.firm_region = np.array(
-            [self.region_index[f.region] for f in self.firm_list], dtype=np.int64
-        )
-        self.firm_sector = np.array(
-            [self.sector_index[f.sector] for f in self.firm_list], dtype=np.int64
-        )
-        self.firm_hires = np.array([f.hires_per_year for f in self.firm_list])
-        self.firm_accounts = np.array([f.account for f in self.firm_list], dtype=np.int64)
-        self.firm_groups = self.firm_region * len(self.sectors) + self.firm_sector
-        self.school_accounts = np.array([s.account for s in self.school_list], dtype=np.int64)
-        self.school_region = np.array(
-            [self.region_index[s.region] for s in self.school_list], dtype=np.int64
-        )
-        self.school_groups = self.school_region
+        firms, schools = self.firms, self.schools
+        self.firm_groups = firms.region * len(self.sectors) + firms.sector
+        self.school_groups = schools.region
         # (school, sector) of every programme offered, school by school: what outcomes average.
         self.offered_programmes = (
             np.array([s.index for s in self.school_list for _ in s.programmes], dtype=np.int64),
@@ -326,14 +316,13 @@ class IEIModel(mesa.Model):
                 dtype=np.int64,
             ),
         )
-        self.refresh_school_arrays()
         self._firm_cells = {
-            (r, s): np.flatnonzero((self.firm_region == r) & (self.firm_sector == s))
+            (r, s): np.flatnonzero((firms.region == r) & (firms.sector == s))
             for r in range(len(self.region_names))
             for s in range(len(self.sectors))
         }
         self._firms_of_region = [
-            np.flatnonzero(self.firm_region == r) for r in range(len(self.region_names))
+            np.flatnonzero(firms.region == r) for r in range(len(self.region_names))
         ]
         self.demand_index = np.ones(len(self.firm_list))
         self.associations = {
@@ -368,8 +357,8 @@ class IEIModel(mesa.Model):
         cohorts = self.students.cohorts()
         spec = self.config.students
         school, years = cohorts["school"], cohorts["year"]
-        quality = self.school_quality[school]
-        practical_share = self.school_practical_share[school]
+        quality = self.schools.teaching_quality[school]
+        practical_share = self.schools.practical_share[school]
         theory_gain = (
             np.where(cohorts["level"] == 2, spec.graduate_theory_factor, 1.0) * spec.theory_gain
         )
@@ -409,21 +398,23 @@ class IEIModel(mesa.Model):
 
     def labour_demand(self, region: str, sector: str) -> float:
         cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
-        return float((self.firm_hires[cell] * self.demand_index[cell]).sum())
+        return float((self.firms.hires_per_year[cell] * self.demand_index[cell]).sum())
 
     def demand_forecast(self, region: str, sector: str) -> float:
         association = self.associations.get((region, sector))
         return association.forecast if association else self.labour_demand(region, sector)
 
-    def student(self, index: int) -> Student:
-        """Inspect one student as a Mesa agent."""
-        return self.students.student(index)
+    def firm(self, index: int) -> Firm:
+        """Inspect one firm: the Mesa agent viewing row ``index`` of ``model.firms``."""
+        return self.firm_list[index]
 
-    def refresh_school_arrays(self) -> None:
-        """Copy the schools' teaching state into the arrays the student population reads."""
-        self.school_quality = np.array([s.teaching_quality for s in self.school_list])
-        self.school_practical_share = np.array([s.practical_share for s in self.school_list])
-        self.school_dual_share = np.array([s.dual_qualified_share for s in self.school_list])
+    def school(self, index: int) -> School:
+        """Inspect one school: the Mesa agent viewing row ``index`` of ``model.schools``."""
+        return self.school_list[index]
+
+    def student(self, index: int) -> Student:
+        """Inspect one student as a (read-only, unregistered) Mesa agent view."""
+        return self.students.student(index)
 
 
 def _beta_around(stream, keys: np.ndarray, mean: float) -> np.ndarray:

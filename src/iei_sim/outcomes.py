@@ -519,7 +519,7 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         "firm_net_benefit": float(np.mean([f.realised_net_benefit for f in participating]))
         if participating
         else 0.0,
-        "school_budget": float(np.mean(model.ledger.balances(model.school_accounts, "money"))),
+        "school_budget": float(np.mean(model.ledger.balances(model.schools.account, "money"))),
         "certified_firm_share": _share(sum(f.certified for f in firms), len(firms)),
         "formalistic_project_share": _share(sum(p.formalistic for p in active), len(active)),
         "projects_evaluated": float(model.monitoring.year_evaluated),

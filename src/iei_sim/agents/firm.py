@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
+from numpy.typing import NDArray
+
+from iei_sim.agents.tables import Column, Table, TableView, column
+from iei_sim.vocabulary import FirmSize
 
 if TYPE_CHECKING:
     from iei_sim.mechanisms.partnerships import Partnership
     from iei_sim.model import IEIModel
 
 
-class Firm(mesa.Agent):
-    """A firm in one region and sector.
+@dataclass(eq=False)
+class FirmTable(Table):
+    """Every firm's state, one row per firm (``Firm.index``)."""
+
+    region: NDArray[np.int64] = column(np.int64, -1, "region, as an index of model.region_names")
+    sector: NDArray[np.int64] = column(np.int64, -1, "sector, as an index of model.sectors")
+    large: NDArray[np.bool_] = column(np.bool_, False, "a large firm (else an SME)")
+    tech_level: NDArray[np.float64] = column(np.float64, 0.0, "technology level (0-1)")
+    discount_rate: NDArray[np.float64] = column(np.float64, 0.0, "yearly discount rate")
+    hires_per_year: NDArray[np.float64] = column(np.float64, 0.0, "graduates hired a year")
+    max_partnerships: NDArray[np.int64] = column(np.int64, 0, "partnerships run at once")
+    risk_aversion: NDArray[np.float64] = column(np.float64, 0.0, "see Risk.certainty_cost")
+    openness_trait: NDArray[np.float64] = column(np.float64, 1.0, "see mechanisms.knowledge")
+    account: NDArray[np.int64] = column(np.int64, -1, "ledger account")
+    key: NDArray[np.uint64] = column(np.uint64, 0, "id for keyed random draws")
+    belief: NDArray[np.float64] = column(
+        np.float64, 0.0, "expected private net benefit of a partnership-year (10k CNY)"
+    )
+    certified: NDArray[np.bool_] = column(np.bool_, False, "certified as IEI-oriented")
+    exposed: NDArray[np.bool_] = column(np.bool_, False, "caught running a paper project")
+    certification_pending: NDArray[np.bool_] = column(np.bool_, False, "applied, not decided")
+    seeking: NDArray[np.bool_] = column(np.bool_, False, "searching for a partner this year")
+    partnerships_ever: NDArray[np.int64] = column(np.int64, 0, "partnerships started so far")
+    realised_net_benefit: NDArray[np.float64] = column(np.float64, 0.0, "last year's, 10k CNY")
+    cumulative_net_benefit: NDArray[np.float64] = column(np.float64, 0.0, "so far, 10k CNY")
+    search_costs: NDArray[np.float64] = column(np.float64, 0.0, "this year's, 10k CNY")
+    retention_savings: NDArray[np.float64] = column(np.float64, 0.0, "this year's, 10k CNY")
+    incentives_received: NDArray[np.float64] = column(np.float64, 0.0, "last year's, 10k CNY")
+    partnership_years: NDArray[np.int64] = column(np.int64, 0, "partnership-years last year")
+
+
+class Firm(TableView, mesa.Agent):
+    """A firm in one region and sector: a Mesa agent viewing its row of ``model.firms``.
 
     ``belief`` is the firm's expected private net benefit (10k CNY) of one partnership-year; it
     starts as a noisy reading of the true expectation and is revised by the learning rule.
@@ -21,6 +59,29 @@ class Firm(mesa.Agent):
     """
 
     model: IEIModel
+    table_type = FirmTable
+    table: FirmTable
+
+    tech_level = Column[float]()
+    discount_rate = Column[float]()
+    hires_per_year = Column[float]()
+    max_partnerships = Column[int]()
+    risk_aversion = Column[float]()
+    openness_trait = Column[float]()
+    account = Column[int]()
+    key = Column[int]()
+    belief = Column[float]()
+    certified = Column[bool]()
+    exposed = Column[bool]()
+    certification_pending = Column[bool]()
+    seeking = Column[bool]()
+    partnerships_ever = Column[int]()
+    realised_net_benefit = Column[float]()
+    cumulative_net_benefit = Column[float]()
+    search_costs = Column[float]()
+    retention_savings = Column[float]()
+    incentives_received = Column[float]()
+    partnership_years = Column[int]()
 
     def __init__(
         self,
@@ -36,34 +97,33 @@ class Firm(mesa.Agent):
         risk_aversion: float = 0.0,
     ) -> None:
         super().__init__(model)
+        self.table = model.firms
         self.index = index
-        self.region = region
-        self.sector = sector
-        self.size = size
+        self.table.region[index] = model.region_index[region]
+        self.table.sector[index] = model.sector_index[sector]
+        self.table.large[index] = size == FirmSize.LARGE
         self.tech_level = tech_level
         self.discount_rate = discount_rate
         self.hires_per_year = hires_per_year
         self.max_partnerships = max_partnerships
-        self.risk_aversion = risk_aversion  # see Risk.certainty_cost
-        self.openness_trait = 1.0  # drawn at build time; see mechanisms.knowledge
+        self.risk_aversion = risk_aversion
         self.account = model.ledger.open_account("firm", index)
-        self.key = 0  # id for keyed random draws (set by the model from region and rank)
         # (year, draw) of the keyed seeking draw, handed over by the model's population step
         self.seek_luck: tuple[int, float] = (-1, 1.0)
-        self.belief = 0.0
-        self.certified = False
-        self.exposed = False  # caught running a project on paper (see mechanisms.monitoring)
-        self.certification_pending = False
-        self.seeking = False
         self.partnerships: list[Partnership] = []
-        self.partnerships_ever = 0
-        self.realised_net_benefit = 0.0
-        self.cumulative_net_benefit = 0.0
-        self.search_costs = 0.0
-        self.retention_savings = 0.0
-        self.incentives_received = 0.0
-        self.partnership_years = 0
         self.pending_education_payoffs: dict[int, float] = {}
+
+    @cached_property  # fixed for life: read from the table once
+    def region(self) -> str:
+        return self.model.region_names[self.table.region.item(self.index)]
+
+    @cached_property  # fixed for life: read from the table once
+    def sector(self) -> str:
+        return self.model.sectors[self.table.sector.item(self.index)]
+
+    @cached_property  # fixed for life: read from the table once
+    def size(self) -> FirmSize:
+        return FirmSize.LARGE if self.table.large.item(self.index) else FirmSize.SME
 
     @property
     def private_net_benefit(self) -> float:

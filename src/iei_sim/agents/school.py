@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from numpy.typing import NDArray
 
+from iei_sim.agents.tables import Column, Table, TableView, column
 from iei_sim.vocabulary import SchoolType
 
 if TYPE_CHECKING:
@@ -15,10 +19,73 @@ if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
 
-class School(mesa.Agent):
-    """A vocational college or applied university with programmes tied to sectors."""
+@dataclass(eq=False)
+class SchoolTable(Table):
+    """Every school's state, one row per school (``School.index``)."""
+
+    region: NDArray[np.int64] = column(np.int64, -1, "region, as an index of model.region_names")
+    vocational: NDArray[np.bool_] = column(
+        np.bool_, False, "a vocational college (else a university)"
+    )
+    enrolment: NDArray[np.int64] = column(np.int64, 0, "students enrolled over all years")
+    reputation: NDArray[np.float64] = column(np.float64, 1.0, "standing among schools")
+    dual_qualified_share: NDArray[np.float64] = column(
+        np.float64, 0.0, "share of dual-qualified teachers"
+    )
+    expert_share: NDArray[np.float64] = column(
+        np.float64, 0.0, "firm experts teaching here, as a share of the teaching staff"
+    )
+    practical_share: NDArray[np.float64] = column(np.float64, 0.0, "practice share of teaching")
+    # Partnerships the school can run at once: grows with its standing (a prestigious school runs
+    # a bigger cooperation office); set by School.set_capacity whenever reputations change.
+    capacity: NDArray[np.int64] = column(np.int64, 1, "partnerships run at once")
+    research_capacity: NDArray[np.float64] = column(
+        np.float64, 1.0, "research capacity relative to the average school"
+    )
+    account: NDArray[np.int64] = column(np.int64, -1, "ledger account")
+    key: NDArray[np.uint64] = column(np.uint64, 0, "id for keyed random draws")
+    belief: NDArray[np.float64] = column(
+        np.float64, 0.0, "expected net benefit of a partnership-year (10k CNY)"
+    )
+    seeking: NDArray[np.bool_] = column(np.bool_, False, "seeking a partner this year")
+    projects_total: NDArray[np.int64] = column(np.int64, 0, "partnerships started so far")
+    realised_net_benefit: NDArray[np.float64] = column(np.float64, 0.0, "last year's, 10k CNY")
+    search_costs: NDArray[np.float64] = column(np.float64, 0.0, "this year's, 10k CNY")
+    proposals_made: NDArray[np.int64] = column(np.int64, 0, "this year")
+    proposals_refused: NDArray[np.int64] = column(np.int64, 0, "this year")
+    partnership_years: NDArray[np.int64] = column(np.int64, 0, "partnership-years last year")
+
+    @property
+    def teaching_quality(self) -> NDArray[np.float64]:
+        """Every school's :attr:`School.teaching_quality`, computed from the columns."""
+        return 0.5 + 0.5 * np.minimum(1.0, self.dual_qualified_share + self.expert_share)
+
+
+class School(TableView, mesa.Agent):
+    """A vocational college or applied university with programmes tied to sectors: a Mesa
+    agent viewing its row of ``model.schools``."""
 
     model: IEIModel
+    table_type = SchoolTable
+    table: SchoolTable
+
+    enrolment = Column[int]()
+    reputation = Column[float]()
+    dual_qualified_share = Column[float]()
+    expert_share = Column[float]()
+    practical_share = Column[float]()
+    capacity = Column[int]()
+    research_capacity = Column[float]()
+    account = Column[int]()
+    key = Column[int]()
+    belief = Column[float]()
+    seeking = Column[bool]()
+    projects_total = Column[int]()
+    realised_net_benefit = Column[float]()
+    search_costs = Column[float]()
+    proposals_made = Column[int]()
+    proposals_refused = Column[int]()
+    partnership_years = Column[int]()
 
     def __init__(
         self,
@@ -33,35 +100,29 @@ class School(mesa.Agent):
         practical_share: float,
     ) -> None:
         super().__init__(model)
+        self.table = model.schools
         self.index = index
-        self.region = region
-        self.school_type = school_type
+        self.table.region[index] = model.region_index[region]
+        self.table.vocational[index] = school_type == SchoolType.VOCATIONAL
         self.programmes = programmes
         self.enrolment = enrolment
         self.reputation = reputation
         self.dual_qualified_share = dual_qualified_share
-        self.expert_share = 0.0  # firm experts teaching here, as a share of the teaching staff
-        # Partnerships the school can run at once: grows with its standing (a prestigious school
-        # runs a bigger cooperation office). Set by set_capacity whenever reputations change;
-        # a plain attribute, as the partnership market reads it thousands of times a year.
-        self.capacity = 1
-        # Research capacity relative to the average school (see IEIModel.refresh_standing).
-        self.research_capacity = 1.0
         self.practical_share = practical_share
         self.account = model.ledger.open_account("school", index)
-        self.key = 0  # id for keyed random draws (set by the model from region and rank)
         # (year, draw) of the keyed seeking draw, handed over by the model's population step
         self.seek_luck: tuple[int, float] = (-1, 1.0)
-        self.belief = 0.0
-        self.seeking = False
         self.partnerships: list[Partnership] = []
-        self.projects_total = 0
-        self.realised_net_benefit = 0.0
-        self.search_costs = 0.0
-        self.proposals_made = 0
-        self.proposals_refused = 0
-        self.partnership_years = 0
         self.intake_shares = np.full(len(programmes), 1.0 / len(programmes))
+
+    @cached_property  # fixed for life: read from the table once
+    def region(self) -> str:
+        return self.model.region_names[self.table.region.item(self.index)]
+
+    @cached_property  # fixed for life: read from the table once
+    def school_type(self) -> SchoolType:
+        vocational = self.table.vocational.item(self.index)
+        return SchoolType.VOCATIONAL if vocational else SchoolType.UNIVERSITY
 
     @property
     def private_net_benefit(self) -> float:

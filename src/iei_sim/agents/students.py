@@ -1,17 +1,20 @@
-"""Students: a vectorised population (NumPy arrays), with a Mesa agent view for inspection.
+"""Students: a vectorised population (typed NumPy columns), with a Mesa agent view for inspection.
 
 Tens of thousands of students are updated each year without a per-student Python loop: every
-operation below works on whole arrays. :class:`Student` is a Mesa agent whose attributes read
-and write the population's arrays, so one student can be inspected like any other agent.
+operation below works on whole columns. :class:`Student` is a read-only Mesa agent view whose
+attributes read the population's columns, so one student can be inspected like any other agent.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from numpy.typing import NDArray
 
+from iei_sim.agents.tables import Table, column
 from iei_sim.arrays import order_by_group_then_draw, pack_pairs, rank_within_runs
 from iei_sim.random_streams import entity_key, entity_keys
 from iei_sim.vocabulary import LEVELS, StudentStatus
@@ -22,39 +25,41 @@ if TYPE_CHECKING:
 ENROLLED, EMPLOYED, UNEMPLOYED = StudentStatus  # the codes the status array holds
 GRADUATE = 2
 
-_FIELDS: dict[str, tuple[type, int | float | bool]] = {
-    "key": (np.uint64, 0),  # stable id for keyed draws: cohort cell and rank in it
-    "school": (np.int32, -1),
-    "sector": (np.int16, -1),
-    "level": (np.int8, 0),
-    "home_region": (np.int8, -1),
-    "region": (np.int8, -1),
-    "year": (np.int8, 0),
-    "duration": (np.int8, 0),
-    "theory": (np.float64, 0.0),
-    "practical": (np.float64, 0.0),
-    "internships": (np.int16, 0),
-    "intern_firm": (np.int32, -1),
-    "co_taught": (np.bool_, False),
-    "status": (np.int8, ENROLLED),
-    "employer": (np.int32, -1),
-    "wage": (np.float64, 0.0),
-    "in_sector_job": (np.bool_, False),
-    "enrol_step": (np.int16, 0),
-    "graduation_step": (np.int16, -1),
-}
+
+@dataclass(eq=False)
+class StudentColumns(Table):
+    """Every student's state, one row per student for life (index ``i`` is student ``i``)."""
+
+    key: NDArray[np.uint64] = column(np.uint64, 0, "stable id for keyed draws (cohort cell, rank)")
+    school: NDArray[np.int32] = column(np.int32, -1, "school (model.school_list index)")
+    sector: NDArray[np.int16] = column(np.int16, -1, "programme's sector (model.sectors index)")
+    level: NDArray[np.int8] = column(np.int8, 0, "study level (vocabulary.LEVELS index)")
+    home_region: NDArray[np.int8] = column(np.int8, -1, "region of the school")
+    region: NDArray[np.int8] = column(np.int8, -1, "region where the student lives now")
+    year: NDArray[np.int8] = column(np.int8, 0, "years of the programme completed")
+    duration: NDArray[np.int8] = column(np.int8, 0, "years of the programme")
+    theory: NDArray[np.float64] = column(np.float64, 0.0, "theory skill")
+    practical: NDArray[np.float64] = column(np.float64, 0.0, "practical skill")
+    internships: NDArray[np.int16] = column(np.int16, 0, "internships taken")
+    intern_firm: NDArray[np.int32] = column(np.int32, -1, "last internship's host firm")
+    co_taught: NDArray[np.bool_] = column(np.bool_, False, "took a co-taught course")
+    status: NDArray[np.int8] = column(np.int8, int(ENROLLED), "vocabulary.StudentStatus code")
+    employer: NDArray[np.int32] = column(np.int32, -1, "employing firm after graduation")
+    wage: NDArray[np.float64] = column(np.float64, 0.0, "first-year wage (10k CNY)")
+    in_sector_job: NDArray[np.bool_] = column(np.bool_, False, "employed in the programme's sector")
+    enrol_step: NDArray[np.int16] = column(np.int16, 0, "year of enrolment")
+    graduation_step: NDArray[np.int16] = column(np.int16, -1, "year of graduation")
 
 
-class StudentPopulation(mesa.Agent):
-    """All students of the model as parallel arrays; index ``i`` is student ``i`` for life."""
-
-    model: IEIModel
+class StudentPopulation(StudentColumns):
+    """All students of the model as typed columns, stepped together (not a Mesa agent: a
+    student is inspected through a :class:`Student` view)."""
 
     def __init__(self, model: IEIModel, capacity: int) -> None:
-        super().__init__(model)
+        columns = StudentColumns.empty(capacity)
+        super().__init__(**{f.name: getattr(columns, f.name) for f in self.declared()})
+        self.model = model
         self.n = 0
-        for name, (dtype, fill) in _FIELDS.items():
-            setattr(self, name, np.full(capacity, fill, dtype=dtype))
         self.graduates = np.empty(0, dtype=np.int64)
         self._views: dict[int, Student] = {}
 
@@ -68,11 +73,7 @@ class StudentPopulation(mesa.Agent):
         if needed <= self.capacity:
             return
         new_capacity = max(needed, int(self.capacity * 1.5) + 1)
-        for name, (dtype, fill) in _FIELDS.items():
-            old = getattr(self, name)
-            grown = np.full(new_capacity, fill, dtype=dtype)
-            grown[: self.n] = old[: self.n]
-            setattr(self, name, grown)
+        self.grow(new_capacity, keep=self.n)
 
     def enrol(
         self,
@@ -159,7 +160,7 @@ class StudentPopulation(mesa.Agent):
             "school": school_arr,
             "sector": np.repeat(sector, count),
             "level": np.repeat(level, count),
-            "region": model.school_region[school_arr],
+            "region": model.schools.region[school_arr],
             "duration": np.repeat(duration, count),
             "year": np.repeat(year, count),
         }
@@ -168,8 +169,8 @@ class StudentPopulation(mesa.Agent):
         """Theory and practice grow with teaching quality and the school's practical share."""
         spec = self.model.config.students
         school = self.school[idx]
-        quality = self.model.school_quality[school]
-        practical_share = self.model.school_practical_share[school]
+        quality = self.model.schools.teaching_quality[school]
+        practical_share = self.model.schools.practical_share[school]
         z_theory, z_practice = self.model.streams("students.skill_noise").normal_pair(
             self.model.steps, self.key[idx]
         )
@@ -261,13 +262,17 @@ class StudentPopulation(mesa.Agent):
 
 
 class Student(mesa.Agent):
-    """One student, as a Mesa agent whose state lives in the population's arrays.
+    """One student, as a read-only Mesa agent view of a row of the population's columns.
 
-    Students are stepped together by :meth:`StudentPopulation.step`; a view never steps alone.
+    Students are stepped together by :meth:`StudentPopulation.step`; a view never steps alone
+    and is not registered with the model (inspecting a student adds no agent).
     """
 
     def __init__(self, model: IEIModel, population: StudentPopulation, index: int) -> None:
-        super().__init__(model)
+        # mesa.Agent.__init__ would register the view in model.agents: set its fields instead.
+        self.model = model
+        self.unique_id = None
+        self.pos = None
         self._population = population
         self.index = index
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from iei_sim.mechanisms.base import Mechanism
 from iei_sim.mechanisms.partnerships import firm_spending
 
@@ -125,9 +127,8 @@ class Incentives(Mechanism):
         model = self.model
         year = model.steps
         decided, noise = self.stream("processed"), self.stream("judged_quality")
-        for firm in model.firm_list:
-            if not firm.certification_pending:
-                continue
+        for i in np.flatnonzero(model.firms.certification_pending).tolist():
+            firm = model.firm_list[i]
             d = self.deduction[firm.region]
             if decided.one(year, firm.key) >= d.processing_probability:
                 continue

@@ -74,7 +74,7 @@ class Knowledge(Mechanism):
             shocks, 1.0 + spec.shock_size, 1.0
         )
         gap = np.maximum(0.0, self.frontier - self.curriculum)
-        self.curriculum += spec.self_update_rate * model.school_dual_share[:, None] * gap
+        self.curriculum += spec.self_update_rate * model.schools.dual_qualified_share[:, None] * gap
         self._transfer_through_partnerships()
 
     def _transfer_through_partnerships(self) -> None:
@@ -83,7 +83,7 @@ class Knowledge(Mechanism):
         self.year_transferred, self.year_meaningful = 0.0, 0
         market = ledger.outside["market"]
         active = model.active_partnerships
-        schools, firms = pair_keys(active)
+        schools, firms = pair_keys(model, active)
         feedback = self.stream("rnd_feedback").uniform(model.steps, schools, firms).tolist()
         # Plain Python copies for the loop (NumPy element access is slow); same values.
         frontier = self.frontier.tolist()

@@ -70,7 +70,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
         return result
     keys = st.key[grads]
     vacancies = stochastic_round(
-        model.firm_hires * model.demand_index,
+        model.firms.hires_per_year * model.demand_index,
         market.stream("vacancies").uniform(year, model.firm_keys),
     )
     skill = st.job_skill(grads)
@@ -90,7 +90,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
         kept = cand[rank < vacancies[host[cand]]]
         employer[kept] = host[kept]
         in_sector[kept] = True
-        search_region[kept] = model.firm_region[host[kept]]
+        search_region[kept] = model.firms.region[host[kept]]
         np.subtract.at(vacancies, host[kept], 1)
         savings = (
             np.bincount(host[kept], minlength=len(model.firm_list))
@@ -142,7 +142,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
 
     employed = employer >= 0
     final_region = np.where(
-        employed, model.firm_region[np.maximum(employer, 0)], st.home_region[grads]
+        employed, model.firms.region[np.maximum(employer, 0)], st.home_region[grads]
     )
     wage = np.where(
         employed,
@@ -161,14 +161,14 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     ledger = model.ledger
     hired = grads[employed]
     ledger.transfer_many(
-        model.school_accounts[st.school[hired]],
-        model.firm_accounts[employer[employed]],
+        model.schools.account[st.school[hired]],
+        model.firms.account[employer[employed]],
         "graduates",
         np.ones(len(hired)),
         "graduate_hire",
     )
     ledger.transfer_many(
-        model.firm_accounts[employer[employed]],
+        model.firms.account[employer[employed]],
         ledger.outside["households"],
         "money",
         wage[employed],

@@ -45,23 +45,34 @@ class Learning(Mechanism):
 
     def step(self) -> None:
         model = self.model
-        for who, agents, groups, keys in (
-            ("firms", model.firm_list, model.firm_groups, model.firm_keys),
-            ("schools", model.school_list, model.school_groups, model.school_keys),
-        ):
-            beliefs = np.array([a.belief for a in agents])
-            payoffs = np.array([a.realised_net_benefit for a in agents])
-            private = np.array([a.private_net_benefit for a in agents])
-            cooperated = np.array([a.cooperated_this_year for a in agents])
-            years = np.maximum(np.array([a.partnership_years for a in agents]), 1)
+        firms, schools = model.firms, model.schools
+        for who, table, private, groups, keys in (
             # Beliefs are about the private benefit; incentives are added when deciding.
+            (
+                "firms",
+                firms,
+                firms.realised_net_benefit - firms.incentives_received,
+                model.firm_groups,
+                model.firm_keys,
+            ),
+            # Schools receive no incentives: their private benefit is the realised one.
+            (
+                "schools",
+                schools,
+                schools.realised_net_benefit,
+                model.school_groups,
+                model.school_keys,
+            ),
+        ):
+            beliefs = table.belief
+            cooperated = table.partnership_years > 0
+            years = np.maximum(table.partnership_years, 1)
             beliefs = np.where(
                 cooperated, beliefs + self.rate * (private / years - beliefs), beliefs
             )
             if self.imitation_probability > 0:
-                beliefs = self._imitate(who, keys, beliefs, payoffs, groups)
-            for agent, belief in zip(agents, beliefs.tolist(), strict=True):
-                agent.belief = belief
+                beliefs = self._imitate(who, keys, beliefs, table.realised_net_benefit, groups)
+            table.belief[:] = beliefs
 
     def _imitate(
         self,

@@ -16,7 +16,6 @@ from one seed (as long as it searches at all).
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -155,13 +154,18 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
     cost_each = model.search_cost_per_candidate
     formed = 0
     lists_open_places = model.lists_open_places
-    research_capacity = attrgetter("research_capacity")  # fixed within the year (see IEIModel)
-    seekers: list[Firm | School] = [f for f in model.firm_list if f.seeking]
-    seekers += [s for s in model.school_list if s.seeking]
+    firms, schools = model.firms, model.schools
+    seeking_firms = np.flatnonzero(firms.seeking)
+    seeking_schools = np.flatnonzero(schools.seeking)
+    seekers: list[Firm | School] = [model.firm_list[i] for i in seeking_firms.tolist()]
+    seekers += [model.school_list[j] for j in seeking_schools.tolist()]
     if not seekers:
         return 0
     # Firms' and schools' keys come from separate namespaces (region, kind, rank): no clashes.
-    keys = np.array([s.key for s in seekers], dtype=np.uint64)
+    keys = np.concatenate([firms.key[seeking_firms], schools.key[seeking_schools]])
+    # What the choices rank by, fixed within the market's year (see IEIModel.refresh_standing).
+    research_capacity = schools.research_capacity.tolist()
+    firm_appeal = (firms.tech_level * firms.hires_per_year).tolist()
     order = market.stream("order").order(model.steps, keys)
     reached = market.reached(seekers, keys)  # membership of pools and the draws are fixed
     for i in order.tolist():
@@ -177,7 +181,7 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
                 candidates = [s for s in candidates if school_accepts(s)]
             if not candidates:
                 continue
-            school = max(candidates, key=research_capacity)
+            school = max(candidates, key=lambda s: research_capacity[s.index])
             if school_accepts(school) and len(firm.partnerships) < firm.max_partnerships:
                 start_partnership(model, school, firm)
                 formed += 1
@@ -194,7 +198,7 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
                 candidates = [f for f in candidates if len(f.partnerships) < f.max_partnerships]
             if not candidates:
                 continue
-            firm = max(candidates, key=lambda f: (f.tech_level * f.hires_per_year, f.index))
+            firm = max(candidates, key=lambda f: (firm_appeal[f.index], f.index))
             school.proposals_made += 1
             if firm_accepts(model, firm, school):
                 start_partnership(model, school, firm)

@@ -46,7 +46,7 @@ class Monitoring(Mechanism):
         if not any(spec.intensity for spec in self.spec.values()):
             return
         active = list(model.active_partnerships)
-        schools, firms = pair_keys(active)
+        schools, firms = pair_keys(model, active)
         chosen = self.stream("evaluated").uniform(model.steps, schools, firms).tolist()
         detected = self.stream("detected").uniform(model.steps, schools, firms).tolist()
         for partnership, chosen_luck, detected_luck in zip(active, chosen, detected, strict=True):

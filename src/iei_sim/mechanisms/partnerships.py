@@ -121,7 +121,7 @@ def size_firm_cost(model: IEIModel, depth: int, sme: bool) -> float:
 
 
 def orientation_values(
-    model: IEIModel, firm: Firm, depth: int, school_capacity: float = 1.0
+    model: IEIModel, firm: Firm, depth: int, research_capacity: float = 1.0
 ) -> dict[str, float]:
     """Expected yearly value to ``firm`` of an R&D- vs an education-oriented project.
 
@@ -130,14 +130,14 @@ def orientation_values(
     ``education_payoff_probability``, discounted at the firm's own rate (seed 000 §3.1).
     """
     return {
-        Orientation.RND: rnd_value(model, firm, depth, school_capacity),
+        Orientation.RND: rnd_value(model, firm, depth, research_capacity),
         Orientation.EDUCATION: education_value(model, firm, depth),
     }
 
 
-def rnd_value(model: IEIModel, firm: Firm, depth: int, school_capacity: float = 1.0) -> float:
+def rnd_value(model: IEIModel, firm: Firm, depth: int, research_capacity: float = 1.0) -> float:
     """The R&D half of :func:`orientation_values`."""
-    return model.config.firms.rnd_value[depth - 1] * firm.tech_level * school_capacity
+    return model.config.firms.rnd_value[depth - 1] * firm.tech_level * research_capacity
 
 
 def education_value(model: IEIModel, firm: Firm, depth: int) -> float:
@@ -204,7 +204,7 @@ def operate(model: IEIModel) -> None:
     ledger = model.ledger
     market = ledger.outside["market"]
     year = model.steps
-    schools, firms = pair_keys(model.active_partnerships)
+    schools, firms = pair_keys(model, model.active_partnerships)
     rnd_luck = model.streams("partnerships.rnd_output").normal(year, schools, firms).tolist()
     payoff_luck = model.streams("partnerships.education_payoff").uniform(year, schools, firms)
     payoff_luck = payoff_luck.tolist()
@@ -222,10 +222,11 @@ def operate(model: IEIModel) -> None:
     funding, donations, mentoring, overheads, joint_rnd, coordination = flows.rows.values()
     formalistic_effort = p.formalistic_effort
     sector_index = model.sector_index
+    firm_accounts, school_accounts = model.firms.account.tolist(), model.schools.account.tolist()
     with flows:
         for i, partnership in enumerate(model.active_partnerships):
             firm, school = partnership.firm, partnership.school
-            firm_account, school_account = firm.account, school.account
+            firm_account, school_account = firm_accounts[firm.index], school_accounts[school.index]
             depth = partnership.depth
             rung = rungs[depth]
             effort = formalistic_effort if partnership.formalistic else 1.0
@@ -334,33 +335,41 @@ def review(model: IEIModel) -> None:
     p = model.config.partnerships
     trust_gain, trust_loss, threshold = p.trust_gain, p.trust_loss, p.deepen_threshold
     year = model.steps
-    for firm in model.firm_list:
-        firm.partnership_years = len(firm.partnerships)
-        firm.incentives_received = 0.0
-        firm.realised_net_benefit = firm.pending_education_payoffs.pop(year, 0.0)
-        firm.realised_net_benefit += firm.retention_savings - firm.search_costs
-    for school in model.school_list:
-        school.partnership_years = len(school.partnerships)
-        school.realised_net_benefit = -school.search_costs
+    firms, schools = model.firms, model.schools
+    # Each side's figures for the year, gathered as lists and added to partnership by
+    # partnership in the same order as ever, then written back to the tables at once.
+    firm_years = [len(firm.partnerships) for firm in model.firm_list]
+    retention = firms.retention_savings.tolist()
+    firm_net_benefit = [
+        payoff + (saved - search)
+        for payoff, saved, search in zip(
+            [firm.pending_education_payoffs.pop(year, 0.0) for firm in model.firm_list],
+            retention,
+            firms.search_costs.tolist(),
+            strict=True,
+        )
+    ]
+    firm_incentives = [0.0] * len(firm_years)
+    school_years = [len(school.partnerships) for school in model.school_list]
+    school_net_benefit = [-cost for cost in schools.search_costs.tolist()]
     # Recruitment saved by retaining former interns is credited to the partnerships that hosted
     # them (in proportion to interns hosted so far), not spread over a firm's shallow ties.
-    hosted = {firm: 0.0 for firm in model.firm_list if firm.retention_savings}
+    hosted = dict.fromkeys((i for i, saved in enumerate(retention) if saved), 0.0)
     for partnership in model.active_partnerships:
-        if partnership.firm in hosted:
-            hosted[partnership.firm] += partnership.totals.get("interns", 0.0)
+        if partnership.firm.index in hosted:
+            hosted[partnership.firm.index] += partnership.totals.get("interns", 0.0)
     active = list(model.active_partnerships)
-    schools, firms = pair_keys(active)
-    breakup = model.streams("partnerships.informal_breakup").uniform(year, schools, firms)
+    school_keys, firm_keys = pair_keys(model, active)
+    breakup = model.streams("partnerships.informal_breakup").uniform(year, school_keys, firm_keys)
     for partnership, breakup_luck in zip(active, breakup.tolist(), strict=True):
-        firm, school = partnership.firm, partnership.school
-        if not firm.retention_savings:
+        f, s = partnership.firm.index, partnership.school.index
+        saved = retention[f]
+        if not saved:
             retention_share = 0.0
-        elif hosted[firm]:
-            retention_share = (
-                firm.retention_savings * partnership.totals.get("interns", 0.0) / hosted[firm]
-            )
+        elif hosted[f]:
+            retention_share = saved * partnership.totals.get("interns", 0.0) / hosted[f]
         else:
-            retention_share = firm.retention_savings / firm.partnership_years
+            retention_share = saved / firm_years[f]
         firm_net = (
             partnership.firm_value
             + retention_share
@@ -369,9 +378,9 @@ def review(model: IEIModel) -> None:
             + partnership.incentives_this_year
         )
         partnership.school_value -= partnership.school_loss
-        firm.realised_net_benefit += firm_net - retention_share
-        firm.incentives_received += partnership.incentives_this_year
-        school.realised_net_benefit += partnership.school_value
+        firm_net_benefit[f] += firm_net - retention_share
+        firm_incentives[f] += partnership.incentives_this_year
+        school_net_benefit[s] += partnership.school_value
         good_year = firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0
         partnership.trust += trust_gain if good_year else -trust_loss
         supported = depth_for_trust(partnership.trust, threshold)
@@ -382,8 +391,12 @@ def review(model: IEIModel) -> None:
         partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
         if ends_this_year(model, partnership, breakup_luck):
             end_partnership(model, partnership)
-    for firm in model.firm_list:
-        firm.cumulative_net_benefit += firm.realised_net_benefit
+    firms.partnership_years[:] = firm_years
+    firms.incentives_received[:] = firm_incentives
+    firms.realised_net_benefit[:] = firm_net_benefit
+    firms.cumulative_net_benefit += firms.realised_net_benefit
+    schools.partnership_years[:] = school_years
+    schools.realised_net_benefit[:] = school_net_benefit
     update_depth_mix(model)
 
 
@@ -400,11 +413,11 @@ def update_depth_mix(model: IEIModel) -> None:
         )
 
 
-def pair_keys(partnerships: list[Partnership]) -> tuple[np.ndarray, np.ndarray]:
+def pair_keys(model: IEIModel, partnerships: list[Partnership]) -> tuple[np.ndarray, np.ndarray]:
     """The school and firm keys of partnerships, as arrays for keyed draws about them."""
-    schools = np.array([p.school.key for p in partnerships], dtype=np.uint64)
-    firms = np.array([p.firm.key for p in partnerships], dtype=np.uint64)
-    return schools, firms
+    schools = np.array([p.school.index for p in partnerships], dtype=np.int64)
+    firms = np.array([p.firm.index for p in partnerships], dtype=np.int64)
+    return model.schools.key[schools], model.firms.key[firms]
 
 
 def ends_this_year(model: IEIModel, partnership: Partnership, breakup_luck: float) -> bool:

@@ -193,10 +193,10 @@ class Risk(Mechanism):
             if school_loss:
                 self._settle(partnership, "school", school_loss)
         # Donated equipment wears out: a share of each school's stock a year.
-        stock = ledger.balances(model.school_accounts, "equipment")
+        stock = ledger.balances(model.schools.account, "equipment")
         worn = stock > 0
         ledger.transfer_many(
-            model.school_accounts[worn],
+            model.schools.account[worn],
             ledger.outside["market"],
             "equipment",
             e.equipment_wear * stock[worn],

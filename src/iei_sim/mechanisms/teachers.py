@@ -70,4 +70,3 @@ def update_teachers(model: IEIModel) -> None:
         school.dual_qualified_share = min(1.0, max(0.0, dual / staff))
         school.expert_share = min(1.0 - school.dual_qualified_share, experts[school.index] / staff)
         school.practical_share = max(school.practical_share, policy.practical_share_floor)
-    model.refresh_school_arrays()
