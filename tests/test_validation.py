@@ -3,13 +3,17 @@ one translator of pydantic's errors into problems, whatever model was validated.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 import pytest
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from iei_sim.docking.game import load_game
 from iei_sim.errors import BadInputError, InputError
-from iei_sim.scenario import ScenarioError
+from iei_sim.experiments import load_experiment
+from iei_sim.scenario import ScenarioError, load_scenario
 from iei_sim.validation import (
     MAX_DETAILED_PROBLEMS,
     Problem,
@@ -200,3 +204,82 @@ def test_many_errors_are_counted_not_translated() -> None:
     error = translate_validation_error(info.value, Root, "f.yaml")
     assert len(error.problems) == MAX_DETAILED_PROBLEMS
     assert error.omitted == 7
+
+
+# ---------------------------------------------------------------------------------------------
+# One style for every loader: scenario, experiment and game files
+
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = REPO / "scenarios" / "small.yaml"
+GAME = REPO / "games" / "school_firm.yaml"
+
+
+def refused(load, path: Path, **kwargs) -> list[Problem]:
+    with pytest.raises(InputError) as info:
+        load(path, **kwargs)
+    return info.value.problems
+
+
+def test_scenario_problems_in_the_shared_style(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("stpes: 3\nseed: -1\n")
+    by_field = {p.field: p for p in refused(load_scenario, path)}
+    assert by_field["stpes"].file == str(path)
+    assert by_field["stpes"].message.startswith(
+        "unknown field (did you mean 'steps'?); allowed here: name, description, steps, seed"
+    )
+    assert by_field["seed"].message.endswith("(got -1); allowed: an integer in [0, 4294967295]")
+
+
+def test_experiment_problems_in_the_shared_style(tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    data = {"name": "e", "base": str(SMALL), "replicate": 3, "seeds": {"first": -1}}
+    path.write_text(yaml.safe_dump(data))
+    by_field = {p.field: p for p in refused(load_experiment, path)}
+    assert by_field["replicate"].file == str(path)
+    assert by_field["replicate"].message.startswith(
+        "unknown field (did you mean 'replicates'?); allowed here: name, description, base"
+    )
+    assert by_field["seeds.first"].message.endswith(
+        "(got -1); allowed: an integer in [0, 4294967295]"
+    )
+
+
+def test_game_problems_in_the_shared_style(tmp_path: Path) -> None:
+    path = tmp_path / "g.yaml"
+    text = GAME.read_text().replace("horizon: 10.0", "horizn: 10.0\nhorizon: -1")
+    path.write_text(text)
+    by_field = {p.field: p for p in refused(load_game, path)}
+    assert by_field["horizn"].file == str(path)
+    assert by_field["horizn"].message.startswith(
+        "unknown field (did you mean 'horizon'?); allowed here: name, description, populations"
+    )
+    assert by_field["horizon"].message.startswith("Input should be greater than 0 (got -1)")
+    assert "; allowed: a number > 0" in by_field["horizon"].message
+
+
+def test_game_names_get_the_shared_did_you_mean(tmp_path: Path) -> None:
+    (problem,) = refused(load_game, GAME, parameters={"C_ff": 1.0})
+    assert (problem.file, problem.field) == (str(GAME), "parameters.C_ff")
+    assert problem.message.startswith("unknown parameter (did you mean 'C_f'?); allowed here: R_f")
+    path = tmp_path / "g.yaml"
+    path.write_text(GAME.read_text().replace("initial: {school:", "initial: {schol:"))
+    by_field = {p.field: p.message for p in refused(load_game, path)}
+    assert by_field["initial.schol"] == (
+        "unknown population (did you mean 'school'?); allowed here: school, firm"
+    )
+
+
+def test_the_readme_shows_the_messages_as_printed(tmp_path: Path, monkeypatch) -> None:
+    shown = [
+        line.removeprefix("error: ").removesuffix("...")
+        for line in (REPO / "README.md").read_text().splitlines()
+        if line.startswith("error: my.yaml: ")
+    ]
+    assert len(shown) == 2
+    monkeypatch.chdir(tmp_path)
+    Path("my.yaml").write_text("policy: {tax_deduction: {rate: 1.5}}\nstpes: 3\n")
+    printed = [str(p) for p in refused(load_scenario, Path("my.yaml"))]
+    for line in shown:
+        assert any(p.startswith(line) for p in printed), (line, printed)
