@@ -82,7 +82,7 @@ def test_parameter_overrides_re_evaluate_payoffs(tmp_path: Path):
         load_game(path, parameters={"subsidy": 1.0})
     (problem,) = info.value.problems
     assert problem.field == "parameters.subsidy"
-    assert "allowed: C_f, R_f, S, R_s, C_s" in problem.message
+    assert problem.message == "unknown parameter; allowed here: C_f, R_f, S, R_s, C_s"
 
 
 # One case per kind of mistake: text replacing part of TWO_BY_TWO, field, words the message needs.

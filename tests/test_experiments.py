@@ -80,7 +80,8 @@ def comparable(runs: pd.DataFrame) -> pd.DataFrame:
         (
             {"levers": {"policy.tax_deduction.rat": {"values": [0.1]}}},
             "levers.policy.tax_deduction.rat",
-            "did you mean `policy.tax_deduction.rate`",
+            "unknown scenario field (did you mean 'policy.tax_deduction.rate'?); allowed: a "
+            "dotted field of the scenario",
         ),
         (
             {"levers": {"policy.tax_deduction.rate": {"low": 0.4, "high": 0.1}}},
@@ -97,10 +98,23 @@ def comparable(runs: pd.DataFrame) -> pd.DataFrame:
             "levers.policy.tax_deduction.rate",
             "value 1.5",
         ),
-        ({"outcomes": ["firm_participation"]}, "outcomes.firm_participation", "did you mean"),
-        ({"replicate": 3}, "replicate", "did you mean `replicates`"),
+        (
+            {"outcomes": ["firm_participation"]},
+            "outcomes.firm_participation",
+            "unknown outcome (did you mean 'firm_participation_rate'?); allowed: "
+            "firm_participation_rate, firm_willingness",
+        ),
+        (
+            {"replicate": 3},
+            "replicate",
+            "unknown field (did you mean 'replicates'?); allowed here: name, description, base",
+        ),
         ({"design": {"kind": "latin_hypercube"}}, "design", "needs `samples`"),
-        ({"design": {"kind": "sobol"}}, "design.kind", "full_factorial"),
+        (
+            {"design": {"kind": "sobol"}},
+            "design.kind",
+            "(got 'sobol'); allowed: one of 'full_factorial', 'latin_hypercube', 'explicit'",
+        ),
         ({"overrides": {**TINY, "steps": 0}}, "overrides.steps", "greater than or equal"),
         ({"base": "missing.yaml"}, "base", "scenario file not found"),
     ],

@@ -216,7 +216,9 @@ def test_method_errors_name_the_file_and_field(tmp_path) -> None:
         experiment_from_data(
             experiment(method={"name": "sobol", "samples": 64, "sampels": 3}), tmp_path / "e.yaml"
         )
-    assert "did you mean `samples`" in str(caught.value)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.field) == (str(tmp_path / "e.yaml"), "method.sampels")
+    assert problem.message.startswith("unknown field (did you mean 'samples'?); allowed here: name")
 
 
 def test_top_down_correlation_weighs_the_leaders() -> None:

@@ -52,7 +52,11 @@ def test_targets_are_parsed_and_evaluated() -> None:
         ("fiscal_cost in (1, 2)", "not a comparison operator"),
         ("fiscal_cost", "not a condition"),
         ("1 < 2", "compares no outcome"),
-        ("firm_participation > 0.4", "did you mean `firm_participation_rate`"),
+        (
+            "firm_participation > 0.4",
+            "not an outcome of this experiment [(]did you mean 'firm_participation_rate'[?][)]; "
+            "allowed: firm_participation_rate, fiscal_cost, student_coverage",
+        ),
         ("fiscal_cost >", "not a condition"),
         ("", "empty target"),
         ("fiscal_cost > 1 and " * 40 + "fiscal_cost > 1", "longer than"),

@@ -2,10 +2,12 @@
 
 __version__ = "0.1.0"
 
+from iei_sim.errors import InputError
 from iei_sim.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = [
     "IEIModel",
+    "InputError",
     "RunResult",
     "Scenario",
     "ScenarioError",

@@ -8,6 +8,10 @@ for a failure of the environment such as a full disk or an unreachable cluster).
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from iei_sim.validation import Problem
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -23,6 +27,21 @@ class BadInputError(UserError):
     """Input that is refused before anything is run or written (exit status 2)."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class InputError(BadInputError):
+    """An input refused for one or more reasons, each a :class:`~iei_sim.validation.Problem`
+    (file: field: what is wrong; what is allowed): a scenario, experiment, game or sensitivity
+    plan, or an option that changes one. ``problems`` lists them (the first
+    :data:`~iei_sim.validation.MAX_DETAILED_PROBLEMS` in detail); ``omitted`` counts the rest.
+
+    ``iei_sim.scenario.ScenarioError`` is this class under its older name."""
+
+    def __init__(self, problems: list[Problem], omitted: int = 0) -> None:
+        self.problems = problems
+        self.omitted = omitted
+        more = f"\n… and {omitted} more problem(s)" if omitted else ""
+        super().__init__("\n".join(str(p) for p in problems) + more)
 
 
 class ResourceLimitError(BadInputError):

@@ -10,10 +10,11 @@ saying what is allowed.
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import operator
 from collections.abc import Callable, Mapping
+
+from iei_sim.validation import suggestion
 
 MAX_LENGTH = 500  # characters: a payoff is a short formula, not a program
 MAX_EXPONENT = 64.0  # keeps ``**`` from producing astronomically large numbers
@@ -118,9 +119,7 @@ def _value(node: ast.AST, parameters: Mapping[str, float]) -> float:
     if isinstance(node, ast.Name):
         if node.id in parameters:
             return float(parameters[node.id])
-        hint = difflib.get_close_matches(node.id, list(parameters), n=1, cutoff=0.6)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        raise ExpressionError(f"unknown name '{node.id}'{suggestion}")
+        raise ExpressionError(f"unknown name {node.id!r}{suggestion(node.id, parameters)}")
     if isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY:
             symbol = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)

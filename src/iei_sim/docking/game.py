@@ -7,14 +7,13 @@ parameters, see :mod:`iei_sim.docking.expressions`), the initial share playing e
 population's first strategy, and an ODE horizon.
 
 Files are validated like scenarios: every problem becomes one
-:class:`iei_sim.scenario.loading.Problem` (file, dotted field such as
+:class:`iei_sim.validation.Problem` (file, dotted field such as
 ``payoffs.cooperate,defect.firm``, what is wrong and what is allowed), gathered into one
-:class:`~iei_sim.scenario.loading.ScenarioError`, so the CLI prints both the same way.
+:class:`~iei_sim.errors.InputError`, so the CLI prints both the same way.
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import keyword
 from collections.abc import Mapping
@@ -34,8 +33,9 @@ from pydantic import (
 )
 
 from iei_sim.docking.expressions import ExpressionError, allowed_text, evaluate
-from iei_sim.scenario.loading import Problem, ScenarioError, read_yaml_file
-from iei_sim.validation import MAX_DETAILED_PROBLEMS, check_name
+from iei_sim.errors import InputError
+from iei_sim.scenario.loading import read_yaml_file
+from iei_sim.validation import Problem, check_name, suggestion, translate_validation_error
 
 MIN_POPULATIONS, MAX_POPULATIONS = 2, 4
 MAX_HORIZON = 10_000.0
@@ -84,6 +84,8 @@ class GameFile(BaseModel):
     )
 
 
+# Allowed values in words, by field (and for everything under it): the schema's types say too
+# little of what a game's mappings hold.
 ALLOWED = {
     "name": "letters, digits, _ . - (not starting with . or -, no '..'): it names the output "
     "folder",
@@ -163,13 +165,13 @@ class Game:
             if name not in self.parameters
         ]
         if problems:
-            raise ScenarioError(problems)
+            raise InputError(problems)
         parameters = {**self.parameters, **{k: float(v) for k, v in overrides.items()}}
         table, problems = _evaluate_table(
             self.source, self.populations, self.strategies, parameters, self.payoff_spec
         )
         if problems:
-            raise ScenarioError(problems)
+            raise InputError(problems)
         return Game(
             name=self.name,
             description=self.description,
@@ -260,9 +262,10 @@ def validate_game(
     name: str = "game",
     overrides: Mapping[str, float] | None = None,
 ) -> Game:
-    """Validate parsed game data; raises :class:`ScenarioError` listing every problem."""
+    """Validate parsed game data; raises :class:`~iei_sim.errors.InputError` listing every
+    problem."""
     if not isinstance(data, dict):
-        raise ScenarioError(
+        raise InputError(
             [
                 Problem(
                     source,
@@ -275,41 +278,12 @@ def validate_game(
     try:
         spec = GameFile.model_validate(data)
     except ValidationError as exc:
-        problems: list[Problem] = []
-        for err in exc.errors()[:MAX_DETAILED_PROBLEMS]:
-            problem = _problem_from_error(err, source)
-            if problem not in problems:
-                problems.append(problem)
-        omitted = max(0, exc.error_count() - MAX_DETAILED_PROBLEMS)
-        raise ScenarioError(problems, omitted) from None
+        raise translate_validation_error(exc, GameFile, source, described=ALLOWED) from None
     return _build(spec, source, name, overrides or {})
 
 
 def _read(path: Path) -> Any:
     return read_yaml_file(path, kind="game", fields=GameFile.model_fields)
-
-
-def _problem_from_error(err: dict[str, Any], source: str) -> Problem:
-    loc = tuple(str(part) for part in err["loc"])
-    dotted = ".".join(loc) or "<document>"
-    top = loc[0] if loc else ""
-    if err["type"] == "extra_forbidden" and len(loc) == 1:
-        hint = difflib.get_close_matches(loc[0], list(GameFile.model_fields), n=1, cutoff=0.5)
-        message = "unknown field" + (f" (did you mean '{hint[0]}'?)" if hint else "")
-        return Problem(
-            source, dotted, f"{message}; allowed here: " + ", ".join(GameFile.model_fields)
-        )
-    if err["type"] == "missing":
-        message = "required field missing"
-    else:
-        message = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        if not isinstance(got, dict | list) and "(got" not in message:
-            message += f" (got {got!r})"
-    allowed = ALLOWED.get(top, "")
-    if allowed:
-        message += f"; allowed: {allowed}"
-    return Problem(source, dotted, message)
 
 
 def _build(spec: GameFile, source: str, default_name: str, overrides: Mapping[str, float]) -> Game:
@@ -370,14 +344,15 @@ def _build(spec: GameFile, source: str, default_name: str, overrides: Mapping[st
                 Problem(
                     source,
                     f"initial.{name}",
-                    "unknown population; allowed here: " + ", ".join(populations),
+                    f"unknown population{suggestion(name, populations)}; allowed here: "
+                    + ", ".join(populations),
                 )
             )
     missing_start = [p for p in populations if p not in spec.initial]
     if missing_start:
         problems.append(Problem(source, "initial", "missing share for " + ", ".join(missing_start)))
     if problems:  # profiles cannot be checked against broken populations
-        raise ScenarioError(problems)
+        raise InputError(problems)
 
     payoff_spec, problems = _profiles(spec, source, populations, tuple(strategies))
     table, bad_values = _evaluate_table(
@@ -385,7 +360,7 @@ def _build(spec: GameFile, source: str, default_name: str, overrides: Mapping[st
     )
     problems += bad_values  # every problem at once, profiles first
     if problems:
-        raise ScenarioError(problems)
+        raise InputError(problems)
     return Game(
         name=spec.name or default_name,
         description=" ".join(spec.description.split()),
@@ -451,7 +426,7 @@ def _profiles(
                     Problem(
                         source,
                         f"{where}.{name}",
-                        f"unknown population; allowed here: {order}",
+                        f"unknown population{suggestion(name, populations)}; allowed here: {order}",
                     )
                 )
         missing = [p for p in populations if p not in entry]
@@ -507,4 +482,6 @@ def _evaluate_table(
 
 
 def _unknown_parameter(name: str, parameters: Mapping[str, float]) -> str:
-    return "unknown parameter; allowed: " + (", ".join(parameters) or "none defined")
+    return f"unknown parameter{suggestion(name, parameters)}; allowed here: " + (
+        ", ".join(parameters) or "none defined"
+    )

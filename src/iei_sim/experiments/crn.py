@@ -255,7 +255,7 @@ def plan_diagnostic(
     overrides: dict[str, Any] | None = None,
 ) -> CrnPlan:
     """Plan every case's runs (default cases: :func:`shipped_cases`), refusing bad input
-    (:class:`BadInputError`, ``ScenarioError``) before any run starts."""
+    (:class:`BadInputError`, ``InputError``) before any run starts."""
     if seeds < 2:
         raise BadInputError(f"seeds must be at least 2 (got {seeds}): an SD needs two")
     cases = tuple(shipped_cases() if cases is None else cases)

@@ -13,7 +13,6 @@ model's reported outcomes (``iei_sim.outcomes.OUTCOMES``).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from pathlib import Path
@@ -21,11 +20,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from iei_sim.errors import InputError
 from iei_sim.outcomes import OUTCOMES
-from iei_sim.scenario import Problem, Scenario, ScenarioError, load_scenario
+from iei_sim.scenario import Scenario, load_scenario
 from iei_sim.scenario.loading import read_yaml_file
 from iei_sim.scenario.schema import MAX_SEED
-from iei_sim.validation import MAX_DETAILED_PROBLEMS, MAX_TEXT_LENGTH, check_name
+from iei_sim.validation import (
+    MAX_DETAILED_PROBLEMS,
+    MAX_TEXT_LENGTH,
+    Problem,
+    check_name,
+    suggestion,
+    translate_validation_error,
+)
 
 Scalar = bool | int | float | str
 ExperimentName = Annotated[str, AfterValidator(check_name)]
@@ -271,6 +278,10 @@ class Experiment(_Strict):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# Allowed values in words, where the schema's types say too little (a name's pattern).
+DESCRIBED = {"name": Experiment.model_fields["name"].description or ""}
+
+
 class LoadedExperiment:
     """An experiment with its file location and its scenario files resolved and validated."""
 
@@ -287,7 +298,8 @@ class LoadedExperiment:
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read and validate an experiment file; raise ``ScenarioError`` listing every problem."""
+    """Read and validate an experiment file; raise :class:`~iei_sim.errors.InputError` listing
+    every problem."""
     path = Path(path)
     return experiment_from_data(read_yaml_file(path, "experiment", Experiment.model_fields), path)
 
@@ -298,8 +310,7 @@ def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
-        omitted = max(0, exc.error_count() - MAX_DETAILED_PROBLEMS)
-        raise ScenarioError(_problems(exc, str(path)), omitted) from None
+        raise translate_validation_error(exc, Experiment, str(path), described=DESCRIBED) from None
     loaded = LoadedExperiment(spec, path)
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
@@ -312,19 +323,19 @@ def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
             continue
         try:
             scenarios.append(load_scenario(file, overrides=spec.overrides))
-        except ScenarioError as exc:
+        except InputError as exc:
             for p in exc.problems:
                 if p.file == "override":  # a fixed override of this experiment file
                     problems.append(Problem(str(path), f"overrides.{p.field}", p.message))
                 else:  # the scenario file's own problem
                     problems.append(p)
     if problems:
-        raise ScenarioError(problems)
+        raise InputError(problems)
     problems += _check_labels(loaded.scenario_files, scenarios)
     problems += _check_outcomes(spec, str(path))
     problems += _check_factors(spec, scenarios[0], loaded.scenario_files[0], str(path))
     if problems:
-        raise ScenarioError(problems)
+        raise InputError(problems)
     return loaded
 
 
@@ -352,47 +363,17 @@ def _check_labels(files: list[Path], scenarios: list[Scenario]) -> list[Problem]
     return problems
 
 
-def _problems(exc: ValidationError, file: str) -> list[Problem]:
-    problems = []
-    for err in exc.errors()[:MAX_DETAILED_PROBLEMS]:
-        loc = ".".join(str(part) for part in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(err["loc"])
-            guess = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1)
-            message = "unknown field" + (f" (did you mean `{guess[0]}`?)" if guess else "")
-            message += "; allowed: " + ", ".join(allowed)
-        elif err["type"] == "literal_error":
-            message = f"{message} (got {err.get('input')!r})"
-        problems.append(Problem(file, loc or "<document>", message))
-    return problems
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Experiment
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        if field is None:
-            # dict-valued fields (levers, uncertainties) hold Factors under free keys
-            return list(Factor.model_fields)
-        annotation = field.annotation
-        inner = getattr(annotation, "__args__", (annotation,))
-        nested = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
-        if nested:
-            model = nested[0]
-        elif str(part) in ("levers", "uncertainties"):
-            model = Factor
-    return list(model.model_fields)
-
-
 def _check_outcomes(spec: Experiment, file: str) -> list[Problem]:
     problems = []
     for name in spec.outcomes or []:
         if name not in OUTCOMES:
-            guess = difflib.get_close_matches(name, list(OUTCOMES), n=1)
-            hint = f" (did you mean `{guess[0]}`?)" if guess else ""
             problems.append(
-                Problem(file, f"outcomes.{name}", f"unknown outcome{hint}; see `iei-sim outcomes`")
+                Problem(
+                    file,
+                    f"outcomes.{name}",
+                    f"unknown outcome{suggestion(name, OUTCOMES)}; allowed: "
+                    f"{', '.join(OUTCOMES)} (`iei-sim outcomes` describes each)",
+                )
             )
     return problems
 
@@ -428,9 +409,7 @@ def _check_factors(
                 continue
             seen.add(path)
             if path not in leaves:
-                guess = difflib.get_close_matches(path, list(leaves), n=1, cutoff=0.5)
-                hint = f"did you mean `{guess[0]}`?" if guess else "see docs/scenario-reference.md"
-                problems.append(Problem(file, field, f"unknown scenario field; {hint}"))
+                problems.append(Problem(file, field, _unknown_path(path, leaves)))
                 continue
             current = leaves[path]
             is_number = isinstance(current, int | float) and not isinstance(current, bool)
@@ -449,7 +428,7 @@ def _check_factors(
                     value = round(value) if float(value).is_integer() else value
                 try:
                     load_scenario(scenario_file, overrides={**spec.overrides, path: value})
-                except ScenarioError as exc:
+                except InputError as exc:
                     for p in exc.problems:
                         problems.append(Problem(file, field, f"value {value!r}: {p.message}"))
     if spec.design.kind == "full_factorial":
@@ -468,17 +447,21 @@ def _check_factors(
             for path in point:
                 if path not in leaves:
                     unknown = True
-                    guess = difflib.get_close_matches(path, list(leaves), n=1, cutoff=0.5)
-                    hint = f"; did you mean `{guess[0]}`?" if guess else ""
-                    problems.append(
-                        Problem(file, f"design.points[{i}].{path}", f"unknown scenario field{hint}")
-                    )
+                    where = f"design.points[{i}].{path}"
+                    problems.append(Problem(file, where, _unknown_path(path, leaves)))
             if unknown or len(problems) > MAX_DETAILED_PROBLEMS:
                 continue
             try:  # each point's values, checked now rather than at planning time
                 load_scenario(scenario_file, overrides={**spec.overrides, **point})
-            except ScenarioError as exc:
+            except InputError as exc:
                 for p in exc.problems:
                     field = p.field if p.file == "override" else f"{p.field} (in {p.file})"
                     problems.append(Problem(file, f"design.points[{i}].{field}", p.message))
     return problems
+
+
+def _unknown_path(path: str, leaves: dict[str, Any]) -> str:
+    return (
+        f"unknown scenario field{suggestion(path, leaves)}; allowed: a dotted field of the "
+        "scenario (docs/scenario-reference.md lists them)"
+    )

@@ -1,7 +1,9 @@
 """Loading scenario files: YAML, ``extends`` chains, and error messages a researcher can act on.
 
-Every problem becomes one :class:`Problem` naming the file the offending value came from, the
-dotted field path, what is wrong and what is allowed. Loading never writes anything.
+Every problem becomes one :class:`~iei_sim.validation.Problem` naming the file the offending
+value came from, the dotted field path, what is wrong and what is allowed (pydantic's errors are
+translated by :func:`~iei_sim.validation.translate_validation_error`, as for experiments and
+games). Loading never writes anything.
 
 A file that ``extends`` another changes what the base defines; it cannot add an entry to a
 keyed collection (a region, a sector share) by accident. A key the base does not define is
@@ -27,24 +29,23 @@ import functools
 import hashlib
 import json
 import re
-import types
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from iei_sim.errors import BadInputError
-from iei_sim.scenario.constraints import bounds_of, bounds_text
+from iei_sim.errors import InputError
 from iei_sim.scenario.schema import Scenario, deep_merge
 from iei_sim.validation import (
-    MAX_DETAILED_PROBLEMS,
     MAX_FILE_BYTES,
     MAX_YAML_VALUES,
-    did_you_mean,
+    Problem,
+    suggestion,
+    translate_validation_error,
 )
+from iei_sim.validation import strip_annotation as _strip
 from iei_sim.vocabulary import DEPTH_LABELS
 
 EXTENDS = "extends"
@@ -52,29 +53,8 @@ NEW_TAG = "!new"
 REPLACE_TAG = "!replace"
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario file."""
-
-    file: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        # Always one line, whatever the message: the CLI prints one line per problem.
-        return " ".join(f"{self.file}: {self.field}: {self.message}".split())
-
-
-class ScenarioError(BadInputError):
-    """A scenario (or experiment, game, option) was refused; ``problems`` lists every reason
-    (the first :data:`~iei_sim.validation.MAX_DETAILED_PROBLEMS` in detail; ``omitted`` counts
-    the rest)."""
-
-    def __init__(self, problems: list[Problem], omitted: int = 0):
-        self.problems = problems
-        self.omitted = omitted
-        more = f"\n… and {omitted} more problem(s)" if omitted else ""
-        super().__init__("\n".join(str(p) for p in problems) + more)
+# The error of every refused input, under the name it had when only scenarios were checked.
+ScenarioError = InputError
 
 
 class NewEntry(dict):
@@ -128,19 +108,15 @@ def validate_scenario(
     origins: dict[tuple[str, ...], str] | None = None,
     default_file: str = "<scenario>",
 ) -> Scenario:
-    """Validate merged scenario data, turning pydantic's errors into :class:`Problem` lines
-    (the first :data:`~iei_sim.validation.MAX_DETAILED_PROBLEMS` of them; the rest counted, so
-    thousands of unknown keys cost linear time)."""
+    """Validate merged scenario data, turning pydantic's errors into
+    :class:`~iei_sim.validation.Problem` lines, each naming the file its value came from
+    (``origins``; else ``default_file``)."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems: list[Problem] = []
-        errors = exc.errors()
-        for err in errors[:MAX_DETAILED_PROBLEMS]:
-            problem = _problem_from_error(err, origins or {}, default_file)
-            if problem not in problems:  # a short list gives one "missing" error per slot
-                problems.append(problem)
-        raise ScenarioError(problems, max(0, len(errors) - MAX_DETAILED_PROBLEMS)) from None
+        raise translate_validation_error(
+            exc, Scenario, default_file, origins=origins, tuple_labels=DEPTH_LABELS
+        ) from None
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -277,13 +253,12 @@ def _new_key_problems(
                         problems += _incomplete_entry(entry, items, where, file)
                     continue
                 if name not in existing:
-                    hint = did_you_mean(str(name), map(str, existing))
                     problems.append(
                         Problem(
                             file,
                             where,
                             f"the base defines no {name!r} here"
-                            + (f" (did you mean {hint!r}?)" if hint else "")
+                            + suggestion(str(name), map(str, existing))
                             + f"; it defines: {', '.join(map(str, existing)) or '(none)'}. To "
                             f"add one, write `{name}: {NEW_TAG} {{...}}` with all its settings; "
                             f"to replace the whole set, `{key}: {REPLACE_TAG} {{...}}`",
@@ -371,12 +346,11 @@ def _override_problem(data: dict[str, Any], keys: list[str]) -> Problem | None:
             existing = child if isinstance(child, dict) else {}
             name = keys[i + 1]
             if name not in existing:
-                hint = did_you_mean(name, map(str, existing))
                 return Problem(
                     "override",
                     ".".join(keys[: i + 2]),
                     f"the scenario defines no {name!r} here"
-                    + (f" (did you mean {hint!r}?)" if hint else "")
+                    + suggestion(name, map(str, existing))
                     + f"; it defines: {', '.join(map(str, existing)) or '(none)'}; an override "
                     "changes existing entries only",
                 )
@@ -491,13 +465,13 @@ def _read_yaml(
     path: Path, kind: str = "scenario", fields: Iterable[str] | None = None
 ) -> dict[str, Any]:
     if path.is_dir():
-        raise ScenarioError([Problem(str(path), "<file>", f"is a folder, not a {kind} file")])
+        raise InputError([Problem(str(path), "<file>", f"is a folder, not a {kind} file")])
     if not path.is_file():
-        raise ScenarioError([Problem(str(path), "<file>", "file not found")])
+        raise InputError([Problem(str(path), "<file>", "file not found")])
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ScenarioError(
+            raise InputError(
                 [
                     Problem(
                         str(path),
@@ -510,21 +484,21 @@ def _read_yaml(
         raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(
+        raise InputError(
             [Problem(str(path), "<file>", f"not UTF-8 text (bad byte at offset {exc.start})")]
         ) from None
     except OSError as exc:
-        raise ScenarioError(
+        raise InputError(
             [Problem(str(path), "<file>", f"cannot read: {exc.strerror or exc}")]
         ) from None
     if len(raw) > MAX_FILE_BYTES:  # grew while being read
-        raise ScenarioError(
+        raise InputError(
             [Problem(str(path), "<file>", f"a {kind} file is at most {MAX_FILE_BYTES / 1e6:g} MB")]
         )
     try:
         data = parse_yaml_text(text)  # a copy: callers merge into and pop from what they get
     except YamlTooLargeError as exc:
-        raise ScenarioError(
+        raise InputError(
             [
                 Problem(
                     str(path),
@@ -537,12 +511,12 @@ def _read_yaml(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ScenarioError(
+        raise InputError(
             [Problem(str(path), "<yaml>", f"YAML syntax error at {where}: {exc.problem}")]
         ) from None
     except yaml.reader.ReaderError as exc:
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise ScenarioError(
+        raise InputError(
             [
                 Problem(
                     str(path),
@@ -553,10 +527,10 @@ def _read_yaml(
         ) from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
-        raise ScenarioError([Problem(str(path), "<yaml>", f"YAML error: {message}")]) from None
+        raise InputError([Problem(str(path), "<yaml>", f"YAML error: {message}")]) from None
     allowed = ", ".join(Scenario.model_fields if fields is None else fields)
     if data is None:
-        raise ScenarioError(
+        raise InputError(
             [
                 Problem(
                     str(path),
@@ -567,7 +541,7 @@ def _read_yaml(
             ]
         )
     if not isinstance(data, dict):
-        raise ScenarioError(
+        raise InputError(
             [
                 Problem(
                     str(path),
@@ -626,223 +600,3 @@ def _set_dotted(data: dict[str, Any], keys: list[str], value: Any) -> None:
             node[key] = child
         node = child
     node[keys[-1]] = value
-
-
-# ---------------------------------------------------------------------------------------------
-# Error messages
-
-MAPPING_TYPE_ERRORS = ("model_type", "model_attributes_type", "dict_type")
-
-
-def _problem_from_error(
-    err: dict[str, Any], origins: dict[tuple[str, ...], str], default_file: str
-) -> Problem:
-    loc = tuple(str(part) for part in err["loc"])
-    kind = err["type"]
-    if not loc:
-        loc = _section_named_in(err["msg"])
-    tuple_loc = _tuple_field_loc(loc)
-    if tuple_loc is not None:
-        return _tuple_problem(err, loc, tuple_loc, origins, default_file)
-    dotted = ".".join(loc) or "<document>"
-    file = _origin_of(loc, origins, default_file)
-    if kind == "extra_forbidden":
-        allowed_keys = _allowed_keys(loc[:-1])
-        hint = did_you_mean(loc[-1], allowed_keys)
-        message = "unknown field"
-        if hint:
-            message += f" (did you mean '{hint}'?)"
-        message += f"; allowed here: {', '.join(allowed_keys)}"
-        return Problem(file, dotted, message)
-    if kind in MAPPING_TYPE_ERRORS:
-        message = "must be a mapping of field: value pairs"
-    else:
-        message = err["msg"].removeprefix("Value error, ")
-    if "input" in err and kind != "missing" and not isinstance(err["input"], dict | list):
-        message += f" (got {err['input']!r})"
-    contributors = _files_under(loc, origins)
-    if len(contributors) > 1:
-        others = [f for f in contributors if f != file]
-        message += f" (merged with values from {', '.join(others)})"
-    allowed = _allowed_values(loc)
-    if kind not in MAPPING_TYPE_ERRORS and allowed.startswith("a mapping with keys"):
-        # A whole-section check (shares summing to 1): its message already says what is needed.
-        allowed = ""
-    if allowed and allowed not in message:
-        message += f"; allowed: {allowed}"
-    return Problem(file, dotted, message)
-
-
-def _tuple_problem(
-    err: dict[str, Any],
-    loc: tuple[str, ...],
-    field_loc: tuple[str, ...],
-    origins: dict[tuple[str, ...], str],
-    default_file: str,
-) -> Problem:
-    """One problem per tuple field (depth triples), never per missing slot."""
-    target = _target_at(field_loc)
-    n = len(get_args(_strip(target[0])[0])) if target else 0
-    labels = _tuple_labels(n)
-    need = f"needs {n} values" + (f" ({', '.join(labels)})" if labels else "")
-    kind = err["type"]
-    got = err.get("input")
-    if kind in ("missing", "too_long", "too_short") and isinstance(got, list | tuple):
-        message = f"{need}, got {len(got)}: {list(got)!r}"
-    elif kind in ("tuple_type", "list_type"):
-        message = f"must be a list; {need} (got {got!r})"
-    else:
-        message = err["msg"].removeprefix("Value error, ")
-        if len(loc) > len(field_loc):  # one element is wrong: say which
-            index = int(loc[len(field_loc)])
-            which = labels[index] if index < len(labels) else f"number {index + 1}"
-            message = f"{which} value: {message}"
-        if not isinstance(got, dict | list):
-            message += f" (got {got!r})"
-    allowed = _allowed_values(field_loc)
-    if allowed:
-        message += f"; allowed: {allowed}"
-    return Problem(_origin_of(field_loc, origins, default_file), ".".join(field_loc), message)
-
-
-def _origin_of(loc: tuple[str, ...], origins: dict[tuple[str, ...], str], default: str) -> str:
-    for length in range(len(loc), 0, -1):
-        if loc[:length] in origins:
-            return origins[loc[:length]]
-    # An error about a whole section (shares that do not sum to 1) belongs to the most derived
-    # file that set any leaf of it: origins list a base file's leaves before its child's.
-    under = _files_under(loc, origins)
-    return under[-1] if under else default
-
-
-def _files_under(loc: tuple[str, ...], origins: dict[tuple[str, ...], str]) -> list[str]:
-    """Files that set a leaf strictly inside ``loc``, base first, each once."""
-    files: dict[str, None] = {}
-    for path, file in origins.items():
-        if len(path) > len(loc) and path[: len(loc)] == loc:
-            files.pop(file, None)
-            files[file] = None
-    return list(files)
-
-
-def _section_named_in(message: str) -> tuple[str, ...]:
-    """Best field for a whole-scenario error (``loc == ()``): the one section its text names."""
-    words = set(re.findall(r"[a-z_]+", message.lower()))
-    hits = [
-        name
-        for name, info in Scenario.model_fields.items()
-        if _is_section(info.annotation) and (name in words or name.removesuffix("s") in words)
-    ]
-    return (hits[0],) if len(hits) == 1 else ()
-
-
-def _is_section(annotation: Any) -> bool:
-    annotation = _strip(annotation)[0]
-    return get_origin(annotation) is dict or (
-        isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    )
-
-
-def _strip(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
-    """Split ``Annotated[T, ...]`` into (T, metadata); an optional ``T | None`` becomes T."""
-    metadata: tuple[Any, ...] = ()
-    while True:
-        if get_origin(annotation) is Annotated:
-            metadata = (*metadata, *annotation.__metadata__)
-            annotation = get_args(annotation)[0]
-        elif isinstance(annotation, types.UnionType) and type(None) in get_args(annotation):
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
-        else:
-            return annotation, metadata
-
-
-def _target_at(loc: tuple[str, ...]) -> tuple[Any, tuple[Any, ...]] | None:
-    """Walk the schema along ``loc``: (annotation, constraint metadata) of what sits there."""
-    annotation: Any = Scenario
-    metadata: tuple[Any, ...] = ()
-    for key in loc:
-        annotation, extra = _strip(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            info = annotation.model_fields.get(key)
-            if info is None:
-                return None
-            annotation, metadata = info.annotation, tuple(info.metadata)
-        elif get_origin(annotation) is dict:
-            annotation, metadata = get_args(annotation)[1], ()
-        elif get_origin(annotation) is tuple and key.isdigit():
-            args = get_args(annotation)
-            if not args:
-                return None
-            annotation, metadata = args[min(int(key), len(args) - 1)], ()
-        else:
-            return None
-    annotation, extra = _strip(annotation)
-    return annotation, (*metadata, *extra)
-
-
-def _tuple_field_loc(loc: tuple[str, ...]) -> tuple[str, ...] | None:
-    """``loc`` of the tuple field that ``loc`` is, or is an element of; else None."""
-    candidates = [loc]
-    if loc and loc[-1].isdigit():
-        candidates.append(loc[:-1])
-    for candidate in candidates:
-        target = _target_at(candidate)
-        if target is not None and get_origin(target[0]) is tuple:
-            return candidate
-    return None
-
-
-def _tuple_labels(n: int) -> tuple[str, ...]:
-    return DEPTH_LABELS if len(DEPTH_LABELS) == n else ()
-
-
-def _allowed_keys(loc: tuple[str, ...]) -> list[str]:
-    target = _target_at(loc)
-    if target is None:
-        return []
-    annotation = target[0]
-    if get_origin(annotation) is dict:
-        annotation = _strip(get_args(annotation)[1])[0]
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
-    return []
-
-
-def _allowed_values(loc: tuple[str, ...]) -> str:
-    """Human description of what the field at ``loc`` accepts, from its type and bounds."""
-    target = _target_at(loc)
-    return _describe(*target) if target else ""
-
-
-def _describe(annotation: Any, metadata: tuple[Any, ...] = ()) -> str:
-    annotation, extra = _strip(annotation)
-    metadata = (*metadata, *extra)
-    origin = get_origin(annotation)
-    args = get_args(annotation)
-    if origin is tuple:
-        inner = _bounds(_strip(args[0])[1]) if args else ""
-        labels = _tuple_labels(len(args))
-        described = f"a list of {len(args)} numbers{inner}"
-        return described + (f" for ({', '.join(labels)})" if labels else "")
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in args)
-    if origin is dict:
-        value = _strip(args[1])[0] if len(args) == 2 else None
-        if isinstance(value, type) and issubclass(value, BaseModel):
-            return f"a mapping of name: settings (keys: {', '.join(value.model_fields)})"
-        return f"a mapping of name: {_describe(args[1])}" if value is not None else "a mapping"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"a mapping with keys: {', '.join(annotation.model_fields)}"
-    if annotation is str:
-        min_len = _min_length(metadata)
-        return "non-empty text" if min_len else "text"
-    name = {int: "an integer", float: "a number", bool: "true or false"}.get(annotation, "")
-    return f"{name}{_bounds(metadata)}" if name else ""
-
-
-def _min_length(metadata: Any) -> int:
-    return bounds_of(metadata).min_length
-
-
-def _bounds(metadata: Any) -> str:
-    return bounds_text(bounds_of(metadata), ascii_only=True)

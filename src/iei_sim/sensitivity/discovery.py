@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from iei_sim.validation import suggestion
+
 MAX_TARGET_LENGTH = 500
 _COMPARE = {
     ast.Lt: operator.lt,
@@ -107,13 +109,9 @@ def _check_operand(node: ast.AST, outcomes: set[str], names: list[str], text: st
     piece = ast.get_source_segment(text, node) or type(node).__name__
     if isinstance(node, ast.Name):
         if node.id not in outcomes:
-            import difflib
-
-            guess = difflib.get_close_matches(node.id, sorted(outcomes), n=1)
-            hint = f" (did you mean `{guess[0]}`?)" if guess else ""
             raise TargetError(
-                f"`{node.id}` is not an outcome of this experiment{hint}; its outcomes: "
-                + ", ".join(sorted(outcomes))
+                f"`{node.id}` is not an outcome of this experiment"
+                f"{suggestion(node.id, sorted(outcomes))}; allowed: " + ", ".join(sorted(outcomes))
             )
         names.append(node.id)
         return

@@ -79,7 +79,7 @@ def dummy_stream(value: float) -> int:
 def plan_evaluation(
     experiment: LoadedExperiment, problem: dict[str, Any], x: np.ndarray, replicates: int
 ) -> Evaluation:
-    """Plan the runs of every sample row (raises ``ScenarioError`` for a value the scenario
+    """Plan the runs of every sample row (raises ``InputError`` for a value the scenario
     schema refuses)."""
     tasks = plan_runs(experiment, points=to_points(experiment, problem, x), replicates=replicates)
     if DUMMY in problem["names"]:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from iei_sim.experiments.spec import Factor, LoadedExperiment
-from iei_sim.scenario import Problem
+from iei_sim.validation import Problem
 
 DUMMY = "dummy"
 

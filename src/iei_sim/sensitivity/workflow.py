@@ -33,6 +33,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
+from iei_sim.errors import InputError
 from iei_sim.experiments.design import plan_runs
 from iei_sim.experiments.executors import make_executor
 from iei_sim.experiments.runner import Progress, RunReport, base_scenarios, identity, run_tasks
@@ -48,7 +49,6 @@ from iei_sim.experiments.workflows import default_out as sweep_out
 from iei_sim.identity import model_identity
 from iei_sim.outcomes import OUTCOMES_SIDECAR, outcome_table
 from iei_sim.resources import check_design_size
-from iei_sim.scenario import Problem, ScenarioError
 from iei_sim.sensitivity import report
 from iei_sim.sensitivity.analyze import MAIN_INDEX, analyze_outcomes
 from iei_sim.sensitivity.convergence import convergence_table, convergence_verdict
@@ -71,6 +71,7 @@ from iei_sim.sensitivity.evaluate import (
 )
 from iei_sim.sensitivity.problem import build_problem, check_experiment, salib_view
 from iei_sim.sensitivity.sampling import block_size, sample
+from iei_sim.validation import Problem
 
 if TYPE_CHECKING:
     from distributed import Security
@@ -127,7 +128,7 @@ def prepare(
 ) -> SensitivityPlan:
     """Validate the experiment for a sensitivity analysis, draw its sample and plan its runs.
 
-    Raises ``ScenarioError`` listing every problem (no method, a `values` factor, a sample size
+    Raises ``InputError`` listing every problem (no method, a `values` factor, a sample size
     the method cannot use, a sampled value the scenario refuses); nothing is written.
     """
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
@@ -135,7 +136,7 @@ def prepare(
     problems = check_experiment(loaded)
     spec = loaded.spec
     if problems:
-        raise ScenarioError(problems)
+        raise InputError(problems)
     assert spec.method is not None
     update: dict[str, Any] = {}
     if samples is not None:
@@ -149,7 +150,7 @@ def prepare(
             )
         except ValidationError as exc:
             message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise ScenarioError([Problem(file, "--samples", message)]) from None
+            raise InputError([Problem(file, "--samples", message)]) from None
     if replicates is not None:
         update["replicates"] = replicates
     if update:
@@ -162,8 +163,8 @@ def prepare(
     x = sample(problem, method)
     try:
         evaluation = plan_evaluation(loaded, problem, x, loaded.spec.replicates)
-    except ScenarioError as exc:
-        raise ScenarioError(
+    except InputError as exc:
+        raise InputError(
             [Problem(file, "sample", f"a sampled point is refused: {p}") for p in exc.problems[:5]]
         ) from None
     return SensitivityPlan(loaded, problem, x, evaluation)
@@ -335,11 +336,11 @@ def discovery_out(experiment: LoadedExperiment) -> Path:
 
 
 def prepare_target(experiment: LoadedExperiment, text: str) -> Target:
-    """Parse ``--target`` against the experiment's outcomes (``ScenarioError`` if refused)."""
+    """Parse ``--target`` against the experiment's outcomes (``InputError`` if refused)."""
     try:
         return parse_target(text, experiment.spec.outcome_names)
     except TargetError as exc:
-        raise ScenarioError([Problem(str(experiment.path), "--target", str(exc))]) from None
+        raise InputError([Problem(str(experiment.path), "--target", str(exc))]) from None
 
 
 def _discovery_identities(experiment: LoadedExperiment) -> set[str]:
