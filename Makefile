@@ -79,7 +79,7 @@ lint: $(BIN)/iei-sim
 	$(BIN)/ruff check src tests benchmarks
 
 docs: $(BIN)/iei-sim
-	$(BIN)/python -m iei_sim.scenario.reference > docs/scenario-reference.md
+	$(BIN)/python -m tools.scenario_reference > docs/scenario-reference.md
 	$(BIN)/python -m iei_sim.schedule docs/ODD.md
 
 clean-venv:

@@ -8,9 +8,9 @@ from typing import Any, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
+from tools.scenario_reference import render_reference
 
 from iei_sim.outcomes import OUTCOMES
-from iei_sim.scenario.reference import render_reference
 from iei_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def odd_text() -> str:
 def test_reference_is_up_to_date(reference_text: str) -> None:
     assert reference_text == render_reference(), (
         "docs/scenario-reference.md is out of date with the scenario schema; run `make docs` "
-        "(python -m iei_sim.scenario.reference > docs/scenario-reference.md) and commit it"
+        "(python -m tools.scenario_reference > docs/scenario-reference.md) and commit it"
     )
 
 
