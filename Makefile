@@ -80,7 +80,7 @@ lint: $(BIN)/iei-sim
 
 docs: $(BIN)/iei-sim
 	$(BIN)/python -m tools.scenario_reference > docs/scenario-reference.md
-	$(BIN)/python -m iei_sim.schedule docs/ODD.md
+	$(BIN)/python -m tools.odd_schedule docs/ODD.md
 
 clean-venv:
 	rm -rf $(VENV) $(LOCK_VENV)

@@ -149,10 +149,12 @@ def test_odd_describes_every_outcome(odd_text: str) -> None:
 
 def test_odd_process_overview_is_the_schedule(odd_text: str) -> None:
     """ODD §3's list of the year is written from the schedule the model runs: no drift."""
-    from iei_sim.schedule import ODD_END, ODD_START, odd_process_overview
+    from tools.odd_schedule import generated_block, odd_process_overview
 
-    block = odd_text[odd_text.index(ODD_START) + len(ODD_START) : odd_text.index(ODD_END)]
-    assert block.strip() == odd_process_overview().strip(), "run `make docs`"
+    assert generated_block(odd_text).strip() == odd_process_overview().strip(), (
+        "docs/ODD.md §3 is out of date with the schedule; run `make docs` "
+        "(python -m tools.odd_schedule docs/ODD.md) and commit it"
+    )
 
 
 def test_every_mechanism_has_a_switch_and_a_phase() -> None:
