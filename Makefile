@@ -107,4 +107,4 @@ dashboard-assets: $(BIN)/iei-sim
 # and docs/figures/; about a minute. `make validation RECOMPUTE=1` also reruns patterns and policy tests.
 .PHONY: validation
 validation: $(BIN)/iei-sim
-	$(BIN)/python -m iei_sim.docking.report $(if $(RECOMPUTE),--recompute --workers 2)
+	$(BIN)/python -m tools.validation_report $(if $(RECOMPUTE),--recompute --workers 2)
