@@ -80,6 +80,7 @@ lint: $(BIN)/iei-sim
 
 docs: $(BIN)/iei-sim
 	$(BIN)/python -m tools.scenario_reference > docs/scenario-reference.md
+	$(BIN)/python -m tools.outcome_reference > docs/outcomes.md
 	$(BIN)/python -m tools.odd_schedule docs/ODD.md
 
 clean-venv:

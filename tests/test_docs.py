@@ -1,4 +1,5 @@
-"""Documentation cannot drift: the field reference is generated, and the ODD covers the code."""
+"""Documentation cannot drift: the field and outcome references and ODD §3 are generated (by
+``tools/``), and the ODD covers the code."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from typing import Any, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
+from tools.outcome_reference import render_outcomes
 from tools.scenario_reference import render_reference
 
-from iei_sim.outcomes import OUTCOMES
+from iei_sim.outcomes import HEADLINES, OUTCOMES
 from iei_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "scenario-reference.md"
+OUTCOMES_DOC = ROOT / "docs" / "outcomes.md"
 ODD = ROOT / "docs" / "ODD.md"
 PACKAGE = ROOT / "src" / "iei_sim"
 
@@ -66,6 +69,21 @@ def test_reference_is_up_to_date(reference_text: str) -> None:
         "docs/scenario-reference.md is out of date with the scenario schema; run `make docs` "
         "(python -m tools.scenario_reference > docs/scenario-reference.md) and commit it"
     )
+
+
+def test_outcome_reference_is_up_to_date() -> None:
+    assert OUTCOMES_DOC.read_text(encoding="utf-8") == render_outcomes(), (
+        "docs/outcomes.md is out of date with the outcome registry; run `make docs` "
+        "(python -m tools.outcome_reference > docs/outcomes.md) and commit it"
+    )
+
+
+def test_outcome_reference_has_a_table_per_outcome() -> None:
+    text = OUTCOMES_DOC.read_text(encoding="utf-8")
+    headings = [line[5:-1] for line in text.splitlines() if line.startswith("### `")]
+    assert headings == list(OUTCOMES)
+    for name in HEADLINES:
+        assert f"](#{name})" in text.split("## Outcomes")[0], name
 
 
 def test_reference_lists_every_leaf_field(reference_text: str) -> None:
