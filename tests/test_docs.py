@@ -183,3 +183,40 @@ def test_every_mechanism_has_a_switch_and_a_phase() -> None:
 
     assert list(MECHANISMS) == sorted(MECHANISMS, key=mechanism_names().index)
     assert set(MECHANISMS) == set(mechanism_names()) == set(MechanismsSpec.model_fields)
+
+
+def _package_sources() -> dict[str, str]:
+    return {
+        p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(PACKAGE.rglob("*.py"))
+    }
+
+
+def test_cited_docs_exist() -> None:
+    """Every ``docs/<name>.md`` a docstring or comment of the package cites is a real file."""
+    cited = {
+        (module, name)
+        for module, text in _package_sources().items()
+        for name in re.findall(r"\bdocs/([\w./-]+?\.md)\b", text)
+    }
+    assert len(cited) > 3  # the pattern finds the citations
+    missing = sorted(
+        f"{module}: docs/{name}" for module, name in cited if not (ROOT / "docs" / name).is_file()
+    )
+    assert not missing, f"cited documents that do not exist: {missing}"
+
+
+def test_cited_odd_sections_exist(odd_text: str) -> None:
+    """Every section the package cites as ``ODD §N`` or ``docs/ODD.md §N.M`` is a heading of
+    the ODD (``## N.`` or ``### N.M``)."""
+    headings = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", odd_text, flags=re.M))
+    cited = {
+        (module, section)
+        for module, text in _package_sources().items()
+        for section in re.findall(r"\bODD(?:\.md)? §(\d+(?:\.\d+)?)", text)
+    }
+    assert len(cited) > 10  # the pattern finds the citations
+    missing = sorted(
+        f"{module}: §{section}" for module, section in cited if section not in headings
+    )
+    assert not missing, f"cited ODD sections that do not exist: {missing}"

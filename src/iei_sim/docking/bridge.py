@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
     from iei_sim.scenario.schema import Scenario
 
-# Scenario settings that leave only the participation decision of MODEL.md §2 standing: no
+# Scenario settings that leave only the participation decision of docs/ODD.md §7.1 standing: no
 # belief noise or revision, every school of standing 1 (κ = 1), no events, evaluations,
 # projects on paper, brokerage or knowledge dynamics. Incentive and platform levers stay free.
 MECHANISMS_OFF: dict[str, object] = {
