@@ -79,8 +79,9 @@ lint: $(BIN)/iei-sim
 	$(BIN)/ruff check src tests benchmarks
 
 docs: $(BIN)/iei-sim
-	$(BIN)/python -m iei_sim.scenario.reference > docs/scenario-reference.md
-	$(BIN)/python -m iei_sim.schedule docs/ODD.md
+	$(BIN)/python -m tools.scenario_reference > docs/scenario-reference.md
+	$(BIN)/python -m tools.outcome_reference > docs/outcomes.md
+	$(BIN)/python -m tools.odd_schedule docs/ODD.md
 
 clean-venv:
 	rm -rf $(VENV) $(LOCK_VENV)
@@ -107,4 +108,4 @@ dashboard-assets: $(BIN)/iei-sim
 # and docs/figures/; about a minute. `make validation RECOMPUTE=1` also reruns patterns and policy tests.
 .PHONY: validation
 validation: $(BIN)/iei-sim
-	$(BIN)/python -m iei_sim.docking.report $(if $(RECOMPUTE),--recompute --workers 2)
+	$(BIN)/python -m tools.validation_report $(if $(RECOMPUTE),--recompute --workers 2)

@@ -1,4 +1,5 @@
-"""Documentation cannot drift: the field reference is generated, and the ODD covers the code."""
+"""Documentation cannot drift: the field and outcome references and ODD §3 are generated (by
+``tools/``), and the ODD covers the code."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from typing import Any, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel
+from tools.outcome_reference import render_outcomes
+from tools.scenario_reference import render_reference
 
-from iei_sim.outcomes import OUTCOMES
-from iei_sim.scenario.reference import render_reference
+from iei_sim.outcomes import HEADLINES, OUTCOMES
 from iei_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "scenario-reference.md"
+OUTCOMES_DOC = ROOT / "docs" / "outcomes.md"
 ODD = ROOT / "docs" / "ODD.md"
 PACKAGE = ROOT / "src" / "iei_sim"
 
@@ -64,8 +67,23 @@ def odd_text() -> str:
 def test_reference_is_up_to_date(reference_text: str) -> None:
     assert reference_text == render_reference(), (
         "docs/scenario-reference.md is out of date with the scenario schema; run `make docs` "
-        "(python -m iei_sim.scenario.reference > docs/scenario-reference.md) and commit it"
+        "(python -m tools.scenario_reference > docs/scenario-reference.md) and commit it"
     )
+
+
+def test_outcome_reference_is_up_to_date() -> None:
+    assert OUTCOMES_DOC.read_text(encoding="utf-8") == render_outcomes(), (
+        "docs/outcomes.md is out of date with the outcome registry; run `make docs` "
+        "(python -m tools.outcome_reference > docs/outcomes.md) and commit it"
+    )
+
+
+def test_outcome_reference_has_a_table_per_outcome() -> None:
+    text = OUTCOMES_DOC.read_text(encoding="utf-8")
+    headings = [line[5:-1] for line in text.splitlines() if line.startswith("### `")]
+    assert headings == list(OUTCOMES)
+    for name in HEADLINES:
+        assert f"](#{name})" in text.split("## Outcomes")[0], name
 
 
 def test_reference_lists_every_leaf_field(reference_text: str) -> None:
@@ -149,10 +167,12 @@ def test_odd_describes_every_outcome(odd_text: str) -> None:
 
 def test_odd_process_overview_is_the_schedule(odd_text: str) -> None:
     """ODD §3's list of the year is written from the schedule the model runs: no drift."""
-    from iei_sim.schedule import ODD_END, ODD_START, odd_process_overview
+    from tools.odd_schedule import generated_block, odd_process_overview
 
-    block = odd_text[odd_text.index(ODD_START) + len(ODD_START) : odd_text.index(ODD_END)]
-    assert block.strip() == odd_process_overview().strip(), "run `make docs`"
+    assert generated_block(odd_text).strip() == odd_process_overview().strip(), (
+        "docs/ODD.md §3 is out of date with the schedule; run `make docs` "
+        "(python -m tools.odd_schedule docs/ODD.md) and commit it"
+    )
 
 
 def test_every_mechanism_has_a_switch_and_a_phase() -> None:
@@ -163,3 +183,40 @@ def test_every_mechanism_has_a_switch_and_a_phase() -> None:
 
     assert list(MECHANISMS) == sorted(MECHANISMS, key=mechanism_names().index)
     assert set(MECHANISMS) == set(mechanism_names()) == set(MechanismsSpec.model_fields)
+
+
+def _package_sources() -> dict[str, str]:
+    return {
+        p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(PACKAGE.rglob("*.py"))
+    }
+
+
+def test_cited_docs_exist() -> None:
+    """Every ``docs/<name>.md`` a docstring or comment of the package cites is a real file."""
+    cited = {
+        (module, name)
+        for module, text in _package_sources().items()
+        for name in re.findall(r"\bdocs/([\w./-]+?\.md)\b", text)
+    }
+    assert len(cited) > 3  # the pattern finds the citations
+    missing = sorted(
+        f"{module}: docs/{name}" for module, name in cited if not (ROOT / "docs" / name).is_file()
+    )
+    assert not missing, f"cited documents that do not exist: {missing}"
+
+
+def test_cited_odd_sections_exist(odd_text: str) -> None:
+    """Every section the package cites as ``ODD §N`` or ``docs/ODD.md §N.M`` is a heading of
+    the ODD (``## N.`` or ``### N.M``)."""
+    headings = set(re.findall(r"^#{2,3} (\d+(?:\.\d+)?)\.? ", odd_text, flags=re.M))
+    cited = {
+        (module, section)
+        for module, text in _package_sources().items()
+        for section in re.findall(r"\bODD(?:\.md)? §(\d+(?:\.\d+)?)", text)
+    }
+    assert len(cited) > 10  # the pattern finds the citations
+    missing = sorted(
+        f"{module}: §{section}" for module, section in cited if section not in headings
+    )
+    assert not missing, f"cited ODD sections that do not exist: {missing}"

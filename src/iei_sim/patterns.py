@@ -1,4 +1,4 @@
-"""The seeds' stylised facts as checkable patterns (pattern-oriented modelling, MODEL.md §5).
+"""The seeds' stylised facts as checkable patterns (pattern-oriented modelling, docs/ODD.md §1).
 
 Each pattern is a statistic of a run's summary, a target band with the seed passage behind it,
 and a decision rule on the replicate mean's 95% confidence interval: a pattern holds when the

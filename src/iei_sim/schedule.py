@@ -1,9 +1,10 @@
-"""One simulated year, as a declared order of phases (ODD §3 is generated from it).
+"""One simulated year, as a declared order of phases (docs/ODD.md §3 is generated from it).
 
 Each phase names its owner — a mechanism (:mod:`iei_sim.mechanisms`), the schools or firms
 stepping one by one in random order, or the model's own bookkeeping — and the method it runs.
 :meth:`iei_sim.model.IEIModel.step` runs the phases in this order and nothing else, so reading
-this tuple is reading the model's year; ``tests/test_docs.py`` fails if ODD §3 says otherwise.
+this tuple is reading the model's year. ``tools/odd_schedule.py`` (``make docs``) writes ODD §3
+from it, and ``tests/test_docs.py`` fails if ODD §3 says otherwise.
 A mechanism switched off (``mechanisms.<name>: false``) skips its phases.
 """
 
@@ -91,51 +92,3 @@ def mechanism_names() -> list[str]:
     """Every mechanism the schedule runs, in order of first appearance."""
     owners = (p.owner for p in SCHEDULE if p.owner not in (MODEL, SCHOOLS, FIRMS))
     return list(dict.fromkeys(owners))
-
-
-ODD_START, ODD_END = "<!-- schedule:start -->", "<!-- schedule:end -->"
-
-
-def odd_process_overview() -> str:
-    """ODD §3's numbered list of the year and table of mechanisms, written from
-    :data:`SCHEDULE` and the model's mechanisms (``make docs`` puts it into docs/ODD.md)."""
-    from iei_sim.model import MECHANISMS  # the model imports this module
-
-    who = {
-        MODEL: "The model",
-        SCHOOLS: "Schools, each in turn (random order)",
-        FIRMS: "Firms, each in turn (random order)",
-    }
-    lines = []
-    for number, phase in enumerate(SCHEDULE, 1):
-        owner = who.get(phase.owner, f"`{phase.owner}`")
-        lines.append(f"{number}. {owner}, `{phase.method}()`: {phase.what} ({phase.odd}).")
-    lines += [
-        "",
-        "| mechanism | class | parameters | ODD |",
-        "|---|---|---|---|",
-    ]
-    for name, cls in MECHANISMS.items():
-        module = "src/" + cls.__module__.replace(".", "/") + ".py"
-        lines.append(f"| `{name}` | `{module}` `{cls.__name__}` | `{cls.section}` | {cls.odd} |")
-    return "\n".join(lines)
-
-
-def write_odd(path: str = "docs/ODD.md") -> bool:
-    """Replace the generated block of ODD §3 in ``path``; True if it changed."""
-    from pathlib import Path
-
-    file = Path(path)
-    text = file.read_text(encoding="utf-8")
-    start, end = text.index(ODD_START) + len(ODD_START), text.index(ODD_END)
-    new = text[:start] + "\n" + odd_process_overview() + "\n" + text[end:]
-    if new != text:
-        file.write_text(new, encoding="utf-8")
-    return new != text
-
-
-if __name__ == "__main__":
-    import sys
-
-    changed = write_odd(sys.argv[1] if len(sys.argv) > 1 else "docs/ODD.md")
-    print("docs/ODD.md §3 " + ("updated from the schedule" if changed else "already up to date"))

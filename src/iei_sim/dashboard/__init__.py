@@ -21,11 +21,12 @@ __all__ = ["SCENARIO_ENV", "DashboardModel", "default_scenario", "make_page"]
 
 
 def default_scenario() -> Path:
-    """``scenarios/small.yaml`` of the working folder, else of the source checkout."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        if (root / SMALL).is_file():
-            return root / SMALL
-    return SMALL
+    """``scenarios/small.yaml`` of the working folder, else the copy shipped in the package."""
+    if SMALL.is_file():
+        return Path.cwd() / SMALL
+    from iei_sim.package_data import scenario_path
+
+    return scenario_path(SMALL.name)
 
 
 def __getattr__(name: str):

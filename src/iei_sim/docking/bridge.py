@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from iei_sim import package_data
 from iei_sim.docking.game import Game, validate_game
 from iei_sim.mechanisms.incentives import Incentives
 from iei_sim.mechanisms.partnerships import firm_cost, orientation_values
@@ -47,9 +48,7 @@ if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
     from iei_sim.scenario.schema import Scenario
 
-REPO = Path(__file__).resolve().parents[3]
-
-# Scenario settings that leave only the participation decision of MODEL.md §2 standing: no
+# Scenario settings that leave only the participation decision of docs/ODD.md §7.1 standing: no
 # belief noise or revision, every school of standing 1 (κ = 1), no events, evaluations,
 # projects on paper, brokerage or knowledge dynamics. Incentive and platform levers stay free.
 MECHANISMS_OFF: dict[str, object] = {
@@ -221,7 +220,8 @@ def subsidy_threshold(parameters: dict[str, float]) -> float:
     return parameters["C_f"] + parameters["K"] - parameters["R_f"] - parameters["T"]
 
 
-BASELINE = REPO / "scenarios" / "baseline.yaml"
+# The baseline scenario as the package ships it (a copy of the checkout's scenarios/baseline.yaml).
+BASELINE = package_data.scenario_path("baseline.yaml")
 RENDER_REGION, RENDER_SIZE = "east", "sme"
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from iei_sim import package_data
 from iei_sim.errors import BadInputError, UserError
 from iei_sim.experiments.analysis import mean_ci
 from iei_sim.experiments.design import RunTask, run_key
@@ -103,12 +104,11 @@ class CrnCase:
 
 
 def scenarios_folder() -> Path:
-    """The shipped ``scenarios/`` folder: the working folder's, else the source checkout's."""
-    here = Path(__file__).resolve().parents[3]
-    for root in (Path.cwd(), here):
-        if (root / "scenarios" / "small.yaml").is_file():
-            return root / "scenarios"
-    return Path("scenarios")
+    """The ``scenarios/`` folder of the shipped cases: the working folder's, else the copy
+    shipped in the package (which holds ``small.yaml`` and ``intern_subsidy.yaml``)."""
+    if (Path("scenarios") / "small.yaml").is_file():
+        return Path.cwd() / "scenarios"
+    return package_data.scenarios_folder()
 
 
 def target_case(

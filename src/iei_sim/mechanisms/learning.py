@@ -6,7 +6,7 @@ agent compares itself with a random peer of its region (and, for firms, sector) 
 peer's belief with the Fermi probability 1 / (1 + exp(-s·(π_peer − π_own))). For weak
 selection (small s·|Δπ|) the Fermi rule is close to proportional imitation, whose mean-field
 limit is the replicator equation; the exact docking uses proportional imitation itself
-(``iei_sim.docking``, MODEL.md §7).
+(``iei_sim.docking``, docs/docking.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Reading a field's numeric bounds from its pydantic metadata, and saying them in words.
 
-Shared by the error messages (``loading``) and the generated field reference (``reference``),
-so both describe a field's allowed values the same way.
+Shared by the error messages (``loading``) and the generated field reference
+(``tools/scenario_reference.py``), so both describe a field's allowed values the same way.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Typed scenario schema: every field a researcher can set, with its default, bounds and meaning.
 
 A scenario is data, not code. Each field carries its bounds (checked on load) and a description
-(rendered into ``docs/scenario-reference.md``), so documentation and validation cannot drift.
+(rendered into ``docs/scenario-reference.md`` by ``tools/scenario_reference.py``), so documentation and validation cannot drift.
 Money is in units of 10,000 CNY per year; one step is one academic/fiscal year.
 """
 

@@ -1,7 +1,7 @@
 """Markdown field reference generated from the scenario schema.
 
-``python -m iei_sim.scenario.reference > docs/scenario-reference.md`` (the Makefile's ``docs``
-target) regenerates the committed reference; a test checks that the two agree, so the
+``python -m tools.scenario_reference > docs/scenario-reference.md`` (the Makefile's ``docs``
+target, run from the source checkout) regenerates the committed reference; a test checks that the two agree, so the
 documentation cannot drift from the schema. Every section of :class:`Scenario` becomes one
 table: field path, type and allowed values (from the field's bounds), default, description.
 """
@@ -26,7 +26,7 @@ REGION_KEY = "<name>"
 DEPTHS = DEPTH_LABELS
 
 HEADER = """\
-<!-- Generated from src/iei_sim/scenario/schema.py by `python -m iei_sim.scenario.reference`.
+<!-- Generated from src/iei_sim/scenario/schema.py by `python -m tools.scenario_reference`.
      Do not edit by hand: run `make docs` after changing the schema. -->
 
 # Scenario field reference
