@@ -76,7 +76,7 @@ bench-sensitivity: $(BIN)/iei-sim  # the shipped Sobol' analysis end to end (abo
 	$(BIN)/python benchmarks/bench_sensitivity.py
 
 lint: $(BIN)/iei-sim
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 
 docs: $(BIN)/iei-sim
 	$(BIN)/python -m tools.scenario_reference > docs/scenario-reference.md
