@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -72,3 +74,9 @@ def top_share(values: np.ndarray, fraction: float = 0.1) -> float:
         return 0.0
     k = max(1, int(np.ceil(fraction * len(x))))
     return float(x[:k].sum() / x.sum())
+
+
+def logistic(x: float) -> float:
+    """1 / (1 + e^-x) for one number, without overflow at very low temperatures (|x| beyond
+    ~709): the firms' and schools' search chances (docs/ODD.md §7.1)."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= -700 else 0.0

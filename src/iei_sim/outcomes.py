@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from iei_sim.agents.firm import willingness_of
-from iei_sim.arrays import gini, top_share
+from iei_sim.arrays import gini, logistic, top_share
 from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
@@ -471,26 +471,27 @@ def _share(numerator: float, denominator: float) -> float:
 
 
 def compute_outcomes(model: IEIModel) -> dict[str, float]:
-    firms, schools = model.firm_list, model.school_list
+    firms = model.firm_list
     active = model.active_partnerships
     depths = np.array([p.depth for p in active], dtype=int)
     participating = [f for f in firms if f.partnerships]
-    school_w = float(np.mean([s.willingness for s in schools]))
+    temperature = model.config.learning.temperature
+    school_w = float(np.mean([logistic(b / temperature) for b in model.schools.belief.tolist()]))
     firm_w = float(np.mean(willingness_of(model, firms)))
-    projects = np.array([s.projects_total for s in schools])
+    projects = model.schools.projects_total
     labour = model.labour
     fiscal = (
         model.ledger.open_total(from_kind="government", resource="money", purposes=POLICY_PURPOSES)
         + model.ledger.open_total(from_kind="risk_fund", resource="money")
         - model.ledger.open_total(to_kind="government", resource="money", purposes=("clawback",))
     )
-    made = sum(s.proposals_made for s in schools)
+    made = int(model.schools.proposals_made.sum())
     out = {
         "firm_participation_rate": _share(len(participating), len(firms)),
         "firm_willingness": firm_w,
         "school_willingness": school_w,
         "hot_cold_index": school_w - firm_w,
-        "school_offer_refusal_rate": _share(sum(s.proposals_refused for s in schools), made),
+        "school_offer_refusal_rate": _share(int(model.schools.proposals_refused.sum()), made),
         "partnerships_active": float(len(active)),
         "partnerships_new": float(model.partnerships_started_this_year),
         "shallow_partnership_share": _share((depths == 1).sum(), len(depths)),
@@ -516,11 +517,13 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         "lagging_region_outflow": _share(
             labour.lagging_outflow - labour.lagging_inflow, labour.lagging_graduates
         ),
-        "firm_net_benefit": float(np.mean([f.realised_net_benefit for f in participating]))
+        "firm_net_benefit": float(
+            np.mean(model.firms.realised_net_benefit[[f.index for f in participating]])
+        )
         if participating
         else 0.0,
         "school_budget": float(np.mean(model.ledger.balances(model.schools.account, "money"))),
-        "certified_firm_share": _share(sum(f.certified for f in firms), len(firms)),
+        "certified_firm_share": _share(int(model.firms.certified.sum()), len(firms)),
         "formalistic_project_share": _share(sum(p.formalistic for p in active), len(active)),
         "projects_evaluated": float(model.monitoring.year_evaluated),
         "projects_exposed": float(model.monitoring.year_exposed),
@@ -531,7 +534,7 @@ def compute_outcomes(model: IEIModel) -> dict[str, float]:
         "meaningful_transfer_share": _share(model.knowledge.year_meaningful, len(active)),
         "curriculum_currency": _offered_currency(model),
         "technology_shocks": float(model.knowledge.year_shocks),
-        "dual_qualified_share": float(np.mean([s.dual_qualified_share for s in schools])),
+        "dual_qualified_share": float(np.mean(model.schools.dual_qualified_share)),
         "formal_contract_share": _share(sum(p.formal for p in active), len(active)),
         "graduate_mobility": labour.mean_mobility,
         "graduate_level_share": labour.graduate_level_share,

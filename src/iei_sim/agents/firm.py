@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iei_sim.agents.tables import Column, Table, TableView, column
+from iei_sim.arrays import logistic
 from iei_sim.vocabulary import FirmSize
 
 if TYPE_CHECKING:
@@ -179,16 +179,19 @@ def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
     expected_incentives = model.incentives.expected_for_firm
     search_cost = model.search_cost_per_year
     temperature = model.config.learning.temperature
-    return [
-        _search_chance(firm.belief + expected_incentives(firm), search_cost, temperature)
-        for firm in firms
-    ]
+    belief, certified = model.firms.belief.tolist(), model.firms.certified.tolist()
+    # What a firm expects depends on its region and certification only (Incentives caches it
+    # the same way): asked once per kind of firm.
+    expected: dict[tuple[str, bool], float] = {}
+    chances = []
+    for firm in firms:
+        i = firm.index
+        kind = (firm.region, certified[i])
+        if kind not in expected:
+            expected[kind] = expected_incentives(firm)
+        chances.append(_search_chance(belief[i] + expected[kind], search_cost, temperature))
+    return chances
 
 
 def _search_chance(expected_net_benefit: float, search_cost: float, temperature: float) -> float:
-    return _logistic((expected_net_benefit - search_cost) / temperature)
-
-
-def _logistic(x: float) -> float:
-    """1 / (1 + e^-x) without overflow at very low temperatures (|x| beyond ~709)."""
-    return 1.0 / (1.0 + math.exp(-x)) if x >= -700 else 0.0
+    return logistic((expected_net_benefit - search_cost) / temperature)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iei_sim.agents.tables import Column, Table, TableView, column
+from iei_sim.arrays import logistic
 from iei_sim.vocabulary import SchoolType
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ class School(TableView, mesa.Agent):
 
     @property
     def willingness(self) -> float:
-        return _logistic(self.belief / self.model.config.learning.temperature)
+        return logistic(self.belief / self.model.config.learning.temperature)
 
     @property
     def budget(self) -> float:
@@ -196,8 +196,3 @@ class School(TableView, mesa.Agent):
         target = forecasts / total
         rate = self.model.config.schools.programme_adjustment
         self.intake_shares = (1 - rate) * self.intake_shares + rate * target
-
-
-def _logistic(x: float) -> float:
-    """1 / (1 + e^-x) without overflow at very low temperatures (|x| beyond ~709)."""
-    return 1.0 / (1.0 + math.exp(-x)) if x >= -700 else 0.0

@@ -64,8 +64,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     st = model.students
     grads = st.graduates
     result = LabourMarketResult(graduates=len(grads))
-    for firm in model.firm_list:
-        firm.retention_savings = 0.0
+    model.firms.retention_savings[:] = 0.0
     if len(grads) == 0:
         return result
     keys = st.key[grads]
@@ -96,8 +95,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
             np.bincount(host[kept], minlength=len(model.firm_list))
             * model.config.firms.recruitment_cost
         )
-        for firm_index in np.flatnonzero(savings):
-            model.firm_list[firm_index].retention_savings = float(savings[firm_index])
+        model.firms.retention_savings[:] = savings
     retained = employer >= 0
 
     # 2. Migration toward the best-paid other region.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iei_sim.mechanisms.base import Mechanism
+from iei_sim.mechanisms.partnerships import pair_keys
 from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
@@ -143,8 +144,7 @@ class Risk(Mechanism):
         if not active:
             return
         year = model.steps
-        schools = np.array([p.school.key for p in active], dtype=np.uint64)
-        firms = np.array([p.firm.key for p in active], dtype=np.uint64)
+        schools, firms = pair_keys(model, active)
         interns = np.array([p.interns_this_year for p in active])
         incidents = self.stream("incidents").binomial(
             year, schools, firms, n=interns, p=e.intern_incident_rate
