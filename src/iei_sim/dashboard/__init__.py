@@ -3,10 +3,10 @@
 Modules: ``levers`` (controls ↔ scenario fields), ``model`` (the model SolaraViz rebuilds on
 Reset), ``components`` (status, charts, network), ``page`` (the SolaraViz page), ``app`` (the
 Solara app module), ``server`` (serves it behind ``guard``, which refuses other web sites),
-``hosts`` (which addresses and host names are allowed), ``command`` (the CLI command) and
-``assets`` (Solara's front end for machines without access to its CDN). This package module
-stays light: ``iei-sim`` imports the command on every call, so Mesa and Solara load only when
-needed.
+``hosts`` (which addresses and host names are allowed) and ``assets`` (Solara's front end for
+machines without access to its CDN); the command itself is :mod:`iei_sim.cli.dashboard`. This
+package module stays light: ``iei-sim`` imports the command on every call, so Mesa and Solara
+load only when needed.
 """
 
 from __future__ import annotations

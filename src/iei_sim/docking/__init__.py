@@ -6,8 +6,9 @@
 - :mod:`~iei_sim.docking.abm`: the docking-mode Mesa model (proportional imitation);
 - :mod:`~iei_sim.docking.experiment`: both side by side, written to a folder;
 - :mod:`~iei_sim.docking.bridge`: the full model's firm decision as game parameters;
-- :mod:`~iei_sim.docking.command`: ``iei-sim dock``;
 - :mod:`~iei_sim.docking.report`: ``docs/validation.md``.
+
+The ``iei-sim dock`` command is :mod:`iei_sim.cli.dock`.
 """
 
 from iei_sim.docking.game import Game, load_game, validate_game

@@ -1,4 +1,4 @@
-"""``iei-sim dashboard``: check the scenario file, then serve the page.
+"""``iei-sim dashboard``: check the scenario file, then serve the page (:mod:`iei_sim.dashboard`).
 
 The server runs as a child process (``python -m iei_sim.dashboard.server``: Solara's app, in
 production mode, without Solara's version check and telemetry, behind a guard that refuses
