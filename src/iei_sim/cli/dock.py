@@ -14,8 +14,7 @@ import typer
 from rich.table import Table
 
 from iei_sim.cli.common import console, errors, progress_bar
-from iei_sim.docking.abm import DEFAULT_REVISION_PROBABILITY
-from iei_sim.docking.game import load_game
+from iei_sim.docking.game import DEFAULT_REVISION_PROBABILITY, load_game
 from iei_sim.errors import EXIT_BAD_INPUT
 from iei_sim.scenario.loading import ScenarioError
 from iei_sim.validation import MAX_AGENTS, MAX_DOCK_REPLICATES, finite_option

@@ -37,6 +37,10 @@ from iei_sim.docking.expressions import ExpressionError, allowed_text, evaluate
 from iei_sim.scenario.loading import Problem, ScenarioError, read_yaml_file
 from iei_sim.validation import MAX_DETAILED_PROBLEMS, check_name
 
+# The docking ABM's largest chance that an agent revises its strategy in one step (defined here,
+# not in abm.py, so that `iei-sim dock` reads its default without importing Mesa).
+DEFAULT_REVISION_PROBABILITY = 0.02
+
 MIN_POPULATIONS, MAX_POPULATIONS = 2, 4
 MAX_HORIZON = 10_000.0
 
