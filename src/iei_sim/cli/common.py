@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_error
+from iei_sim.extras import check_extra
 from iei_sim.scenario import Scenario, ScenarioError, load_scenario
 from iei_sim.scenario.constraints import field_bounds
 
@@ -217,3 +218,10 @@ DaskOption = Annotated[
         help="run on an existing Dask scheduler (tcp://host:port) instead of local processes",
     ),
 ]
+
+
+def check_cluster(dask_address: str | None) -> None:
+    """With ``--dask-address``, refuse at once (before any progress bar) if Dask is not
+    installed (the executor would refuse too, but only once the bar is drawn)."""
+    if dask_address:
+        check_extra("cluster")

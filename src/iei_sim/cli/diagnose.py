@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iei_sim.cli.common import MAX_REPLICATES, DaskOption, console, errors, run_progress
+from iei_sim.cli.common import (
+    MAX_REPLICATES,
+    DaskOption,
+    check_cluster,
+    console,
+    errors,
+    run_progress,
+)
 from iei_sim.errors import BadInputError
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.validation import MAX_WORKERS, finite_option
@@ -136,6 +143,7 @@ def diagnose_crn(
     exceeds it (or cannot be computed: an outcome that does not vary with the seed) or a run
     fails, 2 on bad input.
     """
+    check_cluster(dask_address)
     from iei_sim.experiments.crn import (
         CRN_TABLE_HEADER,
         CrnCase,

@@ -11,6 +11,7 @@ from rich.table import Table
 from iei_sim.cli.common import (
     MAX_REPLICATES,
     DaskOption,
+    check_cluster,
     checked,
     console,
     errors,
@@ -84,6 +85,7 @@ def compare(
     out: Annotated[Path | None, typer.Option(help="results folder")] = None,
 ) -> None:
     """Compare regimes side by side with replicates and common random numbers."""
+    check_cluster(dask_address)
     from iei_sim.experiments import compare as run_compare
     from iei_sim.experiments import compare_experiment, default_out, plan_runs
     from iei_sim.experiments.runner import identity
@@ -123,6 +125,7 @@ def sweep(
     out: Annotated[Path | None, typer.Option(help="results folder")] = None,
 ) -> None:
     """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
+    check_cluster(dask_address)
     from iei_sim.experiments import default_out, plan_runs
     from iei_sim.experiments import sweep as run_sweep
     from iei_sim.experiments.runner import identity

@@ -12,6 +12,7 @@ from iei_sim.cli.common import (
     MAX_REPLICATES,
     MAX_SAMPLES,
     DaskOption,
+    check_cluster,
     checked,
     console,
     errors,
@@ -20,6 +21,7 @@ from iei_sim.cli.common import (
     report_line,
     store_folder,
 )
+from iei_sim.extras import check_extra
 from iei_sim.validation import MAX_WORKERS, finite_option
 
 
@@ -82,6 +84,7 @@ def sensitivity(
     plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
 ) -> None:
     """Global sensitivity analysis (Sobol', Morris, delta, PAWN) of the experiment's factors."""
+    check_cluster(dask_address)
     from iei_sim.sensitivity import workflow
 
     loaded = load_experiment_or_exit(experiment)
@@ -164,6 +167,8 @@ def discover(
     dask_address: DaskOption = None,
 ) -> None:
     """Scenario discovery: the lever boxes (PRIM) in which a target on the outcomes holds."""
+    check_extra("discovery")  # before the design's runs, which could take long
+    check_cluster(dask_address)
     from iei_sim.sensitivity import workflow
 
     loaded = load_experiment_or_exit(experiment)

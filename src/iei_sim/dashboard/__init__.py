@@ -35,7 +35,10 @@ def __getattr__(name: str):
 
         return DashboardModel
     if name == "make_page":
-        from iei_sim.dashboard.page import make_page
+        from iei_sim.extras import needs_extra
+
+        with needs_extra("dashboard"):  # Solara and Mesa's SolaraViz
+            from iei_sim.dashboard.page import make_page
 
         return make_page
     raise AttributeError(f"module 'iei_sim.dashboard' has no attribute {name!r}")
