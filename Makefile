@@ -10,7 +10,7 @@ SCENARIO ?= scenarios/baseline.yaml
 LOCK := requirements.lock
 # The extras that `make` locks and so installs (space-separated, e.g. `all dev`); after changing
 # this line, run `make lock`.
-EXTRAS := dev
+EXTRAS := all dev
 # pip and pip-tools are pinned too, so that building .venv and `make lock` are reproducible.
 PIP_PIN := pip==26.3
 PIP_TOOLS_PIN := pip-tools==7.6.2

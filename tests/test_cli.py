@@ -224,6 +224,17 @@ def test_console_script_prints_no_traceback(tmp_path: Path, command: str, text: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 
+def test_the_command_line_starts_without_the_model_libraries():
+    """``iei-sim --help`` and ``validate`` load every command module: none of them may import
+    Mesa, pandas, SciPy or Matplotlib at the top (each takes a large share of a second)."""
+    heavy = ["mesa", "pandas", "scipy", "matplotlib"]
+    code = f"import sys, iei_sim.cli; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert proc.stdout.split() == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Good input
 

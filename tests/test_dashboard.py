@@ -15,9 +15,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from iei_sim.cli import app
-from iei_sim.dashboard import SCENARIO_ENV, command, default_scenario
+from iei_sim.cli import dashboard as command
+from iei_sim.cli.dashboard import server_command, server_environment
+from iei_sim.dashboard import SCENARIO_ENV, default_scenario
 from iei_sim.dashboard.assets import required_packages
-from iei_sim.dashboard.command import server_command, server_environment
 from iei_sim.dashboard.levers import (
     LEVERS,
     field_info,

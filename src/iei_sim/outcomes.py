@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from iei_sim.agents.firm import willingness_of
 from iei_sim.arrays import gini, logistic, top_share
 from iei_sim.vocabulary import Orientation
 
@@ -471,6 +470,10 @@ def _share(numerator: float, denominator: float) -> float:
 
 
 def compute_outcomes(model: IEIModel) -> dict[str, float]:
+    # Here, not at the top: the registry above is read by every command (`iei-sim --help`,
+    # `validate`), and the agents import Mesa.
+    from iei_sim.agents.firm import willingness_of
+
     firms = model.firm_list
     active = model.active_partnerships
     depths = np.array([p.depth for p in active], dtype=int)

@@ -3,10 +3,10 @@
 Modules: ``levers`` (controls ↔ scenario fields), ``model`` (the model SolaraViz rebuilds on
 Reset), ``components`` (status, charts, network), ``page`` (the SolaraViz page), ``app`` (the
 Solara app module), ``server`` (serves it behind ``guard``, which refuses other web sites),
-``hosts`` (which addresses and host names are allowed), ``command`` (the CLI command) and
-``assets`` (Solara's front end for machines without access to its CDN). This package module
-stays light: ``iei-sim`` imports the command on every call, so Mesa and Solara load only when
-needed.
+``hosts`` (which addresses and host names are allowed) and ``assets`` (Solara's front end for
+machines without access to its CDN); the command itself is :mod:`iei_sim.cli.dashboard`. This
+package module stays light: ``iei-sim`` imports the command on every call, so Mesa and Solara
+load only when needed.
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ def __getattr__(name: str):
 
         return DashboardModel
     if name == "make_page":
-        from iei_sim.dashboard.page import make_page
+        from iei_sim.extras import needs_extra
+
+        with needs_extra("dashboard"):  # Solara and Mesa's SolaraViz
+            from iei_sim.dashboard.page import make_page
 
         return make_page
     raise AttributeError(f"module 'iei_sim.dashboard' has no attribute {name!r}")

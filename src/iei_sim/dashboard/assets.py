@@ -20,6 +20,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from iei_sim.extras import MissingExtraError, needs_extra
+
 # `{{cdn}}/@scope/name@1.2.3/...` in the page template, `${this.getCdn()}/name@1.2.3/...` in a
 # widget that imports a module at run time.
 _CDN_REF = re.compile(
@@ -30,21 +32,24 @@ _PATH_REF = re.compile(r"^/?((?:@[\w.-]+/)?[\w.-]+)@([\w.-]+)/")
 
 def cache_dir() -> Path:
     """The folder Solara's server serves ``/_solara/cdn/`` from."""
-    from solara.server import settings
+    with needs_extra("dashboard"):
+        from solara.server import settings
 
     return Path(settings.assets.proxy_cache_dir)
 
 
 def _uses_vue3() -> bool:
-    import ipyvue
+    with needs_extra("dashboard"):
+        import ipyvue
 
     return ipyvue.__version__.startswith("3")
 
 
 def required_packages() -> list[str]:
     """``name@version`` of every npm package the installed Solara's page loads from its CDN."""
-    import solara.server
-    from solara.server import settings
+    with needs_extra("dashboard"):
+        import solara.server
+        from solara.server import settings
 
     vue3 = _uses_vue3()
     solara_root = Path(solara.server.__file__).parents[1]
@@ -106,7 +111,11 @@ def install(packages: list[str], root: Path | None = None, npm: str = "npm") -> 
 
 
 def main() -> int:
-    root = cache_dir()
+    try:
+        root = cache_dir()
+    except MissingExtraError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     missing = missing_packages(root)
     if not missing:
         print(f"Solara's page assets are all in {root}")

@@ -6,10 +6,10 @@
 - :mod:`~iei_sim.docking.abm`: the docking-mode Mesa model (proportional imitation);
 - :mod:`~iei_sim.docking.experiment`: both side by side, written to a folder;
 - :mod:`~iei_sim.docking.bridge`: the full model's firm decision as game parameters;
-- :mod:`~iei_sim.docking.command`: ``iei-sim dock``.
 
-The validation report built on them (``docs/validation.md``, ``make validation``) is
-``tools/validation_report.py`` in the source checkout, not part of the package.
+The ``iei-sim dock`` command is :mod:`iei_sim.cli.dock`. The validation report built on them
+(``docs/validation.md``, ``make validation``) is ``tools/validation_report.py`` in the source
+checkout, not part of the package.
 """
 
 from iei_sim.docking.game import Game, load_game, validate_game

@@ -36,9 +36,8 @@ from collections.abc import Callable, Sequence
 import mesa
 import numpy as np
 
-from iei_sim.docking.game import Game
+from iei_sim.docking.game import DEFAULT_REVISION_PROBABILITY, Game
 
-DEFAULT_REVISION_PROBABILITY = 0.02
 MAX_RECORDED_POINTS = 400
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from iei_sim.errors import BadInputError, UserError
 from iei_sim.experiments.design import RunTask
+from iei_sim.extras import needs_extra
 
 if TYPE_CHECKING:
     from distributed import Security
@@ -190,7 +191,8 @@ def dask_timeout() -> float:
 def check_dask_address(address: str) -> None:
     """Refuse what Dask cannot connect to at all (``foo``, ``http://…``, a missing port)
     before any wait, with the form to use."""
-    from distributed.comm import get_address_host_port
+    with needs_extra("cluster"):
+        from distributed.comm import get_address_host_port
 
     try:
         host, port = get_address_host_port(address)
@@ -210,8 +212,9 @@ def _check_tls(address: str, security: Security | None) -> None:
     """Refuse a TLS address without certificates before a ``Client`` exists: Dask's own
     refusal (a ``TypeError`` from inside ``Client()``) leaves a half-made client whose
     finaliser can deadlock a later ``Client()`` in this process."""
-    import dask.config
-    from distributed import Security
+    with needs_extra("cluster"):
+        import dask.config
+        from distributed import Security
 
     if not address.startswith(("tls://", "wss://")):
         return
@@ -240,7 +243,8 @@ class DaskExecutor:
     ``distributed.Security``: TLS certificates) is what a shared cluster needs, since whoever
     can reach the scheduler runs code on it; None uses Dask's configuration
     (``distributed.comm.tls``). An unreachable scheduler raises
-    :class:`ExecutorUnavailableError` after ``timeout`` seconds (default: :func:`dask_timeout`).
+    :class:`ExecutorUnavailableError` after ``timeout`` seconds (default: :func:`dask_timeout`);
+    without Dask installed, :class:`~iei_sim.extras.MissingExtraError` (the cluster extra).
     """
 
     def __init__(
@@ -250,7 +254,8 @@ class DaskExecutor:
         security: Security | None = None,
         timeout: float | None = None,
     ) -> None:
-        from distributed import Client
+        with needs_extra("cluster"):
+            from distributed import Client
 
         check_dask_address(address)
         _check_tls(address, security)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from iei_sim.extras import needs_extra
 from iei_sim.validation import suggestion
 
 MAX_TARGET_LENGTH = 500
@@ -238,7 +239,8 @@ def run_prim(
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
+        with needs_extra("discovery"):
+            from ema_workbench.analysis import prim
 
         x = x.reset_index(drop=True).copy()
         for column in x.columns:

@@ -46,6 +46,7 @@ from iei_sim.experiments.store import (
     tables_in,
 )
 from iei_sim.experiments.workflows import default_out as sweep_out
+from iei_sim.extras import check_extra
 from iei_sim.identity import model_identity
 from iei_sim.outcomes import OUTCOMES_SIDECAR, outcome_table
 from iei_sim.resources import check_design_size
@@ -392,8 +393,10 @@ def discover(
 
     Uses the finished runs in the store at ``out`` (a sensitivity analysis or a sweep of this
     experiment); if it has none, runs the experiment's design there first (a Latin hypercube of
-    `method.samples` points for a file with a method and no design).
+    `method.samples` points for a file with a method and no design). Without EMA Workbench it
+    raises :class:`~iei_sim.extras.MissingExtraError` before any run.
     """
+    check_extra("discovery")
     out_dir = Path(out) if out is not None else discovery_out(experiment)
     check_discovery_store(experiment, out_dir)
     store = ResultsStore(out_dir)

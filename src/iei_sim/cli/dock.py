@@ -1,7 +1,8 @@
-"""``iei-sim dock GAME.yaml``: replicator ODE and docking-mode ABM of one game, side by side.
+"""``iei-sim dock GAME.yaml``: replicator ODE and docking-mode ABM of one game, side by side,
+with its tables.
 
-Registered in :mod:`iei_sim.cli` as ``app.command("dock")(dock)``. Bad input (an invalid game
-file or option) prints one line per problem, exits with status 2 and writes nothing.
+Bad input (an invalid game file or option) prints one line per problem, exits with status 2 and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -10,18 +11,44 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from iei_sim.docking.abm import DEFAULT_REVISION_PROBABILITY
-from iei_sim.docking.game import load_game
+from iei_sim.cli.common import console, errors, progress_bar
+from iei_sim.docking.game import DEFAULT_REVISION_PROBABILITY, load_game
+from iei_sim.errors import EXIT_BAD_INPUT
 from iei_sim.scenario.loading import ScenarioError
 from iei_sim.validation import MAX_AGENTS, MAX_DOCK_REPLICATES, finite_option
 
-EXIT_BAD_INPUT = 2
-console = Console()
-errors = Console(stderr=True)
+
+def final_shares_table(loaded, result) -> Table:
+    """Each population's share playing its first strategy at the horizon: ODE, ABM mean and
+    the ABM replicates' central 95% band."""
+    final = Table(
+        title=f"{loaded.name}: share playing the first strategy at t = {loaded.horizon:g}"
+    )
+    for column in ("population", "ODE", "ABM mean", "ABM 95% band"):
+        final.add_column(column, justify="left" if column == "population" else "right")
+    mean, lower, upper = result.abm_mean[-1], result.lower[-1], result.upper[-1]
+    for p, name in enumerate(loaded.populations):
+        final.add_row(
+            f"{name} ({loaded.strategies[p][0]})",
+            f"{result.ode[-1, p]:.3f}",
+            f"{mean[p]:.3f}",
+            f"[{lower[p]:.3f}, {upper[p]:.3f}]",
+        )
+    return final
+
+
+def corners_table(loaded, result) -> Table:
+    """The pure-strategy corners: the replicator Jacobian's eigenvalues and stability."""
+    corners = Table(title="pure-strategy corners (replicator Jacobian eigenvalues)")
+    corners.add_column("profile", overflow="fold")
+    corners.add_column("eigenvalues", justify="right")
+    corners.add_column("stability")
+    for row in result.corners_table().itertuples(index=False):
+        eig = [getattr(row, f"eigenvalue_{name}") for name in loaded.populations]
+        corners.add_row(row.profile, ", ".join(f"{v:+.3f}" for v in eig), row.stability)
+    return corners
 
 
 def dock(
@@ -75,48 +102,18 @@ def dock(
     from iei_sim.output_folders import check_output_folder
 
     check_output_folder(out_dir, "dock", force)  # before the work: a refusal costs nothing
-    with Progress(
-        TextColumn(f"[bold]{loaded.name}[/] N={agents}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replicates"),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("replicates", total=replicates)
+    with progress_bar(f"[bold]{loaded.name}[/] N={agents}", "replicates", replicates) as advance:
         result = run_docking(
             loaded,
             agents=agents,
             replicates=replicates,
             seed=seed,
             max_revision_probability=revision_probability,
-            progress=lambda done, _total: progress.update(task, completed=done),
+            progress=advance,
         )
     written = result.write(out_dir, plots=plots, force=force)
-
-    final = Table(
-        title=f"{loaded.name}: share playing the first strategy at t = {loaded.horizon:g}"
-    )
-    for column in ("population", "ODE", "ABM mean", "ABM 95% band"):
-        final.add_column(column, justify="left" if column == "population" else "right")
-    mean, lower, upper = result.abm_mean[-1], result.lower[-1], result.upper[-1]
-    for p, name in enumerate(loaded.populations):
-        final.add_row(
-            f"{name} ({loaded.strategies[p][0]})",
-            f"{result.ode[-1, p]:.3f}",
-            f"{mean[p]:.3f}",
-            f"[{lower[p]:.3f}, {upper[p]:.3f}]",
-        )
-    console.print(final)
-    corners = Table(title="pure-strategy corners (replicator Jacobian eigenvalues)")
-    corners.add_column("profile", overflow="fold")
-    corners.add_column("eigenvalues", justify="right")
-    corners.add_column("stability")
-    for row in result.corners_table().itertuples(index=False):
-        eig = [getattr(row, f"eigenvalue_{name}") for name in loaded.populations]
-        corners.add_row(row.profile, ", ".join(f"{v:+.3f}" for v in eig), row.stability)
-    console.print(corners)
+    console.print(final_shares_table(loaded, result))
+    console.print(corners_table(loaded, result))
     typer.echo(f"ODE: {result.ode_outcome.describe(loaded)}")
     typer.echo(
         f"ABM vs ODE: max |mean − ODE| = {result.deviation():.4f}; ODE inside the 95% band "

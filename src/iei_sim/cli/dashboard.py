@@ -1,4 +1,4 @@
-"""``iei-sim dashboard``: check the scenario file, then serve the page.
+"""``iei-sim dashboard``: check the scenario file, then serve the page (:mod:`iei_sim.dashboard`).
 
 The server runs as a child process (``python -m iei_sim.dashboard.server``: Solara's app, in
 production mode, without Solara's version check and telemetry, behind a guard that refuses
@@ -28,6 +28,7 @@ from iei_sim.dashboard.hosts import (
     remote_host_names,
 )
 from iei_sim.errors import EXIT_BAD_INPUT
+from iei_sim.extras import check_extra
 from iei_sim.scenario import ScenarioError, load_scenario
 
 SERVER_MODULE = "iei_sim.dashboard.server"
@@ -142,6 +143,7 @@ def dashboard(
     open_browser: Annotated[bool, typer.Option(help="open the page in a web browser")] = False,
 ) -> None:
     """Serve the interactive dashboard: policy levers, play / step / reset, live charts."""
+    check_extra("dashboard")  # the server process imports Solara and uvicorn
     host, remote_names = checked_hosts(host, allow_remote, allowed_host or [])
     path = scenario if scenario is not None else default_scenario()
     try:

@@ -1,0 +1,330 @@
+"""Experiments in a results store: ``compare``, ``sweep`` and ``results``, with their tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from iei_sim.cli.common import (
+    MAX_REPLICATES,
+    DaskOption,
+    check_cluster,
+    checked,
+    console,
+    errors,
+    execute,
+    load_experiment_or_exit,
+    report_line,
+    store_folder,
+)
+from iei_sim.errors import EXIT_BAD_INPUT
+from iei_sim.outcomes import HEADLINES, OUTCOMES
+from iei_sim.validation import MAX_WORKERS
+
+# Columns of a store's runs table that describe a run rather than measure it.
+RUN_COLUMNS = {
+    "run_key",
+    "scenario",
+    "scenario_hash",
+    "point",
+    "replicate",
+    "seed",
+    "status",
+    "error",
+    "duration_s",
+}
+
+
+def check_store(out_dir: Path, identity: dict, tasks: list) -> None:
+    """Refuse a store of another experiment, base scenario or model, or a legacy store that
+    would need runs added, before any progress bar is drawn (exit 2, one line)."""
+    from iei_sim.experiments import ResultsStore
+
+    ResultsStore(out_dir).check_plan(identity, [t.key for t in tasks])
+
+
+def comparison_table(table) -> Table:
+    """Each regime's mean (95% CI) per outcome, the headlines only if the table has them; below
+    each other regime's, its difference to the reference and the paired p-value."""
+    reference = table["scenario"].iloc[0]
+    view = Table(title=f"Regimes vs {reference}: mean (95% CI); difference, paired p")
+    view.add_column("outcome")
+    for scenario in dict.fromkeys(table["scenario"]):
+        view.add_column(scenario, justify="right")
+    shown = (
+        table[table["outcome"].isin(HEADLINES)] if table["outcome"].isin(HEADLINES).any() else table
+    )
+    for outcome, rows in shown.groupby("outcome", sort=False):
+        cells = []
+        for row in rows.itertuples():
+            cell = f"{row.mean:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
+            if row.scenario != reference:
+                star = "*" if row.p_value < 0.05 else ""
+                cell += f"\n{row.diff:+.3g}, p={row.p_value:.2g}{star}"
+            cells.append(cell)
+        known = OUTCOMES.get(outcome)
+        view.add_row(f"{known.label}\n[dim]{outcome}[/]" if known else outcome, *cells)
+    return view
+
+
+def compare(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="scenario files; the first is the reference")
+    ],
+    replicates: Annotated[
+        int,
+        typer.Option(min=2, max=MAX_REPLICATES, help="replicates per scenario (common seeds)"),
+    ] = 10,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
+    ] = 1,
+    dask_address: DaskOption = None,
+    out: Annotated[Path | None, typer.Option(help="results folder")] = None,
+) -> None:
+    """Compare regimes side by side with replicates and common random numbers."""
+    check_cluster(dask_address)
+    from iei_sim.experiments import compare as run_compare
+    from iei_sim.experiments import compare_experiment, default_out, plan_runs
+    from iei_sim.experiments.runner import identity
+
+    if len(scenarios) < 2:
+        errors.print("error: give at least two scenario files (the first is the reference)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    experiment = checked(compare_experiment, scenarios, replicates)
+    out_dir = store_folder(out or default_out(experiment.name))
+    tasks = plan_runs(experiment)
+    check_store(out_dir, identity(experiment, tasks), tasks)
+    result = execute(
+        "[bold]compare[/]",
+        len(tasks),
+        lambda advance: run_compare(
+            experiment,
+            out=out_dir,
+            workers=workers,
+            dask_address=dask_address,
+            progress=advance,
+            tasks=tasks,
+        ),
+    )
+    console.print(comparison_table(result.table))
+    console.print(f"every kept outcome: {result.out_dir / 'comparison.csv'}", markup=False)
+    report_line(result.report, result.out_dir)
+    if result.report.failed:
+        raise typer.Exit(1)
+
+
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="experiment YAML file (experiments/*.yaml)")],
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
+    ] = 1,
+    dask_address: DaskOption = None,
+    out: Annotated[Path | None, typer.Option(help="results folder")] = None,
+) -> None:
+    """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
+    check_cluster(dask_address)
+    from iei_sim.experiments import default_out, plan_runs
+    from iei_sim.experiments import sweep as run_sweep
+    from iei_sim.experiments.runner import identity
+
+    loaded = load_experiment_or_exit(experiment)
+    out_dir = store_folder(out or default_out(loaded.name))
+    tasks = plan_runs(loaded)
+    check_store(out_dir, identity(loaded, tasks), tasks)
+    result = execute(
+        f"[bold]{loaded.name}[/]",
+        len(tasks),
+        lambda advance: run_sweep(
+            loaded,
+            out=out_dir,
+            workers=workers,
+            dask_address=dask_address,
+            progress=advance,
+            tasks=tasks,
+        ),
+    )
+    report_line(result.report, result.out_dir)
+    if result.report.failed:
+        raise typer.Exit(1)
+
+
+def results(
+    folder: Annotated[Path, typer.Argument(help="a results folder written by sweep or compare")],
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="set unreadable journal lines or Parquet files aside (nothing is deleted), "
+            "keep every other run; rerunning the command recomputes the runs set aside",
+        ),
+    ] = False,
+) -> None:
+    """Summarise a results store: runs against its plan, model, run times, outcome means."""
+    from iei_sim.experiments import ResultsStore
+
+    store = ResultsStore(folder)
+    manifest = store.manifest
+    if not manifest:
+        errors.print(f"error: {folder}: not a results folder (no manifest.json)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if repair:
+        print_repair(folder, store.repair())
+    store.verify()
+    runs = store.runs()
+    console.print(
+        count_line(manifest, runs, store.planned()), markup=False, highlight=False, soft_wrap=True
+    )
+    for line in model_lines(manifest):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    run_time = run_time_line(manifest, runs)
+    if run_time:
+        console.print(run_time, markup=False, highlight=False, soft_wrap=True)
+    failed = runs[runs["status"] != "ok"] if len(runs) else runs
+    for row in failed.head(5).itertuples():
+        console.print(
+            f"  failed: point {row.point} replicate {row.replicate}: {row.error}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    means = outcome_means_table(ok)
+    if means is not None:
+        console.print(means)
+    console.print(
+        f"query with SQL: duckdb.sql(\"SELECT * FROM '{folder}/runs.parquet'\")",
+        markup=False,
+        highlight=False,
+    )
+    pending = store.pending()
+    if pending:
+        console.print(
+            f"{pending} run(s) are not in runs.parquet yet, only in the journal (the run was "
+            "killed): rerun the same command, or ResultsStore(folder).compact(), to add them",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def outcome_means_table(ok) -> Table | None:
+    """Each outcome's mean over the ok runs, a column per scenario (None: nothing to show)."""
+    outcomes = [c for c in ok.columns if c in OUTCOMES and c not in RUN_COLUMNS]
+    if not (len(ok) and outcomes):
+        return None
+    view = Table(title="outcome means by scenario (ok runs)")
+    view.add_column("outcome")
+    groups = list(ok.groupby("scenario", sort=False))
+    for scenario, _ in groups:
+        view.add_column(str(scenario), justify="right")
+    for outcome in outcomes:
+        view.add_row(outcome, *[f"{g[outcome].mean():.4g}" for _, g in groups])
+    return view
+
+
+def print_repair(folder: Path, report) -> None:
+    if not report.repaired:
+        console.print(f"{folder}: nothing to repair: every file reads", markup=False)
+        return
+    if report.lines_set_aside:
+        console.print(
+            f"set aside {report.lines_set_aside} unreadable journal line(s) in "
+            f"{report.journal_aside}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    for source, target, why in report.files_set_aside:
+        console.print(
+            f"set aside {source} as {target.name} ({why})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"repaired: {report.runs} runs kept; run the same command again to recompute the runs "
+        "set aside",
+        markup=False,
+        highlight=False,
+    )
+
+
+def count_line(manifest: dict, runs, planned: list[str] | None) -> str:
+    """Runs stored against the store's own plan (the latest invocation's, else the
+    manifest's count), never a negative number missing."""
+    name = manifest.get("name")
+    status = runs["status"] if len(runs) else None
+    if planned is not None:
+        in_plan = runs["run_key"].isin(set(planned)) if len(runs) else None
+        ok = int(((status == "ok") & in_plan).sum()) if len(runs) else 0
+        stored = int(in_plan.sum()) if len(runs) else 0
+        line = (
+            f"{name}: {stored} of {len(planned)} planned runs stored ({ok} ok, "
+            f"{stored - ok} failed, {len(planned) - stored} missing)"
+        )
+        if len(runs) > stored:
+            line += f"; {len(runs) - stored} more from an earlier, larger plan"
+        return line
+    expected = manifest.get("runs", len(runs))
+    ok = int((status == "ok").sum()) if len(runs) else 0
+    if len(runs) <= expected:
+        return (
+            f"{name}: {len(runs)} of {expected} runs stored ({ok} ok, {len(runs) - ok} failed, "
+            f"{expected - len(runs)} missing)"
+        )
+    return f"{name}: {len(runs)} runs stored ({ok} ok, {len(runs) - ok} failed); its plan had {expected}"
+
+
+def model_lines(manifest: dict) -> list[str]:
+    """Which model and base scenarios the runs come from, and whether that model is the
+    installed one."""
+    model = manifest.get("model")
+    if not model:
+        return [
+            "model: not recorded (a store written by an earlier iei-sim: it reads, but no run "
+            "can be added to it)"
+        ]
+    from iei_sim.identity import model_identity
+
+    def describe(m: dict) -> str:
+        return f"iei-sim {m.get('iei_sim_version')}, fingerprint {str(m.get('fingerprint'))[:12]}"
+
+    installed = model_identity()
+    same = (
+        "the installed model"
+        if installed == model
+        else (f"the installed model is another: {describe(installed)}; no run can be added here")
+    )
+    bases = ", ".join(
+        f"{b.get('label')} ({b.get('file')}, hash {b.get('hash')})"
+        for b in manifest.get("base_scenarios") or []
+    )
+    return [f"model: {describe(model)} ({same})", f"base scenarios: {bases or '-'}"]
+
+
+def run_time_line(manifest: dict, runs) -> str:
+    """Run times from the manifest's invocations (a legacy store's from its runs' column)."""
+    invocations = manifest.get("invocations")
+    if invocations is None:
+        if len(runs) and "duration_s" in runs:
+            return (
+                f"run time: mean {runs['duration_s'].mean():.2f} s, "
+                f"total {runs['duration_s'].sum():.0f} s"
+            )
+        return ""
+    ended = [i for i in invocations if i.get("ended")]
+    count = sum(i.get("runs_done", 0) + i.get("runs_failed", 0) for i in ended)
+    total = sum(i.get("run_time_s", 0.0) for i in ended)
+    line = f"{len(invocations)} invocation(s)"
+    if count:
+        line += f"; run time of their {count} runs: mean {total / count:.3g} s, total {total:.3g} s"
+    unrecorded = len(invocations) - len(ended)
+    if unrecorded:
+        line += (
+            f"; {unrecorded} did not record theirs (killed, stopped by an error such as a full "
+            "disk, or still running)"
+        )
+    return line + " (from manifest.json)"
