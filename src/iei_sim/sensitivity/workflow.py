@@ -252,14 +252,14 @@ def run_sensitivity(
     finally:
         executor.close()
     with tables_in(out_dir):
-        return analyse(plan, out_dir, run_report, plots=plots)
+        return write_analysis(plan, out_dir, run_report, plots=plots)
 
 
 def report_problem(problem: dict[str, Any]) -> dict[str, Any]:
     return {**salib_view(problem), "kinds": problem["kinds"]}
 
 
-def analyse(
+def write_analysis(
     plan: SensitivityPlan, out_dir: Path, run_report: RunReport, plots: bool = True
 ) -> SensitivityOutput:
     """Indices, convergence, noise, summary and figures from the store's finished runs."""
