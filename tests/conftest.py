@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.helpers import scenario_text
+from tests.sizes import PLUMBING
 
 from iei_sim.identity import CACHE_ENV
 
@@ -38,15 +40,6 @@ def write(tmp_path: Path) -> WriteFile:
 
 @pytest.fixture
 def tiny_scenario(write: WriteFile) -> Path:
-    """The shipped baseline shrunk to a run of well under a second: 3 schools, 20 firms, 2 years."""
-    return write(
-        "tiny.yaml",
-        f"""\
-        extends: {BASELINE}
-        name: tiny
-        steps: 2
-        regions:
-          east: {{schools: 3, firms: 20, students_per_school: 50}}
-          west: {{schools: 3, firms: 20, students_per_school: 50}}
-        """,
-    )
+    """The shipped baseline at the :data:`~tests.sizes.PLUMBING` size, a run of well under a
+    second: 3 schools, 20 firms and 50 students a school per region, 2 years."""
+    return write("tiny.yaml", scenario_text(BASELINE, "tiny", PLUMBING))
