@@ -1,4 +1,5 @@
-"""Small scenarios for fast tests, built from the shipped files at the sizes of tests/sizes.py."""
+"""Small scenarios for fast tests, built from the shipped files at the sizes of tests/sizes.py,
+and models stepped through them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 from tests.sizes import BEHAVIOUR, PLUMBING, SMALL_20_YEARS
 
+from iei_sim.model import IEIModel
 from iei_sim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +34,18 @@ def tiny(overrides: dict[str, Any] | None = None, steps: int = BEHAVIOUR["steps"
     return load_scenario(
         SCENARIOS / "baseline.yaml", overrides={**BEHAVIOUR, "steps": steps, **(overrides or {})}
     )
+
+
+# Partnerships climb a rung per 0.3 of trust, so a few years show every rung in use.
+FAST_DEPTH = {"partnerships.deepen_threshold": 0.3}
+
+
+def stepped(overrides: dict[str, Any] | None = None, steps: int = 6, seed: int = 1) -> IEIModel:
+    """A :func:`tiny` model with :data:`FAST_DEPTH` and ``overrides``, stepped ``steps`` years."""
+    model = IEIModel(tiny({**FAST_DEPTH, **(overrides or {})}, steps=steps), seed=seed)
+    for _ in range(steps):
+        model.step()
+    return model
 
 
 def small_regime(name: str, overrides: dict[str, Any] | None = None) -> Scenario:
