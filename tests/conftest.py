@@ -1,4 +1,4 @@
-"""Shared fixtures: writing small scenario files into a temporary folder."""
+"""Shared fixtures: small scenario files written into a temporary folder, and a stepped model."""
 
 from __future__ import annotations
 
