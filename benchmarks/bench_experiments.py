@@ -28,6 +28,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # tests.sizes: the quick size
+
+from tests.sizes import BENCH_EXPERIMENTS_QUICK  # noqa: E402
 
 from iei_sim.experiments import ResultsStore, load_experiment, plan_runs  # noqa: E402
 from iei_sim.experiments.executors import (  # noqa: E402
@@ -37,20 +40,12 @@ from iei_sim.experiments.executors import (  # noqa: E402
 )
 from iei_sim.experiments.runner import run_tasks  # noqa: E402
 
-TINY = {
-    "steps": 3,
-    "regions.east.schools": 2,
-    "regions.east.firms": 20,
-    "regions.west.schools": 2,
-    "regions.west.firms": 20,
-}
-
 
 def experiment(folder: Path, runs: int, quick: bool):
     data = {
         "name": "bench",
         "base": str(ROOT / "scenarios" / "small.yaml"),
-        "overrides": TINY if quick else {},
+        "overrides": BENCH_EXPERIMENTS_QUICK if quick else {},
         "levers": {"policy.subsidies.per_intern": {"values": [0.0, 0.5, 1.0, 1.5]}},
         "replicates": max(1, runs // 4),
         "outcomes": ["firm_participation_rate", "fiscal_cost", "student_coverage"],

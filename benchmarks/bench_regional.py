@@ -50,16 +50,12 @@ TARGET_RUN_SECONDS = 2.0
 TARGET_PEAK_BYTES = 1 << 30  # 1 GiB
 TARGET_SPEEDUP = 30.0
 
+# The size of --quick (tests/sizes.py, shared with the tests): the repository root on the path.
+sys.path.insert(0, str(ROOT))
+from tests.sizes import BENCH_REGIONAL_QUICK  # noqa: E402
+
 # --quick: the same scenario file cut down to a few schools and firms and 2 steps.
-QUICK_OVERRIDES: dict[str, Any] = {
-    "name": "regional-quick",
-    "steps": 2,
-    **{
-        f"regions.{region}.{key}": value
-        for region in ("east", "west")
-        for key, value in (("schools", 3), ("firms", 20), ("students_per_school", 100))
-    },
-}
+QUICK_OVERRIDES: dict[str, Any] = {"name": "regional-quick", **BENCH_REGIONAL_QUICK}
 
 try:  # run from a checkout without installing the package
     import iei_sim  # noqa: F401

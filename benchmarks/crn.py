@@ -27,9 +27,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # tests.sizes: the quick size, shared with tests/test_crn.py
+
+from tests.sizes import CRN_QUICK  # noqa: E402
 
 from iei_sim.experiments.crn import (  # noqa: E402
-    QUICK_SIZE,
     TARGET_SEEDS,
     failed_targets,
     plan_diagnostic,
@@ -55,7 +57,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     seeds = args.seeds or (3 if args.quick else TARGET_SEEDS)
-    plan = plan_diagnostic(shipped_cases(), seeds, overrides=QUICK_SIZE if args.quick else None)
+    plan = plan_diagnostic(shipped_cases(), seeds, overrides=CRN_QUICK if args.quick else None)
     start = time.perf_counter()
     table = run_diagnostic(plan, workers=args.workers)
     elapsed = time.perf_counter() - start

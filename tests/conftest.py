@@ -1,4 +1,4 @@
-"""Shared fixtures: writing small scenario files into a temporary folder."""
+"""Shared fixtures: small scenario files written into a temporary folder, and a stepped model."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.helpers import scenario_text, tiny
+from tests.sizes import PLUMBING
 
 from iei_sim.identity import CACHE_ENV
+from iei_sim.model import IEIModel
 
 # The model fingerprint's cache (iei_sim.identity): one per test session, shared with the
 # processes tests start, never the user's own ~/.cache.
@@ -38,15 +41,18 @@ def write(tmp_path: Path) -> WriteFile:
 
 @pytest.fixture
 def tiny_scenario(write: WriteFile) -> Path:
-    """The shipped baseline shrunk to a run of well under a second: 3 schools, 20 firms, 2 years."""
-    return write(
-        "tiny.yaml",
-        f"""\
-        extends: {BASELINE}
-        name: tiny
-        steps: 2
-        regions:
-          east: {{schools: 3, firms: 20, students_per_school: 50}}
-          west: {{schools: 3, firms: 20, students_per_school: 50}}
-        """,
-    )
+    """The shipped baseline at the :data:`~tests.sizes.PLUMBING` size, a run of well under a
+    second: 3 schools, 20 firms and 50 students a school per region, 2 years."""
+    return write("tiny.yaml", scenario_text(BASELINE, "tiny", PLUMBING))
+
+
+@pytest.fixture(scope="session")
+def stepped_model() -> IEIModel:
+    """A :func:`~tests.helpers.tiny` model (seed 11) stepped through 6 years, shared by the tests
+    of the model (tests/test_model.py) and of its students (tests/agents/test_students.py,
+    tests/mechanisms/test_students.py): only to be read, never changed."""
+    scenario = tiny(steps=6)
+    model = IEIModel(scenario, seed=11)
+    for _ in range(scenario.steps):
+        model.step()
+    return model

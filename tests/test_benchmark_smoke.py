@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import scenario_text
+from tests.sizes import FINGERPRINT
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "bench_regional.py"
 
@@ -105,10 +108,7 @@ def test_quick_crn_benchmark_reports_every_case_and_outcome(tmp_path: Path) -> N
 def test_fingerprint_is_the_same_in_two_processes_and_tells_seeds_apart(tmp_path: Path) -> None:
     """Same scenario and seeds in two fresh processes → one hash; other seeds → another."""
     scenario = tmp_path / "tiny.yaml"
-    scenario.write_text(
-        f"extends: {ROOT / 'scenarios' / 'small.yaml'}\nname: tiny\nsteps: 2\n"
-        "regions:\n  east: {schools: 3, firms: 20}\n  west: {schools: 3, firms: 20}\n"
-    )
+    scenario.write_text(scenario_text(ROOT / "scenarios" / "small.yaml", "tiny", FINGERPRINT))
 
     def run(*args: str) -> str:
         script = str(ROOT / "benchmarks" / "fingerprint.py")

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from tests.helpers import SCENARIOS
+from tests.helpers import SCENARIOS, scenario_text
+from tests.sizes import CRN_QUICK
 from typer.testing import CliRunner
 
 from iei_sim.cli import app
@@ -18,7 +19,6 @@ from iei_sim.errors import BadInputError
 from iei_sim.experiments.crn import (
     CRN_COLUMNS,
     CRN_TABLE_HEADER,
-    QUICK_SIZE,
     TARGET_OUTCOMES,
     TARGET_RATIO,
     CrnCase,
@@ -114,9 +114,9 @@ def test_an_outcome_that_does_not_vary_has_no_ratio_and_fails_a_target():
 
 def test_the_same_value_twice_is_perfectly_paired_and_each_run_computed_once():
     case = CrnCase("same", SMALL, "policy.tax_deduction.rate", (0.3, 0.3), target=0.0)
-    plan = plan_diagnostic([case], 3, TARGET_OUTCOMES, overrides=QUICK_SIZE)
+    plan = plan_diagnostic([case], 3, TARGET_OUTCOMES, overrides=CRN_QUICK)
     assert len(plan.runs) == 3  # a = b: one run per seed
-    table = crn_diagnostic([case], 3, TARGET_OUTCOMES, overrides=QUICK_SIZE)
+    table = crn_diagnostic([case], 3, TARGET_OUTCOMES, overrides=CRN_QUICK)
     assert list(table.columns) == list(CRN_COLUMNS)
     assert (table["sd_across"] > 0).all()  # the seeds differ, so the ratio is defined...
     assert (table["ratio"] == 0).all()  # ... and exactly 0: the same runs
@@ -130,8 +130,8 @@ def test_two_workers_give_the_table_of_one_and_progress_reaches_every_run():
         CrnCase("subsidy", SMALL, "policy.subsidies.per_intern", (0.5, 0.55), target=0.25),
     ]
     seen: list[tuple[int, int]] = []
-    one = crn_diagnostic(cases, 3, overrides=QUICK_SIZE, progress=lambda d, t: seen.append((d, t)))
-    two = crn_diagnostic(cases, 3, overrides=QUICK_SIZE, workers=2)
+    one = crn_diagnostic(cases, 3, overrides=CRN_QUICK, progress=lambda d, t: seen.append((d, t)))
+    two = crn_diagnostic(cases, 3, overrides=CRN_QUICK, workers=2)
     pd.testing.assert_frame_equal(one, two)
     assert seen[0] == (0, 12) and seen[-1] == (12, 12)
     assert one["case"].tolist() == ["discount"] * 4 + ["subsidy"] * 4
@@ -144,7 +144,7 @@ def test_two_workers_give_the_table_of_one_and_progress_reaches_every_run():
     for seed in range(3):
         for value, out in ((0.15, x), (0.3, y)):
             scenario = load_scenario(
-                SMALL, overrides={**QUICK_SIZE, "firms.discount_rate_mean": value}
+                SMALL, overrides={**CRN_QUICK, "firms.discount_rate_mean": value}
             )
             out.append(simulate_outcomes(scenario, seed)[1]["firm_participation_rate"])
     row = one[(one["case"] == "discount") & (one["outcome"] == "firm_participation_rate")]
@@ -189,12 +189,7 @@ def test_bad_input_is_refused_before_any_run(kwargs, error):
 @pytest.fixture
 def tiny_small(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.yaml"
-    path.write_text(
-        f"extends: {SMALL}\nname: tiny\nsteps: 6\n"
-        "regions:\n"
-        "  east: {schools: 3, firms: 30, students_per_school: 100}\n"
-        "  west: {schools: 3, firms: 30, students_per_school: 100}\n"
-    )
+    path.write_text(scenario_text(SMALL, "tiny", CRN_QUICK))
     return path
 
 

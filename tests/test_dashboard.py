@@ -12,6 +12,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from tests.helpers import scenario_text
+from tests.sizes import DASHBOARD
 from typer.testing import CliRunner, Result
 
 from iei_sim.cli import app
@@ -43,18 +45,8 @@ def small():
 
 @pytest.fixture
 def tiny_dashboard(write: WriteFile) -> Path:
-    """A scenario small enough to step in a blink, with a 3-year horizon."""
-    return write(
-        "tiny.yaml",
-        f"""\
-        extends: {SMALL}
-        name: tiny
-        steps: 3
-        regions:
-          east: {{schools: 3, firms: 25, students_per_school: 60}}
-          west: {{schools: 3, firms: 25, students_per_school: 60}}
-        """,
-    )
+    """A scenario small enough to step in a blink, with a 3-year horizon (DASHBOARD size)."""
+    return write("tiny.yaml", scenario_text(SMALL, "tiny", DASHBOARD))
 
 
 def test_every_lever_is_a_schema_field_with_its_bounds(small) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 from tests.helpers import ROOT
+from tests.sizes import SWEEP
 from typer.testing import CliRunner
 
 import iei_sim.identity
@@ -29,16 +30,7 @@ from iei_sim.experiments.runner import identity
 from iei_sim.experiments.store import JOURNAL, MANIFEST
 
 SMALL = ROOT / "scenarios" / "small.yaml"
-TINY = {
-    "steps": 3,
-    "regions.east.schools": 2,
-    "regions.east.firms": 24,
-    "regions.east.students_per_school": 60,
-    "regions.west.schools": 2,
-    "regions.west.firms": 16,
-    "regions.west.students_per_school": 60,
-    "policy.tax_deduction.enabled": True,
-}
+TINY = {**SWEEP, "policy.tax_deduction.enabled": True}
 runner = CliRunner()
 
 

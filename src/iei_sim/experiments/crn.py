@@ -49,19 +49,6 @@ TARGET_OUTCOMES: tuple[str, ...] = (
 )
 TARGET_RATIO = 0.25
 TARGET_SEEDS = 12
-# A quick look (smoke tests, `benchmarks/crn.py --quick`): runs of a few hundredths of a second,
-# the least size at which every target outcome still varies with the seed (3 schools and 30
-# firms per region, 6 years). Too small for the tax rate to matter: a quick PASS means nothing.
-QUICK_SIZE: dict[str, object] = {
-    "steps": 6,
-    "regions.east.schools": 3,
-    "regions.east.firms": 30,
-    "regions.east.students_per_school": 100,
-    "regions.west.schools": 3,
-    "regions.west.firms": 30,
-    "regions.west.students_per_school": 100,
-}
-
 # Columns of the diagnostic's table (and of ``iei-sim diagnose crn --out FILE``), in order: a
 # file whose first line is this header is one the command wrote, and may be replaced.
 CRN_COLUMNS = (

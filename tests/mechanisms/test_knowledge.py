@@ -1,0 +1,74 @@
+"""Technology frontier, curriculum currency and knowledge transfer
+(``iei_sim.mechanisms.knowledge``)."""
+
+import numpy as np
+import pytest
+from tests.helpers import FAST_DEPTH, stepped, tiny
+
+from iei_sim.model import IEIModel
+from iei_sim.run import run_scenario
+
+
+def test_switching_knowledge_off_freezes_the_frontier_and_transfers_nothing():
+    model = stepped({"knowledge.enabled": False})
+    assert (model.knowledge.frontier == 1.0).all()
+    flows = model.ledger.flows()
+    assert not (flows.resource == "knowledge").any()
+    assert not (flows.purpose == "teaching_adaptation").any()
+
+
+def test_without_partners_curricula_fall_behind_a_moving_frontier():
+    lonely = stepped(
+        {
+            "partnerships.firm_overhead": [500.0, 500.0, 500.0],
+            "knowledge.shock_rate": 0.0,
+            "learning.prior_noise": 0.0,
+        },
+        steps=8,
+    )
+    assert lonely.knowledge.frontier.min() == pytest.approx(1.05**8)
+    series = run_scenario(
+        tiny(
+            {
+                "partnerships.firm_overhead": [500.0, 500.0, 500.0],
+                "knowledge.shock_rate": 0.0,
+                "learning.prior_noise": 0.0,
+            },
+            steps=8,
+        ),
+        seed=1,
+    ).timeseries["curriculum_currency"]
+    assert series.iloc[-1] < series.iloc[0]
+
+
+def test_partnerships_transfer_knowledge_more_when_firms_are_open():
+    def transferred(openness):
+        result = run_scenario(
+            tiny(
+                {**FAST_DEPTH, "knowledge.openness_mean": openness, "knowledge.secrecy": 0.0},
+                steps=6,
+            ),
+            seed=2,
+        )
+        return result.ledger.loc[result.ledger.resource == "knowledge", "amount"].sum()
+
+    assert transferred(0.9) > transferred(0.1) > 0
+
+
+def test_secrecy_makes_high_tech_firms_share_less():
+    model = IEIModel(tiny(steps=1), seed=0)
+    firm = model.firm_list[0]
+    firm.openness_trait = 0.8
+    firm.tech_level = 0.2
+    open_low_tech = model.knowledge.openness(firm)
+    firm.tech_level = 0.9
+    assert model.knowledge.openness(firm) < open_low_tech
+
+
+def test_curriculum_currency_raises_the_value_of_graduates_skills():
+    model = IEIModel(tiny(steps=1), seed=0)
+    idx = np.arange(50)
+    model.knowledge.curriculum[:] = model.knowledge.frontier  # fully current
+    current = model.students.job_skill(idx)
+    model.knowledge.curriculum[:] = 0.2 * model.knowledge.frontier
+    assert (model.students.job_skill(idx) < current).all()
