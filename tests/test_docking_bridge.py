@@ -75,7 +75,7 @@ def test_firm_and_school_decisions_are_the_game_payoff_gaps(levers: str):
         gap = firm_gap(game)
         gaps.append(gap)
         # Seeking: the model's own expected net benefit of searching …
-        assert firm.expected_net_benefit - model.search_cost_per_year == pytest.approx(
+        assert firm.expected_net_benefit - model.market.search_cost_per_year == pytest.approx(
             gap, abs=1e-12
         )
         # … through the model's own logistic willingness.

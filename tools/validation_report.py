@@ -359,7 +359,7 @@ def bridge_section() -> str:
             gaps.append(gap)
             school = model.schools_in_region[firm.region][0]
             worst_seek = max(
-                worst_seek, abs(firm.expected_net_benefit - model.search_cost_per_year - gap)
+                worst_seek, abs(firm.expected_net_benefit - model.market.search_cost_per_year - gap)
             )
             worst_offer = max(
                 worst_offer,

@@ -77,28 +77,10 @@ class IEIModel(mesa.Model):
         self.config = scenario
         self.streams = RandomStreams(seed)
         self.ledger = Ledger()
-        platform = scenario.policy.platform
-        p = scenario.partnerships
-        self.search_candidates = p.candidates_per_search + (
-            platform.extra_candidates if platform.enabled else 0
-        )
-        self.search_cost_per_candidate = p.search_cost * (
-            1.0 - (platform.search_cost_reduction if platform.enabled else 0.0)
-        )
-        self.search_cost_per_year = (
-            self.search_candidates
-            * self.search_cost_per_candidate
-            / scenario.firms.planning_horizon
-        )
-        self.cross_region_share = platform.cross_region_share if platform.enabled else 0.0
-        self.information_gain = platform.information_gain if platform.enabled else 0.0
-        self.lists_open_places = platform.enabled and platform.lists_open_places
         self.sectors = scenario.sectors
         self.sector_index = {s: i for i, s in enumerate(self.sectors)}
         self.region_names = list(scenario.regions)
         self.region_index = {r: i for i, r in enumerate(self.region_names)}
-        self.region_wage = np.array([r.wage_level for r in scenario.regions.values()])
-        self.region_is_lagging = np.array([r.kind == "lagging" for r in scenario.regions.values()])
         self.partnerships: list[Partnership] = []
         self.active_partnerships: list[Partnership] = []
         self.labour = LabourMarketResult()

@@ -31,8 +31,8 @@ def test_platform_lowers_search_costs_and_matches_across_regions():
         tiny({"policy.platform.enabled": True, "policy.platform.cross_region_share": 0.5}, steps=1),
         seed=0,
     )
-    assert on.search_cost_per_candidate < off.search_cost_per_candidate
-    assert on.search_candidates > off.search_candidates
+    assert on.market.search_cost_per_candidate < off.market.search_cost_per_candidate
+    assert on.market.search_candidates > off.market.search_candidates
     result = run_scenario(
         tiny({"policy.platform.enabled": True, "policy.platform.cross_region_share": 0.5}, steps=5),
         seed=0,

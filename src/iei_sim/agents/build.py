@@ -88,7 +88,7 @@ def build_organisations(model: IEIModel) -> None:
         _build_firms(model, region, spec, sectors, shares, firm_keys)
         for sector in sectors:
             quality = cfg.associations.information_quality
-            quality += model.information_gain * (1.0 - quality)
+            quality += model.market.information_gain * (1.0 - quality)
             association = IndustryAssociation(model, region, sector, quality)
             association.key = entity_key(region, "association", sector)
     model.school_keys = np.concatenate(school_keys)
@@ -180,7 +180,7 @@ def _index_organisations(model: IEIModel) -> None:
 def draw_priors(model: IEIModel) -> None:
     """Prior beliefs: the true expectation of a partnership-year, read with noise."""
     cfg = model.config
-    noise = cfg.learning.prior_noise * (1.0 - model.information_gain)
+    noise = cfg.learning.prior_noise * (1.0 - model.market.information_gain)
     firm_noise = model.streams("population.firm_prior").normal(model.firm_keys, sd=noise)
     for firm, e in zip(model.firm_list, firm_noise.tolist(), strict=True):
         firm.belief = partnerships.expected_private_benefit(model, firm, 1) + e

@@ -148,7 +148,9 @@ class Firm(TableView, mesa.Agent):
         """Chance of searching this year: logistic in the expected net benefit of searching."""
         model = self.model
         return _search_chance(
-            self.expected_net_benefit, model.search_cost_per_year, model.config.learning.temperature
+            self.expected_net_benefit,
+            model.market.search_cost_per_year,
+            model.config.learning.temperature,
         )
 
     @property
@@ -177,7 +179,7 @@ def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
     """Each firm's :attr:`Firm.willingness` (the same operations), with the lookups the firms
     share done once instead of once per firm."""
     expected_incentives = model.incentives.expected_for_firm
-    search_cost = model.search_cost_per_year
+    search_cost = model.market.search_cost_per_year
     temperature = model.config.learning.temperature
     belief, certified = model.firms.belief.tolist(), model.firms.certified.tolist()
     # What a firm expects depends on its region and certification only (Incentives caches it

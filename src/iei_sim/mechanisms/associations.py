@@ -72,7 +72,10 @@ class Associations(Mechanism):
             member_keys = [f.key for f in members]
             picked = whom.smallest(min(n, len(members)), year, association.key, member_keys)
             for firm, school in zip((members[i] for i in picked.tolist()), schools, strict=False):
-                value = matching.firm_offer_value(model, firm, school) + model.search_cost_per_year
+                value = (
+                    matching.firm_offer_value(model, firm, school)
+                    + model.market.search_cost_per_year
+                )
                 if value > 0:
                     start_partnership(model, school, firm)
                     association.brokered += 1

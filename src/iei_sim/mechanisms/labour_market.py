@@ -31,6 +31,12 @@ class LabourMarket(Mechanism):
     section = "labour_market"
     odd = "§7.11"
 
+    def __init__(self, model: IEIModel) -> None:
+        super().__init__(model)
+        regions = model.config.regions.values()
+        self.region_wage = np.array([r.wage_level for r in regions])  # by region index
+        self.region_is_lagging = np.array([r.kind == "lagging" for r in regions])
+
     def step(self) -> None:
         self.model.labour = clear(self.model, self)
 
@@ -99,7 +105,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     retained = employer >= 0
 
     # 2. Migration toward the best-paid other region.
-    wages = model.region_wage
+    wages = market.region_wage
     looking = ~retained
     if len(wages) > 1:
         home = search_region.copy()
@@ -174,7 +180,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     )
 
     home = st.home_region[grads]
-    lagging = model.region_is_lagging[home]
+    lagging = market.region_is_lagging[home]
     moved = employed & (final_region != home)
     result.employed = int(employed.sum())
     result.in_sector = int((in_sector & employed).sum())
@@ -183,7 +189,7 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
     result.retained = int(retained.sum())
     result.lagging_graduates = int(lagging.sum())
     result.lagging_outflow = int((moved & lagging).sum())
-    result.lagging_inflow = int((moved & model.region_is_lagging[final_region] & ~lagging).sum())
+    result.lagging_inflow = int((moved & market.region_is_lagging[final_region] & ~lagging).sum())
     result.mean_job_skill = float(skill.mean())
     result.mean_mobility = float(mobility.mean())
     result.graduate_level_share = float((st.level[grads] == 2).mean())

@@ -37,6 +37,28 @@ class PartnershipMarket(Mechanism):
     section = "partnerships, policy.platform"
     odd = "§7.1"
 
+    def __init__(self, model: IEIModel) -> None:
+        """The search's terms, set by the digital platform when it is on (seed 002 §4.1):
+        more candidates a search, a cheaper search, candidates from other regions, better
+        information, and a list of schools with open places."""
+        super().__init__(model)
+        platform = model.config.policy.platform
+        on = platform.enabled
+        p = model.config.partnerships
+        self.search_candidates = p.candidates_per_search + (platform.extra_candidates if on else 0)
+        self.search_cost_per_candidate = p.search_cost * (
+            1.0 - (platform.search_cost_reduction if on else 0.0)
+        )
+        # What a year of searching costs a firm, spread over its planning horizon.
+        self.search_cost_per_year = (
+            self.search_candidates
+            * self.search_cost_per_candidate
+            / model.config.firms.planning_horizon
+        )
+        self.cross_region_share = platform.cross_region_share if on else 0.0
+        self.information_gain = platform.information_gain if on else 0.0
+        self.lists_open_places = on and platform.lists_open_places
+
     def setup(self) -> None:
         """Candidate pools per sector (schools) or programme list (firms), then per searcher's
         region: (home pool, pool of the other regions). Membership never changes."""
@@ -82,8 +104,8 @@ class PartnershipMarket(Mechanism):
     def reached(self, seekers: list, keys: np.ndarray) -> list[list]:
         """The candidates each seeker's search reaches this year: for every seeker what
         :meth:`_sample` gives it (the same keyed draws), drawn as arrays for all at once."""
-        year, k = self.model.steps, self.model.search_candidates
-        share = self.model.cross_region_share
+        year, k = self.model.steps, self.search_candidates
+        share = self.cross_region_share
         pools = [self._pools_of(seeker) for seeker in seekers]
         k_away = [0] * len(seekers)
         if share and k:
@@ -107,7 +129,7 @@ class PartnershipMarket(Mechanism):
         places with the platform's cross-region share), the rest from the seeker's own."""
         home, away = pools
         year = self.model.steps
-        share = self.model.cross_region_share
+        share = self.cross_region_share
         k_away = 0
         if share and k:
             slots = self.stream("away_slots").uniform(year, seeker_key, np.arange(k))
@@ -151,9 +173,9 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
     """Let this year's seekers search and propose; return the number of new partnerships."""
     transfer = model.ledger.transfer
     outside = model.ledger.outside["market"]
-    cost_each = model.search_cost_per_candidate
+    cost_each = market.search_cost_per_candidate
     formed = 0
-    lists_open_places = model.lists_open_places
+    lists_open_places = market.lists_open_places
     firms, schools = model.firms, model.schools
     seeking_firms = np.flatnonzero(firms.seeking)
     seeking_schools = np.flatnonzero(schools.seeking)
