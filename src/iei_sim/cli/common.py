@@ -24,6 +24,7 @@ from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_
 from iei_sim.extras import check_extra
 from iei_sim.scenario import Scenario, ScenarioError, load_scenario
 from iei_sim.scenario.constraints import field_bounds
+from iei_sim.validation import MAX_WORKERS
 
 # Command-line counts are bounded like the same counts in files.
 MAX_STEPS = int(field_bounds(Scenario, "steps").hi or 200)
@@ -211,6 +212,8 @@ def report_line(report, out_dir: Path) -> None:
         )
 
 
+WorkersOption = Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")]
+StoreOption = Annotated[Path | None, typer.Option(help="results folder")]
 DaskOption = Annotated[
     str | None,
     typer.Option(

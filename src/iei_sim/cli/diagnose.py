@@ -13,6 +13,7 @@ from rich.table import Table
 from iei_sim.cli.common import (
     MAX_REPLICATES,
     DaskOption,
+    WorkersOption,
     check_cluster,
     console,
     errors,
@@ -20,7 +21,7 @@ from iei_sim.cli.common import (
 )
 from iei_sim.errors import BadInputError
 from iei_sim.outcomes import OUTCOMES
-from iei_sim.validation import MAX_WORKERS, finite_option
+from iei_sim.validation import finite_option
 
 GROUP_HELP = "Diagnostics of the model's machinery (how well common random numbers pair runs)."
 
@@ -115,9 +116,7 @@ def diagnose_crn(
         float,
         typer.Option(min=0.0, max=10.0, callback=finite_option, help="largest ratio that passes"),
     ] = 0.25,
-    workers: Annotated[
-        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
-    ] = 1,
+    workers: WorkersOption = 1,
     dask_address: DaskOption = None,
     out: Annotated[
         Path | None,

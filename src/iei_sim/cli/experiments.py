@@ -11,6 +11,8 @@ from rich.table import Table
 from iei_sim.cli.common import (
     MAX_REPLICATES,
     DaskOption,
+    StoreOption,
+    WorkersOption,
     check_cluster,
     checked,
     console,
@@ -22,7 +24,6 @@ from iei_sim.cli.common import (
 )
 from iei_sim.errors import EXIT_BAD_INPUT
 from iei_sim.outcomes import HEADLINES, OUTCOMES
-from iei_sim.validation import MAX_WORKERS
 
 # Columns of a store's runs table that describe a run rather than measure it.
 RUN_COLUMNS = {
@@ -78,11 +79,9 @@ def compare(
         int,
         typer.Option(min=2, max=MAX_REPLICATES, help="replicates per scenario (common seeds)"),
     ] = 10,
-    workers: Annotated[
-        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
-    ] = 1,
+    workers: WorkersOption = 1,
     dask_address: DaskOption = None,
-    out: Annotated[Path | None, typer.Option(help="results folder")] = None,
+    out: StoreOption = None,
 ) -> None:
     """Compare regimes side by side with replicates and common random numbers."""
     check_cluster(dask_address)
@@ -118,11 +117,9 @@ def compare(
 
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file (experiments/*.yaml)")],
-    workers: Annotated[
-        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
-    ] = 1,
+    workers: WorkersOption = 1,
     dask_address: DaskOption = None,
-    out: Annotated[Path | None, typer.Option(help="results folder")] = None,
+    out: StoreOption = None,
 ) -> None:
     """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
     check_cluster(dask_address)

@@ -12,6 +12,7 @@ from iei_sim.cli.common import (
     MAX_REPLICATES,
     MAX_SAMPLES,
     DaskOption,
+    WorkersOption,
     check_cluster,
     checked,
     console,
@@ -22,7 +23,7 @@ from iei_sim.cli.common import (
     store_folder,
 )
 from iei_sim.extras import check_extra
-from iei_sim.validation import MAX_WORKERS, finite_option
+from iei_sim.validation import finite_option
 
 
 def sensitivity_table(name: str, ranked, noise, method_index: str) -> Table:
@@ -74,9 +75,7 @@ def sensitivity(
         int | None,
         typer.Option(min=1, max=MAX_REPLICATES, help="override the replicates per point"),
     ] = None,
-    workers: Annotated[
-        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
-    ] = 1,
+    workers: WorkersOption = 1,
     dask_address: DaskOption = None,
     out: Annotated[
         Path | None, typer.Option(help="results folder (default: results/sensitivity/<name>)")
@@ -161,9 +160,7 @@ def discover(
         float,
         typer.Option(min=0.0, max=1.0, callback=finite_option, help="PRIM smallest box mass"),
     ] = 0.05,
-    workers: Annotated[
-        int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")
-    ] = 1,
+    workers: WorkersOption = 1,
     dask_address: DaskOption = None,
 ) -> None:
     """Scenario discovery: the lever boxes (PRIM) in which a target on the outcomes holds."""
