@@ -13,21 +13,42 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-DEPTH_COLOURS = {"shallow": "#c6dbef", "medium": "#6baed6", "deep": "#08519c"}
+from iei_sim.outcomes import OUTCOMES
+from iei_sim.vocabulary import DEPTH_LABELS, Orientation
+
+DEPTH_COLOURS = dict(zip(DEPTH_LABELS, ("#c6dbef", "#6baed6", "#08519c"), strict=True))
+
+
+def _label(outcome: str) -> str:
+    """The outcome's label from the registry (iei_sim.outcomes), as every table shows it."""
+    return OUTCOMES[outcome].label
 
 
 def participation_figure(ts: pd.DataFrame) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(ts["step"], ts["school_willingness"], label="school willingness", color="#d95f02")
-    ax.plot(ts["step"], ts["firm_willingness"], label="firm willingness", color="#1b9e77", ls="--")
-    ax.plot(ts["step"], ts["firm_participation_rate"], label="firm participation", color="#1b9e77")
+    ax.plot(
+        ts["step"], ts["school_willingness"], label=_label("school_willingness"), color="#d95f02"
+    )
+    ax.plot(
+        ts["step"],
+        ts["firm_willingness"],
+        label=_label("firm_willingness"),
+        color="#1b9e77",
+        ls="--",
+    )
+    ax.plot(
+        ts["step"],
+        ts["firm_participation_rate"],
+        label=_label("firm_participation_rate"),
+        color="#1b9e77",
+    )
     ax.fill_between(
         ts["step"],
         ts["firm_willingness"],
         ts["school_willingness"],
         color="#d95f02",
         alpha=0.08,
-        label="'hot schools, cold firms' gap",
+        label=_label("hot_cold_index"),
     )
     ax.set(xlabel="year", ylabel="share", ylim=(0, 1), title="Willingness and participation")
     ax.legend(loc="best", fontsize=8)
@@ -48,9 +69,13 @@ def depth_figure(ts: pd.DataFrame) -> Figure:
     )
     twin = ax.twinx()
     twin.plot(
-        ts["step"], ts["partnerships_active"], color="black", lw=1.5, label="active partnerships"
+        ts["step"],
+        ts["partnerships_active"],
+        color="black",
+        lw=1.5,
+        label=_label("partnerships_active"),
     )
-    twin.set_ylabel("active partnerships")
+    twin.set_ylabel(_label("partnerships_active"))
     handles, labels = ax.get_legend_handles_labels()
     h2, l2 = twin.get_legend_handles_labels()
     ax.legend(handles + h2, labels + l2, loc="upper left", fontsize=8)
@@ -63,15 +88,15 @@ def project_mix_figure(ts: pd.DataFrame) -> Figure:
     left.stackplot(
         ts["step"],
         [education, 1 - education],
-        labels=["education-oriented", "R&D-oriented"],
+        labels=[Orientation.EDUCATION.label, Orientation.RND.label],
         colors=["#66a61e", "#e6ab02"],
     )
     left.set(
         xlabel="year", ylabel="share of active projects", ylim=(0, 1), title="Project orientation"
     )
     left.legend(loc="lower left", fontsize=8)
-    right.plot(ts["step"], ts["project_gini"], label="Gini across schools")
-    right.plot(ts["step"], ts["project_top_decile_share"], label="top-decile share")
+    right.plot(ts["step"], ts["project_gini"], label=_label("project_gini"))
+    right.plot(ts["step"], ts["project_top_decile_share"], label=_label("project_top_decile_share"))
     right.set(xlabel="year", ylim=(0, 1), title="Concentration of projects")
     right.legend(fontsize=8)
     fig.tight_layout()
@@ -80,14 +105,14 @@ def project_mix_figure(ts: pd.DataFrame) -> Figure:
 
 def student_figure(ts: pd.DataFrame) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 4))
-    for column, label in [
-        ("student_coverage", "coverage (internship or co-taught course)"),
-        ("graduate_employment_rate", "employment rate"),
-        ("intern_retention_rate", "intern retention"),
-        ("skills_mismatch", "skills mismatch"),
-        ("lagging_region_outflow", "lagging-region net outflow"),
-    ]:
-        ax.plot(ts["step"], ts[column], label=label)
+    for column in (
+        "student_coverage",
+        "graduate_employment_rate",
+        "intern_retention_rate",
+        "skills_mismatch",
+        "lagging_region_outflow",
+    ):
+        ax.plot(ts["step"], ts[column], label=_label(column))
     ax.set(xlabel="year", ylabel="share of graduates", ylim=(0, 1), title="Student outcomes")
     ax.legend(fontsize=8)
     return fig
