@@ -38,26 +38,52 @@ def test_school_willingness_exceeds_firm_willingness_without_incentives():
 
 @pytest.mark.parametrize("agent_type", ["School", "Firm"])
 def test_schools_and_firms_step_in_a_keyed_random_order(monkeypatch, agent_type):
-    """Every agent steps once a year, in an order that changes from year to year and is the
-    same in every run from one seed."""
-    from iei_sim.agents.firm import Firm
+    """Every agent acts once a year, in an order that changes from year to year and is the
+    same in every run from one seed (schools step one by one; firms decide whether to search
+    all at once, then apply for certification one by one in that order)."""
     from iei_sim.agents.school import School
+    from iei_sim.mechanisms.incentives import Incentives
 
-    cls = {"School": School, "Firm": Firm}[agent_type]
     orders = []
     for _ in range(2):
         model = IEIModel(tiny(), seed=5)
         order: list[int] = []
-        monkeypatch.setattr(cls, "step", lambda self, order=order: order.append(self.index))
-        model.steps = 1
-        (model._schools_step if agent_type == "School" else model._firms_step)()
-        model.steps = 2
-        (model._schools_step if agent_type == "School" else model._firms_step)()
+        if agent_type == "School":
+            monkeypatch.setattr(School, "step", lambda self, order=order: order.append(self.index))
+        else:
+            monkeypatch.setattr(
+                Incentives,
+                "consider_certification",
+                lambda self, firm, order=order: order.append(firm.index),
+            )
+        for year in (1, 2):
+            model.steps = year
+            (model._schools_step if agent_type == "School" else model._firms_step)()
         orders.append(order)
     first, again = orders
-    n = len(model.agents_by_type[cls])
+    n = len(model.school_list if agent_type == "School" else model.firm_list)
     assert first == again and sorted(first[:n]) == list(range(n)) == sorted(first[n:])
     assert first[:n] != sorted(first[:n]) and first[:n] != first[n:]  # shuffled, year by year
+
+
+def test_the_firms_population_decision_is_each_firms_own_step():
+    """``seeking_of`` decides for all firms what each firm's ``Firm.step`` decides alone."""
+    from iei_sim.agents.firm import seeking_of
+
+    model = IEIModel(tiny(steps=6), seed=3)
+    decided = 0
+    for _ in range(5):
+        model.step()
+        year = model.steps
+        luck = model.streams("firms.seek").uniform(year, model.firm_keys)
+        together = seeking_of(model, luck)
+        alone = [
+            len(f.partnerships) < f.max_partnerships and f.seeking_draw() < f.willingness
+            for f in model.firm_list
+        ]
+        assert together.tolist() == alone
+        decided += int(together.sum())
+    assert decided > 0  # some firms did search
 
 
 def test_an_agent_stepping_alone_draws_what_its_population_step_would_hand_it():

@@ -22,7 +22,7 @@ def odd_process_overview() -> str:
     who = {
         MODEL: "The model",
         SCHOOLS: "Schools, each in turn (random order)",
-        FIRMS: "Firms, each in turn (random order)",
+        FIRMS: "Firms, all at once for the search and each in turn (random order) for certification",
     }
     lines = []
     for number, phase in enumerate(SCHEDULE, 1):

@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from iei_sim.agents.build import build_organisations, build_students, draw_priors
-from iei_sim.agents.firm import Firm
+from iei_sim.agents.firm import Firm, seeking_of
 from iei_sim.agents.school import School
 from iei_sim.agents.students import Student
 from iei_sim.ledger import Ledger
@@ -160,7 +160,17 @@ class IEIModel(mesa.Model):
         self._step_agents(self.school_list, self.school_keys, SCHOOLS)
 
     def _firms_step(self) -> None:
-        self._step_agents(self.firm_list, self.firm_keys, FIRMS)
+        """Every firm's :meth:`Firm.step`, decided for the whole population at once: whether to
+        search depends only on the firm's own state and draw, so it is taken column-wise
+        (:func:`iei_sim.agents.firm.seeking_of`); certification applications, which pay fees
+        through the ledger, follow in the year's keyed order."""
+        year = self.steps
+        order = self.streams(f"{FIRMS}.order").order(year, self.firm_keys)
+        luck = self.streams(f"{FIRMS}.seek").uniform(year, self.firm_keys)
+        self.firms.seeking[:] = seeking_of(self, luck)
+        consider = self.incentives.consider_certification
+        for i in order.tolist():
+            consider(self.firm_list[i])
 
     # -- queries used by agents and mechanisms ------------------------------------------------
     def standing(self, school: School) -> float:

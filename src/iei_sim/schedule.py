@@ -1,7 +1,8 @@
 """One simulated year, as a declared order of phases (docs/ODD.md §3 is generated from it).
 
 Each phase names its owner — a mechanism (:mod:`iei_sim.mechanisms`), the schools or firms
-stepping one by one in random order, or the model's own bookkeeping — and the method it runs.
+stepping in random order (firms decide their search column-wise, then apply for certification
+one by one), or the model's own bookkeeping — and the method it runs.
 :meth:`iei_sim.model.IEIModel.step` runs the phases in this order and nothing else, so reading
 this tuple is reading the model's year. ``tools/odd_schedule.py`` (``make docs``) writes ODD §3
 from it, and ``tests/test_docs.py`` fails if ODD §3 says otherwise.

@@ -175,6 +175,15 @@ class Firm(TableView, mesa.Agent):
         model.incentives.consider_certification(self)
 
 
+def seeking_of(model: IEIModel, luck: np.ndarray) -> np.ndarray:
+    """Every firm's seeking decision of :meth:`Firm.step` (room for a further partner, and this
+    year's draw below its willingness), for the whole population: ``luck[i]`` is firm ``i``'s
+    keyed seeking draw."""
+    partnerships = np.array([len(firm.partnerships) for firm in model.firm_list])
+    has_room = partnerships < model.firms.max_partnerships
+    return has_room & (luck < np.array(willingness_of(model, model.firm_list)))
+
+
 def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
     """Each firm's :attr:`Firm.willingness` (the same operations), with the lookups the firms
     share done once instead of once per firm."""
