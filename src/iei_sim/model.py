@@ -143,21 +143,18 @@ class IEIModel(mesa.Model):
         self.records.append(self.outcomes)
         self.ledger.close_step(self.steps)
 
-    def _step_agents(self, agents: list[School] | list[Firm], keys: np.ndarray, who: str) -> None:
-        """Each agent's own ``step``, in an order drawn afresh each year: keyed by agent, so an
-        agent keeps its place relative to the others in every scenario run from one seed.
-        Before it steps, each agent is handed this year's draw for its seeking decision
-        (``seek_luck``, from the keyed stream ``<who>.seek``)."""
-        year = self.steps
-        order = self.streams(f"{who}.order").order(year, keys)
-        luck = self.streams(f"{who}.seek").uniform(year, keys).tolist()
-        for i in order.tolist():
-            agent = agents[i]
-            agent.seek_luck = (year, luck[i])
-            agent.step()
-
     def _schools_step(self) -> None:
-        self._step_agents(self.school_list, self.school_keys, SCHOOLS)
+        """Each school's own ``step``, in an order drawn afresh each year: keyed by school, so
+        a school keeps its place relative to the others in every scenario run from one seed.
+        Before it steps, each school is handed this year's draw for its seeking decision
+        (``seek_luck``, from the keyed stream ``schools.seek``)."""
+        year = self.steps
+        order = self.streams(f"{SCHOOLS}.order").order(year, self.school_keys)
+        luck = self.streams(f"{SCHOOLS}.seek").uniform(year, self.school_keys).tolist()
+        for i in order.tolist():
+            school = self.school_list[i]
+            school.seek_luck = (year, luck[i])
+            school.step()
 
     def _firms_step(self) -> None:
         """Every firm's :meth:`Firm.step`, decided for the whole population at once: whether to

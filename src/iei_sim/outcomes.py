@@ -89,20 +89,8 @@ class Outcome:
         return "n/a" if value != value else self.unit.format.format(value)
 
 
-def _outcome(
-    name: str,
-    label: str,
-    unit: Unit,
-    summary: SummaryRule,
-    description: str,
-    headline: bool = False,
-    meaningful_from: str = START,
-) -> Outcome:
-    return Outcome(name, label, unit, summary, description, headline, meaningful_from)
-
-
 _RECORDS = (
-    _outcome(
+    Outcome(
         "firm_participation_rate",
         "Firm participation rate",
         SHARE,
@@ -110,7 +98,7 @@ _RECORDS = (
         "share of firms in at least one active partnership",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "firm_willingness",
         "Firm willingness",
         INDEX,
@@ -118,7 +106,7 @@ _RECORDS = (
         "mean firm willingness to seek a partner",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "school_willingness",
         "School willingness",
         INDEX,
@@ -126,21 +114,21 @@ _RECORDS = (
         "mean school willingness to seek a partner",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "hot_cold_index",
         "Hot schools, cold firms",
         DIFFERENCE,
         "mean",
         "school willingness minus firm willingness ('hot schools, cold firms')",
     ),
-    _outcome(
+    Outcome(
         "school_offer_refusal_rate",
         "Schools' proposals refused",
         SHARE,
         "mean",
         "share of schools' proposals that firms refused",
     ),
-    _outcome(
+    Outcome(
         "partnerships_active",
         "Active partnerships",
         COUNT,
@@ -148,28 +136,28 @@ _RECORDS = (
         "active school-firm partnerships",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "partnerships_new",
         "New partnerships",
         COUNT,
         "mean",
         "partnerships formed this year (including any that ended in it)",
     ),
-    _outcome(
+    Outcome(
         "shallow_partnership_share",
         "Shallow partnerships",
         SHARE,
         "mean",
         "share of active partnerships at the shallow rung",
     ),
-    _outcome(
+    Outcome(
         "medium_partnership_share",
         "Medium partnerships",
         SHARE,
         "mean",
         "share of active partnerships at the medium rung",
     ),
-    _outcome(
+    Outcome(
         "deep_partnership_share",
         "Deep partnerships",
         SHARE,
@@ -177,7 +165,7 @@ _RECORDS = (
         "share of active partnerships at the deep rung",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "mean_partnership_depth",
         "Mean partnership depth",
         RUNG,
@@ -185,14 +173,14 @@ _RECORDS = (
         "mean rung of active partnerships (1 shallow, 2 medium, 3 deep)",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "mean_partnership_duration",
         "Mean partnership age",
         YEARS,
         "mean",
         "mean age (years) of active partnerships",
     ),
-    _outcome(
+    Outcome(
         "education_project_share",
         "Education-oriented projects",
         SHARE,
@@ -200,7 +188,7 @@ _RECORDS = (
         "share of active projects that are education-oriented",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "project_gini",
         "Concentration of projects (Gini)",
         INDEX,
@@ -208,14 +196,14 @@ _RECORDS = (
         "Gini across schools of the projects (partnerships) started so far",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "project_top_decile_share",
         "Projects held by the top 10% of schools",
         SHARE,
         "final",
         "share of cumulative projects held by the top 10% of schools",
     ),
-    _outcome(
+    Outcome(
         "student_coverage",
         "Student coverage",
         SHARE,
@@ -224,14 +212,14 @@ _RECORDS = (
         headline=True,
         meaningful_from=FIRST_PARTNERSHIP_COHORT,
     ),
-    _outcome(
+    Outcome(
         "skills_mismatch",
         "Skills mismatch",
         SHARE,
         "mean",
         "share of employed graduates working outside their sector",
     ),
-    _outcome(
+    Outcome(
         "graduate_employment_rate",
         "Graduate employment rate",
         SHARE,
@@ -239,21 +227,21 @@ _RECORDS = (
         "share of graduates employed after graduation",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "graduate_job_skill",
         "Graduates' job skill",
         INDEX,
         "mean",
         "mean job skill of graduates (0.4 theory + 0.6 practice, discounted for curriculum lag)",
     ),
-    _outcome(
+    Outcome(
         "mean_graduate_wage",
         "Mean graduate wage",
         MONEY_YEAR,
         "mean",
         "mean first-year wage of employed graduates",
     ),
-    _outcome(
+    Outcome(
         "intern_retention_rate",
         "Intern retention rate",
         SHARE,
@@ -262,7 +250,7 @@ _RECORDS = (
         headline=True,
         meaningful_from=FIRST_PARTNERSHIP_COHORT,
     ),
-    _outcome(
+    Outcome(
         "lagging_region_outflow",
         "Lagging-region net outflow",
         SHARE,
@@ -270,141 +258,141 @@ _RECORDS = (
         "net share of lagging-region graduates employed in another region",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "firm_net_benefit",
         "Participating firms' net benefit",
         MONEY_YEAR,
         "mean",
         "mean realised net benefit of participating firms",
     ),
-    _outcome("school_budget", "Mean school budget", MONEY, "final", "mean school money balance"),
-    _outcome(
+    Outcome("school_budget", "Mean school budget", MONEY, "final", "mean school money balance"),
+    Outcome(
         "certified_firm_share",
         "Certified firms",
         SHARE,
         "final",
         "share of firms certified as integration-oriented enterprises",
     ),
-    _outcome(
+    Outcome(
         "formalistic_project_share",
         "Formalistic projects",
         SHARE,
         "mean",
         "share of active projects run on paper only",
     ),
-    _outcome(
+    Outcome(
         "projects_evaluated",
         "Projects evaluated",
         COUNT,
         "mean",
         "projects evaluated by monitoring this year",
     ),
-    _outcome(
+    Outcome(
         "projects_exposed",
         "Formalistic projects exposed",
         COUNT,
         "mean",
         "formalistic projects exposed this year",
     ),
-    _outcome(
+    Outcome(
         "risk_events",
         "Risk events",
         COUNT,
         "mean",
         "risk events (incidents, disruptions, leaks, defections) this year",
     ),
-    _outcome(
+    Outcome(
         "risk_losses",
         "Losses to risk events",
         MONEY,
         "mean",
         "money lost to risk events this year",
     ),
-    _outcome(
+    Outcome(
         "risk_fund_payouts",
         "Risk-fund payouts",
         MONEY,
         "mean",
         "risk-compensation fund payouts this year",
     ),
-    _outcome(
+    Outcome(
         "knowledge_transfer",
         "Knowledge transfer per partnership",
         GAP,
         "mean",
         "gap to the frontier closed per active partnership this year",
     ),
-    _outcome(
+    Outcome(
         "meaningful_transfer_share",
         "Core-technology transfer",
         SHARE,
         "mean",
         "share of active partnerships transferring core technology",
     ),
-    _outcome(
+    Outcome(
         "curriculum_currency",
         "Curriculum currency",
         INDEX,
         "mean",
         "mean curriculum level relative to the technology frontier",
     ),
-    _outcome(
+    Outcome(
         "technology_shocks",
         "Technology shocks",
         COUNT,
         "mean",
         "sectors hit by a technology shock this year",
     ),
-    _outcome(
+    Outcome(
         "dual_qualified_share",
         "Dual-qualified teachers",
         SHARE,
         "final",
         "mean share of dual-qualified teachers",
     ),
-    _outcome(
+    Outcome(
         "formal_contract_share",
         "Formal contracts",
         SHARE,
         "mean",
         "share of active partnerships under a formal contract",
     ),
-    _outcome(
+    Outcome(
         "graduate_mobility",
         "Graduates' occupational mobility",
         INDEX,
         "mean",
         "graduates' later occupational mobility (theory share index, 0-1)",
     ),
-    _outcome(
+    Outcome(
         "graduate_level_share",
         "Graduate (master's) share",
         SHARE,
         "mean",
         "share of graduates from graduate (master's) programmes",
     ),
-    _outcome(
+    Outcome(
         "brokered_matches",
         "Brokered matches",
         COUNT,
         "mean",
         "partnerships brokered by industry associations this year",
     ),
-    _outcome(
+    Outcome(
         "participation_leading",
         "Participation, leading regions",
         SHARE,
         "mean",
         "firm participation rate in leading regions",
     ),
-    _outcome(
+    Outcome(
         "participation_lagging",
         "Participation, lagging regions",
         SHARE,
         "mean",
         "firm participation rate in lagging regions",
     ),
-    _outcome(
+    Outcome(
         "fiscal_cost",
         "Fiscal cost, whole run",
         MONEY,
@@ -412,7 +400,7 @@ _RECORDS = (
         "government spending on IEI policy, net of clawbacks",
         headline=True,
     ),
-    _outcome(
+    Outcome(
         "fiscal_cost_per_participating_firm",
         "Incentive spending per participating firm",
         MONEY,

@@ -41,14 +41,11 @@ def build_organisations(model: IEIModel) -> None:
     model.schools = SchoolTable.empty(sum(spec.schools for spec in cfg.regions.values()))
     model.firm_list: list[Firm] = []
     model.school_list: list[School] = []
-    school_keys: list[np.ndarray] = []
-    firm_keys: list[np.ndarray] = []
     for r_index, (region, spec) in enumerate(cfg.regions.items()):
         model.government_of[region] = Government(model, r_index, region, spec.government_budget)
         sectors = list(spec.sector_shares)
         shares = np.array([spec.sector_shares[s] for s in sectors])
         keys = entity_keys(entity_key(region, "school"), np.arange(spec.schools))
-        school_keys.append(keys)
         vocational = draw("population.school_type").uniform(keys) < spec.vocational_share
         size = cfg.schools.size_sigma
         enrolment = np.maximum(
@@ -85,22 +82,22 @@ def build_organisations(model: IEIModel) -> None:
             )
             school.key = key
             model.school_list.append(school)
-        _build_firms(model, region, spec, sectors, shares, firm_keys)
+        _build_firms(model, region, spec, sectors, shares)
         for sector in sectors:
             quality = cfg.associations.information_quality
             quality += model.market.information_gain * (1.0 - quality)
             association = IndustryAssociation(model, region, sector, quality)
             association.key = entity_key(region, "association", sector)
-    model.school_keys = np.concatenate(school_keys)
-    model.firm_keys = np.concatenate(firm_keys)
+    # The keys of the keyed draws about organisations: the tables' own columns, not copies.
+    model.school_keys = model.schools.key
+    model.firm_keys = model.firms.key
     _index_organisations(model)
 
 
-def _build_firms(model: IEIModel, region, spec, sectors, shares, firm_keys) -> None:
+def _build_firms(model: IEIModel, region, spec, sectors, shares) -> None:
     cfg, draw = model.config, model.streams
     f = cfg.firms
     keys = entity_keys(entity_key(region, "firm"), np.arange(spec.firms))
-    firm_keys.append(keys)
     large = draw("population.firm_size").uniform(keys) < spec.large_firm_share
     cdf = shares.cumsum() / shares.sum()
     sector = np.minimum(

@@ -49,6 +49,11 @@ class FirmTable(Table):
     incentives_received: NDArray[np.float64] = column(np.float64, 0.0, "last year's, 10k CNY")
     partnership_years: NDArray[np.int64] = column(np.int64, 0, "partnership-years last year")
 
+    @property
+    def private_net_benefit(self) -> NDArray[np.float64]:
+        """Last year's realised net benefit without incentives: what firms learn from."""
+        return self.realised_net_benefit - self.incentives_received
+
 
 class Firm(TableView, mesa.Agent):
     """A firm in one region and sector: a Mesa agent viewing its row of ``model.firms``.
@@ -108,8 +113,6 @@ class Firm(TableView, mesa.Agent):
         self.max_partnerships = max_partnerships
         self.risk_aversion = risk_aversion
         self.account = model.ledger.open_account("firm", index)
-        # (year, draw) of the keyed seeking draw, handed over by the model's population step
-        self.seek_luck: tuple[int, float] = (-1, 1.0)
         self.partnerships: list[Partnership] = []
         self.pending_education_payoffs: dict[int, float] = {}
 
@@ -124,15 +127,6 @@ class Firm(TableView, mesa.Agent):
     @cached_property  # fixed for life: read from the table once
     def size(self) -> FirmSize:
         return FirmSize.LARGE if self.table.large.item(self.index) else FirmSize.SME
-
-    @property
-    def private_net_benefit(self) -> float:
-        """Last year's realised net benefit without incentives: what the firm learns from."""
-        return self.realised_net_benefit - self.incentives_received
-
-    @property
-    def cooperated_this_year(self) -> bool:
-        return self.partnership_years > 0
 
     @property
     def participating(self) -> bool:
@@ -159,13 +153,10 @@ class Firm(TableView, mesa.Agent):
         return self.model.ledger.balance(self.account, "money")
 
     def seeking_draw(self) -> float:
-        """This year's keyed draw for seeking: handed over by the model when the whole
-        population steps, drawn the same way when this agent steps alone."""
-        year, draw = self.seek_luck
+        """This year's keyed draw for seeking: the one the population's decision
+        (:func:`seeking_of`) uses for this firm."""
         model = self.model
-        if year != model.steps:
-            draw = model.streams("firms.seek").one(model.steps, self.key)
-        return draw
+        return model.streams("firms.seek").one(model.steps, self.key)
 
     def step(self) -> None:
         """Decide whether to search for a (further) school partner this year."""

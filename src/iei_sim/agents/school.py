@@ -56,6 +56,11 @@ class SchoolTable(Table):
     partnership_years: NDArray[np.int64] = column(np.int64, 0, "partnership-years last year")
 
     @property
+    def private_net_benefit(self) -> NDArray[np.float64]:
+        """Schools' cooperation benefit carries no incentives: the realised one."""
+        return self.realised_net_benefit
+
+    @property
     def teaching_quality(self) -> NDArray[np.float64]:
         """Every school's :attr:`School.teaching_quality`, computed from the columns."""
         return 0.5 + 0.5 * np.minimum(1.0, self.dual_qualified_share + self.expert_share)
@@ -123,15 +128,6 @@ class School(TableView, mesa.Agent):
     def school_type(self) -> SchoolType:
         vocational = self.table.vocational.item(self.index)
         return SchoolType.VOCATIONAL if vocational else SchoolType.UNIVERSITY
-
-    @property
-    def private_net_benefit(self) -> float:
-        """Schools' cooperation benefit carries no incentives, so it equals the realised one."""
-        return self.realised_net_benefit
-
-    @property
-    def cooperated_this_year(self) -> bool:
-        return self.partnership_years > 0
 
     @property
     def tracks(self) -> list[tuple[int, int, float]]:

@@ -56,8 +56,7 @@ class StudentPopulation(StudentColumns):
     student is inspected through a :class:`Student` view)."""
 
     def __init__(self, model: IEIModel, capacity: int) -> None:
-        columns = StudentColumns.empty(capacity)
-        super().__init__(**{f.name: getattr(columns, f.name) for f in self.declared()})
+        super().__init__(**StudentColumns.empty_columns(capacity))
         self.model = model
         self.n = 0
         self.graduates = np.empty(0, dtype=np.int64)

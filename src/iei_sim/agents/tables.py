@@ -26,13 +26,17 @@ class Table:
     """Columns of equal length; subclasses declare them with :func:`column`."""
 
     @classmethod
-    def empty(cls, n: int, **extra: Any):
+    def empty(cls, n: int):
         """A table of ``n`` rows, each column filled with its default."""
-        columns = {
+        return cls(**cls.empty_columns(n))
+
+    @classmethod
+    def empty_columns(cls, n: int) -> dict[str, np.ndarray]:
+        """The declared columns of ``n`` rows, filled with their defaults, by name."""
+        return {
             f.name: np.full(n, f.metadata["default"], dtype=f.metadata["dtype"])
             for f in cls.declared()
         }
-        return cls(**columns, **extra)
 
     @classmethod
     def declared(cls) -> tuple[Any, ...]:

@@ -45,25 +45,12 @@ class Learning(Mechanism):
 
     def step(self) -> None:
         model = self.model
-        firms, schools = model.firms, model.schools
-        for who, table, private, groups, keys in (
-            # Beliefs are about the private benefit; incentives are added when deciding.
-            (
-                "firms",
-                firms,
-                firms.realised_net_benefit - firms.incentives_received,
-                model.firm_groups,
-                model.firm_keys,
-            ),
-            # Schools receive no incentives: their private benefit is the realised one.
-            (
-                "schools",
-                schools,
-                schools.realised_net_benefit,
-                model.school_groups,
-                model.school_keys,
-            ),
+        for who, table, groups, keys in (
+            ("firms", model.firms, model.firm_groups, model.firm_keys),
+            ("schools", model.schools, model.school_groups, model.school_keys),
         ):
+            # Beliefs are about the private benefit; incentives are added when deciding.
+            private = table.private_net_benefit
             beliefs = table.belief
             cooperated = table.partnership_years > 0
             years = np.maximum(table.partnership_years, 1)

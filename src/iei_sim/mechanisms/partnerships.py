@@ -1,7 +1,8 @@
 """Partnerships: what a school–firm partnership moves each year, and how trust and depth evolve.
 
-Depth ladder (docs/ODD.md §7.2, ``vocabulary.Depth``; seeds 001 §3.3, 002 §3.2): 1 shallow (visits, donations, talks),
-2 medium (internships, joint courses), 3 deep (industry college, co-taught courses).
+Depth ladder (docs/ODD.md §7.2, ``vocabulary.Depth``; seeds 001 §3.3, 002 §3.2): 1 shallow
+(visits, donations, talks), 2 medium (internships, joint courses), 3 deep (industry college,
+co-taught courses).
 A year that is good for both sides builds trust, a bad one erodes it; the rung is set by the
 trust accumulated (one rung per ``deepen_threshold``), so bad years also move a partnership
 down; trust below ``dissolve_below`` ends the partnership.

@@ -16,10 +16,6 @@ from iei_sim.experiments.analysis import step_bands
 from iei_sim.outcomes import label_of
 
 
-def _label(outcome: str) -> str:
-    return label_of(outcome)
-
-
 def timeseries_bands_figure(steps: pd.DataFrame, runs: pd.DataFrame, outcomes: list[str]) -> Figure:
     """One panel per outcome: each regime's replicate mean over time with its 95% CI band."""
     n = len(outcomes)
@@ -33,7 +29,7 @@ def timeseries_bands_figure(steps: pd.DataFrame, runs: pd.DataFrame, outcomes: l
             colour = colours(i % 10)
             ax.plot(band["step"], band["mean"], color=colour, label=scenario)
             ax.fill_between(band["step"], band["ci_low"], band["ci_high"], color=colour, alpha=0.2)
-        ax.set_title(_label(outcome), fontsize=9)
+        ax.set_title(label_of(outcome), fontsize=9)
         ax.set_xlabel("year")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
@@ -74,7 +70,7 @@ def forest_figure(table: pd.DataFrame) -> Figure:
             )
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, scenarios, fontsize=8)
-        ax.set_title(_label(outcome), fontsize=9, loc="left")
+        ax.set_title(label_of(outcome), fontsize=9, loc="left")
     axes[-1, 0].set_xlabel(
         f"difference from {reference} (paired by replicate, 95% CI; orange: p < 0.05)"
     )
