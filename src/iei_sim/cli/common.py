@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -228,3 +229,27 @@ def check_cluster(dask_address: str | None) -> None:
     installed (the executor would refuse too, but only once the bar is drawn)."""
     if dask_address:
         check_extra("cluster")
+
+
+# Every command that draws figures takes these two (figures only; tables stay CSV); the values
+# are checked here so a bad one is refused before any work.
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        click_type=click.Choice(["png", "svg", "pdf"]),
+        help="figure file format (figures only)",
+        show_default=True,
+    ),
+]
+DpiOption = Annotated[
+    int,
+    typer.Option(min=50, max=1200, help="figure resolution, dots per inch", show_default=True),
+]
+
+
+def figure_options(format: str, dpi: int):
+    """The :class:`~iei_sim.plots.saving.FigureOptions` of a command's ``--format``/``--dpi``."""
+    from iei_sim.plots.saving import FigureOptions
+
+    return FigureOptions(format=format, dpi=dpi)

@@ -1,0 +1,72 @@
+"""How every figure is made and saved: the format and resolution a user asked for, one place.
+
+Figures are :class:`matplotlib.figure.Figure` objects made without pyplot, so importing or
+drawing never switches the caller's backend (a notebook's ``%matplotlib inline`` keeps working)
+and nothing has to be closed; :func:`save_figure` writes one in the chosen format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+class FigureFormat(StrEnum):
+    """File formats a figure can be written in: a raster for screens, vectors for papers."""
+
+    PNG = "png"
+    SVG = "svg"
+    PDF = "pdf"
+
+
+DEFAULT_DPI = 150
+MIN_DPI, MAX_DPI = 50, 1200
+
+
+@dataclass(frozen=True)
+class FigureOptions:
+    """The format and resolution (dots per inch; used by PNG, and by rasters inside vectors)."""
+
+    format: FigureFormat = FigureFormat.PNG
+    dpi: int = DEFAULT_DPI
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format", FigureFormat(self.format))
+        if not MIN_DPI <= self.dpi <= MAX_DPI:
+            raise ValueError(f"dpi {self.dpi} outside [{MIN_DPI}, {MAX_DPI}]")
+
+    def name(self, stem: str) -> str:
+        """The file name of figure ``stem`` in this format."""
+        return f"{stem}.{self.format.value}"
+
+
+def new_figure(**kwargs) -> Figure:
+    """A figure that belongs to no pyplot state (``Figure(**kwargs)``, constrained layout
+    unless asked otherwise, so legends and labels are laid out rather than overlapped)."""
+    from matplotlib.figure import Figure
+
+    kwargs.setdefault("layout", "constrained")
+    return Figure(**kwargs)
+
+
+def save_figure(
+    fig: Figure, folder: str | Path, stem: str, options: FigureOptions | None = None
+) -> Path:
+    """Write ``fig`` as ``folder/stem.<format>`` and return the path. Metadata that would
+    change between otherwise identical runs (software version, creation date) is left out."""
+    options = options or FigureOptions()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / options.name(stem)
+    metadata = {
+        FigureFormat.PNG: {"Software": None},
+        FigureFormat.SVG: {"Date": None, "Creator": None},
+        FigureFormat.PDF: {"CreationDate": None, "Producer": None, "Creator": None},
+    }[options.format]
+    fig.savefig(path, format=options.format.value, dpi=options.dpi, metadata=metadata)
+    return path
