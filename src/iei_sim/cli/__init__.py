@@ -10,6 +10,8 @@ beside it: :mod:`~iei_sim.cli.run` (validate, outcomes, run, patterns),
 
 from __future__ import annotations
 
+import os
+
 from iei_sim.cli import dashboard, diagnose, dock, experiments, run, sensitivity
 from iei_sim.cli.common import ReportedTyper
 
@@ -41,4 +43,7 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    # A command line draws figures into files, never into windows: unless the user chose a
+    # backend, use Agg (the library itself never switches backends, so notebooks keep theirs).
+    os.environ.setdefault("MPLBACKEND", "Agg")
     app()

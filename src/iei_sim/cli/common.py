@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_error
 from iei_sim.extras import check_extra
+from iei_sim.plots.saving import FigureFormat, FigureOptions
 from iei_sim.scenario import Scenario, ScenarioError, load_scenario
 from iei_sim.scenario.constraints import field_bounds
 from iei_sim.validation import MAX_WORKERS
@@ -234,13 +234,8 @@ def check_cluster(dask_address: str | None) -> None:
 # Every command that draws figures takes these two (figures only; tables stay CSV); the values
 # are checked here so a bad one is refused before any work.
 FormatOption = Annotated[
-    str,
-    typer.Option(
-        "--format",
-        click_type=click.Choice(["png", "svg", "pdf"]),
-        help="figure file format (figures only)",
-        show_default=True,
-    ),
+    FigureFormat,
+    typer.Option("--format", help="figure file format (figures only)", show_default=True),
 ]
 DpiOption = Annotated[
     int,
@@ -248,8 +243,6 @@ DpiOption = Annotated[
 ]
 
 
-def figure_options(format: str, dpi: int):
+def figure_options(format: FigureFormat, dpi: int) -> FigureOptions:
     """The :class:`~iei_sim.plots.saving.FigureOptions` of a command's ``--format``/``--dpi``."""
-    from iei_sim.plots.saving import FigureOptions
-
     return FigureOptions(format=format, dpi=dpi)

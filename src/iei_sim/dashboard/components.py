@@ -12,9 +12,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import solara
 from matplotlib.figure import Figure

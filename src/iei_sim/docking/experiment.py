@@ -182,9 +182,7 @@ class DockingResult:
     # -- output ------------------------------------------------------------------------------
     def figure(self):
         """Left: shares over time (ODE line, ABM mean dashed, 95% band). Right: phase plane."""
-        import matplotlib
 
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         game = self.game

@@ -1,20 +1,25 @@
-"""Figures, each a function of stored results (run tables), never of a live model."""
+"""Figures, each a function of stored results (run tables), never of a live model.
 
-from iei_sim.plots.network import (
-    active_network,
-    depth_ladder_counts,
-    depth_ladder_figure,
-    partnership_network_figure,
-    write_network_plots,
-)
-from iei_sim.plots.run_figures import RUN_FIGURES, write_run_plots
+The names below load on first use, so :mod:`iei_sim.plots.saving` (which the command line
+imports for its ``--format`` option) does not pull in matplotlib.
+"""
 
-__all__ = [
-    "RUN_FIGURES",
-    "active_network",
-    "depth_ladder_counts",
-    "depth_ladder_figure",
-    "partnership_network_figure",
-    "write_network_plots",
-    "write_run_plots",
-]
+from importlib import import_module
+
+_HOMES = {
+    "active_network": "iei_sim.plots.network",
+    "depth_ladder_counts": "iei_sim.plots.network",
+    "depth_ladder_figure": "iei_sim.plots.network",
+    "partnership_network_figure": "iei_sim.plots.network",
+    "write_network_plots": "iei_sim.plots.network",
+    "RUN_FIGURES": "iei_sim.plots.run_figures",
+    "write_run_plots": "iei_sim.plots.run_figures",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'iei_sim.plots' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

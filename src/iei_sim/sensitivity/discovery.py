@@ -294,9 +294,7 @@ def _limits(box: pd.DataFrame, init: pd.DataFrame, p_values: dict[str, Any]) -> 
 
 def tradeoff_figure(result: PrimResult, target: str):
     """Coverage against density along the peeling trajectory, coloured by restricted dims."""
-    import matplotlib
 
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     t = result.trajectory
