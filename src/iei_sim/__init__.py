@@ -3,7 +3,6 @@
 __version__ = "0.1.0"
 
 from iei_sim.errors import InputError
-from iei_sim.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = [
     "IEIModel",
@@ -18,7 +17,12 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # The model and runner import Mesa; load them on first use so `iei-sim validate` stays quick.
+    # The model and runner import Mesa, the scenario schema pydantic: load them on first use so
+    # `import iei_sim` (and `iei-sim --help`) stays quick.
+    if name in ("Scenario", "ScenarioError", "load_scenario"):
+        from iei_sim import scenario
+
+        return getattr(scenario, name)
     if name == "IEIModel":
         from iei_sim.model import IEIModel
 

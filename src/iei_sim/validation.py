@@ -23,12 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel
-
 from iei_sim.errors import InputError
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
+    from pydantic import BaseModel, ValidationError
 
 # A scenario, experiment or game file is a few kilobytes; an explicit design of thousands of
 # points is a few hundred. Anything much larger is a mistake (or an attack) and is refused
@@ -123,7 +121,10 @@ def is_finite_number(value: Any) -> bool:
     return isinstance(value, int) or math.isfinite(value)
 
 
-# Counts given on the command line are bounded like counts in files.
+# Counts given on the command line are bounded like counts in files: the scenario schema and the
+# CLI's options take these same bounds (here, so that the CLI's help need not load the schema).
+MAX_STEPS = 200  # years of a run (and of its summary window)
+MAX_SEED = 2**32 - 1  # what NumPy's legacy seeding and most tools take
 MAX_WORKERS = 512
 MAX_AGENTS = 1_000_000  # agents per population of a docking game
 MAX_DOCK_REPLICATES = 1_000
@@ -210,6 +211,8 @@ def strip_annotation(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
 
 
 def _is_model(annotation: Any) -> bool:
+    from pydantic import BaseModel  # here, not at import: the CLI's help must not load pydantic
+
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 

@@ -10,8 +10,11 @@ beside it: :mod:`~iei_sim.cli.run` (validate, outcomes, run, patterns),
 
 from __future__ import annotations
 
-import os
+from typing import Annotated
 
+import typer
+
+from iei_sim import __version__
 from iei_sim.cli import dashboard, diagnose, dock, experiments, run, sensitivity
 from iei_sim.cli.common import ReportedTyper
 
@@ -20,6 +23,25 @@ app = ReportedTyper(
     no_args_is_help=True,
     help="Simulate school–enterprise cooperation under incentive and risk-sharing policies.",
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"iei-sim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Simulate school–enterprise cooperation under incentive and risk-sharing policies."""
+
 
 # In this order in `iei-sim --help` (command groups such as `diagnose` come last).
 app.command()(run.validate)
@@ -43,7 +65,7 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    # A command line draws figures into files, never into windows: unless the user chose a
-    # backend, use Agg (the library itself never switches backends, so notebooks keep theirs).
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    app()
+    """The ``iei-sim`` command (:func:`iei_sim.console.main`: Agg figures, Ctrl-C in one line)."""
+    from iei_sim.console import main as console_main
+
+    console_main()

@@ -20,16 +20,20 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_error
+from iei_sim.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    UserError,
+    describe_os_error,
+)
+from iei_sim.errors import InputError as ScenarioError
 from iei_sim.extras import check_extra
 from iei_sim.plots.saving import FigureFormat, FigureOptions
-from iei_sim.scenario import Scenario, ScenarioError, load_scenario
-from iei_sim.scenario.constraints import field_bounds
 from iei_sim.validation import MAX_WORKERS
 
-# Command-line counts are bounded like the same counts in files.
-MAX_STEPS = int(field_bounds(Scenario, "steps").hi or 200)
-MAX_SEED = int(field_bounds(Scenario, "seed").hi or 2**32 - 1)
+# Command-line counts are bounded like the same counts in files (MAX_STEPS and MAX_SEED are the
+# scenario schema's own bounds). Nothing here imports the schema, Mesa, NumPy or matplotlib:
+# `iei-sim --help` must answer at once, so each command loads what it needs when it runs.
 MAX_REPLICATES = 10_000  # as an experiment file's `replicates`
 MAX_SAMPLES = 1_000_000  # as an experiment file's `method.samples`
 
@@ -182,6 +186,8 @@ def checked(load: Callable, *args):
 
 
 def load_scenario_or_exit(path: Path):
+    from iei_sim.scenario import load_scenario
+
     return checked(load_scenario, path)
 
 

@@ -28,8 +28,8 @@ from iei_sim.dashboard.hosts import (
     remote_host_names,
 )
 from iei_sim.errors import EXIT_BAD_INPUT
+from iei_sim.errors import InputError as ScenarioError
 from iei_sim.extras import check_extra
-from iei_sim.scenario import ScenarioError, load_scenario
 
 SERVER_MODULE = "iei_sim.dashboard.server"
 
@@ -145,6 +145,8 @@ def dashboard(
     """Serve the interactive dashboard: policy levers, play / step / reset, live charts."""
     check_extra("dashboard")  # the server process imports Solara and uvicorn
     host, remote_names = checked_hosts(host, allow_remote, allowed_host or [])
+    from iei_sim.scenario import load_scenario
+
     path = scenario if scenario is not None else default_scenario()
     try:
         loaded = load_scenario(path)

@@ -20,7 +20,6 @@ from iei_sim.cli.common import (
     run_progress,
 )
 from iei_sim.errors import BadInputError
-from iei_sim.outcomes import OUTCOMES
 from iei_sim.validation import finite_option
 
 GROUP_HELP = "Diagnostics of the model's machinery (how well common random numbers pair runs)."
@@ -45,6 +44,7 @@ def two_values(text: str) -> tuple:
 
 def outcome_list(text: str | None) -> list[str]:
     from iei_sim.experiments.crn import TARGET_OUTCOMES, check_outcomes
+    from iei_sim.outcomes import OUTCOMES
 
     if text is None:
         return list(TARGET_OUTCOMES)

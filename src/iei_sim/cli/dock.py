@@ -14,9 +14,9 @@ import typer
 from rich.table import Table
 
 from iei_sim.cli.common import console, errors, progress_bar
-from iei_sim.docking.game import DEFAULT_REVISION_PROBABILITY, load_game
+from iei_sim.docking import DEFAULT_REVISION_PROBABILITY
 from iei_sim.errors import EXIT_BAD_INPUT
-from iei_sim.scenario.loading import ScenarioError
+from iei_sim.errors import InputError as ScenarioError
 from iei_sim.validation import MAX_AGENTS, MAX_DOCK_REPLICATES, finite_option
 
 
@@ -90,6 +90,8 @@ def dock(
     An earlier docking folder at --out is replaced (atomically); any other non-empty folder is
     refused unless --force, and the current folder or one above it always is.
     """
+    from iei_sim.docking.game import load_game
+
     try:
         loaded = load_game(game)
     except ScenarioError as exc:

@@ -17,7 +17,6 @@ from iei_sim.cli.common import (
     progress_bar,
 )
 from iei_sim.outcomes import HEADLINES, OUTCOMES
-from iei_sim.scenario import scenario_hash
 from iei_sim.validation import MAX_WORKERS
 
 ForceHelp = typer.Option(
@@ -29,6 +28,8 @@ ForceHelp = typer.Option(
 def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
     """Check a scenario file without running it."""
     loaded = load_scenario_or_exit(scenario)
+    from iei_sim.scenario import scenario_hash
+
     typer.echo(f"{scenario}: OK (scenario '{loaded.name}', hash {scenario_hash(loaded)})")
 
 

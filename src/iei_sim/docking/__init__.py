@@ -12,6 +12,17 @@ The ``iei-sim dock`` command is :mod:`iei_sim.cli.dock`. The validation report b
 checkout, not part of the package.
 """
 
-from iei_sim.docking.game import Game, load_game, validate_game
+# The docking ABM's largest chance that an agent revises its strategy in one step (here, in the
+# light package module, so that `iei-sim dock --help` reads its default without pydantic or Mesa).
+DEFAULT_REVISION_PROBABILITY = 0.02
 
-__all__ = ["Game", "load_game", "validate_game"]
+__all__ = ["DEFAULT_REVISION_PROBABILITY", "Game", "load_game", "validate_game"]
+
+
+def __getattr__(name: str):
+    # Game files are pydantic models: load them on first use (see above).
+    if name in ("Game", "load_game", "validate_game"):
+        from iei_sim.docking import game
+
+        return getattr(game, name)
+    raise AttributeError(f"module 'iei_sim.docking' has no attribute {name!r}")

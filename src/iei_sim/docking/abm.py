@@ -36,7 +36,8 @@ from collections.abc import Callable, Sequence
 import mesa
 import numpy as np
 
-from iei_sim.docking.game import DEFAULT_REVISION_PROBABILITY, Game
+from iei_sim.docking import DEFAULT_REVISION_PROBABILITY
+from iei_sim.docking.game import Game
 
 MAX_RECORDED_POINTS = 400
 

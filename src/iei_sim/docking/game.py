@@ -37,10 +37,6 @@ from iei_sim.errors import InputError
 from iei_sim.scenario.loading import read_yaml_file
 from iei_sim.validation import Problem, check_name, suggestion, translate_validation_error
 
-# The docking ABM's largest chance that an agent revises its strategy in one step (defined here,
-# not in abm.py, so that `iei-sim dock` reads its default without importing Mesa).
-DEFAULT_REVISION_PROBABILITY = 0.02
-
 MIN_POPULATIONS, MAX_POPULATIONS = 2, 4
 MAX_HORIZON = 10_000.0
 

@@ -24,9 +24,9 @@ from iei_sim.errors import InputError
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.scenario import Scenario, load_scenario
 from iei_sim.scenario.loading import read_yaml_file
-from iei_sim.scenario.schema import MAX_SEED
 from iei_sim.validation import (
     MAX_DETAILED_PROBLEMS,
+    MAX_SEED,
     MAX_TEXT_LENGTH,
     Problem,
     check_name,

@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from iei_sim.validation import MAX_TEXT_LENGTH, check_name
+from iei_sim.validation import MAX_SEED, MAX_STEPS, MAX_TEXT_LENGTH, check_name
 from iei_sim.vocabulary import DEPTH_LABELS
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -49,7 +49,6 @@ MAX_SCHOOLS = 100_000
 MAX_FIRMS = 10_000_000
 MAX_STUDENTS_PER_SCHOOL = 100_000
 MAX_KEYS = 100  # regions, sectors
-MAX_SEED = 2**32 - 1  # what NumPy's legacy seeding and most tools take
 
 
 class Section(BaseModel):
@@ -616,12 +615,12 @@ class Scenario(Section):
         description="short name, used for output folders (printable, no / \\ or '..')",
     )
     description: Text = Field("", description="what this scenario stands for")
-    steps: int = Field(20, ge=1, le=200, description="years to simulate")
+    steps: int = Field(20, ge=1, le=MAX_STEPS, description="years to simulate")
     seed: int = Field(
         0, ge=0, le=MAX_SEED, description="default random seed (the CLI's --seed overrides it)"
     )
     summary_window: int = Field(
-        5, ge=1, le=200, description="final years averaged into summary rates"
+        5, ge=1, le=MAX_STEPS, description="final years averaged into summary rates"
     )
     regions: dict[str, RegionSpec] = Field(
         max_length=MAX_KEYS,
