@@ -20,15 +20,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from iei_sim.errors import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILURE,
-    UserError,
-    describe_os_error,
-)
+from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_error
 from iei_sim.errors import InputError as ScenarioError
 from iei_sim.extras import check_extra
 from iei_sim.plots.saving import FigureFormat, FigureOptions
+from iei_sim.validation import MAX_SEED as MAX_SEED  # the commands' bounds, re-exported
+from iei_sim.validation import MAX_STEPS as MAX_STEPS
 from iei_sim.validation import MAX_WORKERS
 
 # Command-line counts are bounded like the same counts in files (MAX_STEPS and MAX_SEED are the
