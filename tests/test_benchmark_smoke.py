@@ -121,3 +121,10 @@ def test_fingerprint_is_the_same_in_two_processes_and_tells_seeds_apart(tmp_path
     first = run("--seeds", "2")
     assert len(first) == 64 and run("--seeds", "2") == first
     assert run("--seeds", "1") != first
+
+
+def test_quick_comparison_with_ema_workbench_times_both_sides(tmp_path: Path) -> None:
+    figures = _bench_figures("bench_vs_ema.py", tmp_path, "--quick")
+    (result,) = figures["results"]
+    assert result["runs"] == 10 and result["iei_sim_s"] > 0 and result["ema_s"] > 0
+    assert result["throughput_ratio"] == result["ema_s"] / result["iei_sim_s"]

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from scipy.stats import qmc
 
 from iei_sim.experiments.spec import Factor, LoadedExperiment
 from iei_sim.resources import check_design_size, check_run_fits
@@ -106,6 +104,8 @@ def latin_hypercube(factors: dict[str, Factor], samples: int, seed: int) -> list
     """Stratified draws: each factor's range is cut into ``samples`` equal-probability strata
     and each stratum is used once (scipy's ``qmc.LatinHypercube``), mapped through the factor's
     distribution (its inverse CDF); a factor given as ``values`` draws one of them uniformly."""
+    from scipy.stats import qmc  # here: a pool worker unpickling a RunTask must not load SciPy
+
     unit = qmc.LatinHypercube(d=len(factors), seed=np.random.default_rng(seed)).random(samples)
     rows: list[dict[str, Any]] = [{} for _ in range(samples)]
     for j, (name, factor) in enumerate(factors.items()):
@@ -117,6 +117,8 @@ def latin_hypercube(factors: dict[str, Factor], samples: int, seed: int) -> list
 
 def from_unit(factor: Factor, u: np.ndarray) -> list[Any]:
     """Map uniform [0, 1) draws to the factor's values (inverse CDF, clipped to its bounds)."""
+    from scipy import stats
+
     if factor.values is not None:
         index = np.minimum((u * len(factor.values)).astype(int), len(factor.values) - 1)
         return [factor.values[i] for i in index]

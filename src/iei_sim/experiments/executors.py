@@ -102,28 +102,47 @@ def _exit_with_parent(parent: int) -> None:
     A hard-killed sweep (``kill -9``, the OOM killer, a lost batch job) cannot shut its pool
     down, and a worker blocked on the task queue never sees end-of-file (it holds the queue's
     write end itself), so without this it would idle on, adopted by PID 1, for ever. A daemon
-    thread polls the parent PID: portable and immune to the pitfall of ``PR_SET_PDEATHSIG``,
-    which fires when the *thread* that started the worker exits, not the process.
+    thread polls whether the sweep's PID still exists (the worker is the fork server's child,
+    not the sweep's, so its own parent PID says nothing): portable, and immune to the pitfall of
+    ``PR_SET_PDEATHSIG``, which fires when the *thread* that started the worker exits. The fork
+    server itself ends once the sweep and every worker are gone (they hold its "alive" pipe).
     """
 
+    def alive() -> bool:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # the PID now belongs to another user's process
+            return False
+        return True
+
     def watch() -> None:
-        while os.getppid() == parent:
+        while alive():
             time.sleep(PARENT_POLL_S)
         os._exit(1)  # no cleanup: the parent that could use it is gone
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool whose workers are this process's own children and end when it dies.
+# What a worker needs, imported once by the fork server, so that each worker starts at once
+# (with ``spawn`` each one imported Mesa, pandas and the model anew: a second or more apiece).
+WORKER_MODULES = ["iei_sim.run", "iei_sim.experiments.executors"]
 
-    ``spawn`` (not ``fork``: forking a process that holds threads can deadlock; not
-    ``forkserver``: its server and the workers it forks are not our children and outlive a
-    hard kill of this process).
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A local pool whose workers start at once and end when this process dies.
+
+    ``forkserver``, with the model preloaded (:data:`WORKER_MODULES`): the workers are forked
+    from a clean server process that imported the model once, never from this process (forking
+    a process that holds threads, as a sweep with its progress bar does, can deadlock). Each
+    worker watches this process (:func:`_exit_with_parent`), so none outlives a hard kill.
     """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES)
     return ProcessPoolExecutor(
         workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=context,
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
     )
