@@ -227,11 +227,17 @@ DaskOption = Annotated[
 ]
 
 
-def check_cluster(dask_address: str | None) -> None:
+def check_cluster(dask_address: str | None, workers: int = 1) -> None:
     """With ``--dask-address``, refuse at once (before any progress bar) if Dask is not
-    installed (the executor would refuse too, but only once the bar is drawn)."""
+    installed (the executor would refuse too, but only once the bar is drawn). With local
+    workers, start their fork server now: it imports the model while this process reads and
+    plans the experiment."""
     if dask_address:
         check_extra("cluster")
+    elif workers > 1:
+        from iei_sim.experiments.executors import start_worker_server
+
+        start_worker_server()
 
 
 # Every command that draws figures takes these two (figures only; tables stay CSV); the values

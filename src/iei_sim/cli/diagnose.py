@@ -142,7 +142,7 @@ def diagnose_crn(
     exceeds it (or cannot be computed: an outcome that does not vary with the seed) or a run
     fails, 2 on bad input.
     """
-    check_cluster(dask_address)
+    check_cluster(dask_address, workers)
     from iei_sim.experiments.crn import (
         CRN_TABLE_HEADER,
         CrnCase,

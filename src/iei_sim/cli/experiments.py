@@ -84,7 +84,7 @@ def compare(
     out: StoreOption = None,
 ) -> None:
     """Compare regimes side by side with replicates and common random numbers."""
-    check_cluster(dask_address)
+    check_cluster(dask_address, workers)
     from iei_sim.experiments import compare as run_compare
     from iei_sim.experiments import compare_experiment, default_out, plan_runs
     from iei_sim.experiments.runner import identity
@@ -122,7 +122,7 @@ def sweep(
     out: StoreOption = None,
 ) -> None:
     """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
-    check_cluster(dask_address)
+    check_cluster(dask_address, workers)
     from iei_sim.experiments import default_out, plan_runs
     from iei_sim.experiments import sweep as run_sweep
     from iei_sim.experiments.runner import identity

@@ -83,7 +83,7 @@ def sensitivity(
     plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
 ) -> None:
     """Global sensitivity analysis (Sobol', Morris, delta, PAWN) of the experiment's factors."""
-    check_cluster(dask_address)
+    check_cluster(dask_address, workers)
     from iei_sim.sensitivity import workflow
 
     loaded = load_experiment_or_exit(experiment)
@@ -165,7 +165,7 @@ def discover(
 ) -> None:
     """Scenario discovery: the lever boxes (PRIM) in which a target on the outcomes holds."""
     check_extra("discovery")  # before the design's runs, which could take long
-    check_cluster(dask_address)
+    check_cluster(dask_address, workers)
     from iei_sim.sensitivity import workflow
 
     loaded = load_experiment_or_exit(experiment)

@@ -130,6 +130,21 @@ def _exit_with_parent(parent: int) -> None:
 WORKER_MODULES = ["iei_sim.run", "iei_sim.experiments.executors"]
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES)
+    return context
+
+
+def start_worker_server() -> None:
+    """Start the fork server now, so that it imports the model while this process still reads
+    and plans the experiment (a command calls this first when it will use local workers)."""
+    from multiprocessing import forkserver
+
+    _worker_context()
+    forkserver.ensure_running()
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A local pool whose workers start at once and end when this process dies.
 
@@ -138,11 +153,9 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     a process that holds threads, as a sweep with its progress bar does, can deadlock). Each
     worker watches this process (:func:`_exit_with_parent`), so none outlives a hard kill.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_MODULES)
     return ProcessPoolExecutor(
         workers,
-        mp_context=context,
+        mp_context=_worker_context(),
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
     )
