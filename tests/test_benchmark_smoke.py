@@ -128,3 +128,9 @@ def test_quick_comparison_with_ema_workbench_times_both_sides(tmp_path: Path) ->
     (result,) = figures["results"]
     assert result["runs"] == 10 and result["iei_sim_s"] > 0 and result["ema_s"] > 0
     assert result["throughput_ratio"] == result["ema_s"] / result["iei_sim_s"]
+
+
+def test_quick_start_up_benchmark_times_the_help_and_its_references(tmp_path: Path) -> None:
+    figures = _bench_figures("bench_cli_startup.py", tmp_path, "--quick")
+    assert {"iei-sim --help", "python -c pass"} <= set(figures["median_s"])
+    assert all(len(values) == 2 for values in figures["all_s"].values())
