@@ -120,6 +120,17 @@ def progress_bar(label: str, unit: str, total: int) -> Iterator[Callable[[int, i
 
 
 @contextmanager
+def status(message: str) -> Iterator[None]:
+    """A one-line spinner on stderr while a step without a count runs (``drawing figures…``),
+    gone when it ends; nothing when stderr is not a terminal."""
+    if not errors.is_terminal:
+        yield
+        return
+    with errors.status(message, spinner="dots"):
+        yield
+
+
+@contextmanager
 def run_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
     """Runs done / total, rate and ETA (the rate counts only this invocation's runs)."""
     with Progress(
