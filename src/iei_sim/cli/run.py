@@ -16,8 +16,8 @@ from iei_sim.cli.common import (
     load_scenario_or_exit,
     progress_bar,
 )
+from iei_sim.cli.input_files import InputKind, refuse_other_kind
 from iei_sim.outcomes import HEADLINES, OUTCOMES
-from iei_sim.scenario import scenario_hash
 from iei_sim.validation import MAX_WORKERS
 
 ForceHelp = typer.Option(
@@ -26,10 +26,21 @@ ForceHelp = typer.Option(
 )
 
 
-def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
-    """Check a scenario file without running it."""
-    loaded = load_scenario_or_exit(scenario)
-    typer.echo(f"{scenario}: OK (scenario '{loaded.name}', hash {scenario_hash(loaded)})")
+def validate(
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="scenario, experiment or game YAML file")
+    ],
+) -> None:
+    """Check a scenario, experiment or game file without running it, and summarise it.
+
+    The kind is read from the file's keys. Every problem is listed at once. A scenario shows
+    its years, regions and sizes and what it changes in the file it extends; an experiment
+    its factors, outcomes and how many runs `sweep` and `sensitivity` would make.
+    """
+    from iei_sim.cli.input_files import summarise
+
+    for line in summarise(file).lines():
+        typer.echo(line)
 
 
 def outcomes_table(headlines: bool = False) -> Table:
@@ -105,6 +116,7 @@ def run(
     An earlier run folder at --out is replaced (atomically); any other non-empty folder is
     refused unless --force, and the current folder or one above it always is.
     """
+    refuse_other_kind(scenario, InputKind.SCENARIO, "iei-sim run")
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.output_folders import check_output_folder
     from iei_sim.run import default_out_dir, run_scenario

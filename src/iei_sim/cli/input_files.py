@@ -1,0 +1,282 @@
+"""Which kind of input a YAML file is (scenario, experiment or game), and what ``validate``
+prints about each: the numbers a researcher checks before spending time on runs.
+
+A file's kind is read from its top-level keys (``levers:``/``base:`` make an experiment,
+``payoffs:``/``populations:`` a game), so a file handed to the wrong command gets one line
+naming the command that takes it, instead of one "unknown field" line per key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from iei_sim.errors import BadInputError, InputError
+from iei_sim.scenario import Scenario
+from iei_sim.scenario.loading import EXTENDS, read_yaml_file
+
+# Lines of a diff from the ``extends`` parent printed before the rest are counted.
+MAX_DIFF_LINES = 20
+
+
+class InputKind(StrEnum):
+    """The three kinds of YAML input, with the commands that take each."""
+
+    SCENARIO = "scenario"
+    EXPERIMENT = "experiment"
+    GAME = "game"
+
+    @property
+    def commands(self) -> str:
+        return {
+            InputKind.SCENARIO: "`iei-sim run` (or `patterns`, `compare`)",
+            InputKind.EXPERIMENT: "`iei-sim sweep` (or `sensitivity` for its `method` section)",
+            InputKind.GAME: "`iei-sim dock`",
+        }[self]
+
+
+def _distinctive_keys() -> dict[InputKind, set[str]]:
+    """Top-level keys only one kind of file has (``name`` and ``description`` are shared)."""
+    from iei_sim.docking.game import GameFile
+    from iei_sim.experiments.spec import Experiment
+
+    scenario = set(Scenario.model_fields) | {EXTENDS}
+    experiment = set(Experiment.model_fields)
+    game = set(GameFile.model_fields)
+    return {
+        InputKind.SCENARIO: scenario - experiment - game,
+        InputKind.EXPERIMENT: experiment - scenario - game,
+        InputKind.GAME: game - scenario - experiment,
+    }
+
+
+def kind_of_data(data: dict[str, Any]) -> InputKind:
+    """The kind whose distinctive keys the data has most of; a scenario when none or a tie (so
+    a scenario with typos is still validated, and named, as a scenario)."""
+    keys = {str(k) for k in data}
+    counts = {kind: len(keys & distinct) for kind, distinct in _distinctive_keys().items()}
+    best = max(counts.values())
+    if best == 0 or counts[InputKind.SCENARIO] == best:
+        return InputKind.SCENARIO
+    leaders = [kind for kind, count in counts.items() if count == best]
+    return leaders[0] if len(leaders) == 1 else InputKind.SCENARIO
+
+
+def kind_of_file(path: Path) -> InputKind:
+    """The kind of a YAML file; a scenario if it cannot be read (the scenario loader then says
+    why, in its own words)."""
+    try:
+        data = read_yaml_file(path)
+    except InputError:
+        return InputKind.SCENARIO
+    return kind_of_data(data)
+
+
+def refuse_other_kind(path: Path, wanted: InputKind, command: str) -> None:
+    """Refuse, in one line (exit 2), a file of another kind than ``command`` takes."""
+    kind = kind_of_file(path)
+    if kind is not wanted:
+        raise BadInputError(
+            f"{path} is {'an' if kind is InputKind.EXPERIMENT else 'a'} {kind.value} file, "
+            f"not a {wanted.value}: `{command}` takes a {wanted.value}; use {kind.commands}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``validate`` prints: a headline (``file: OK (...)``) and indented detail lines."""
+
+    headline: str
+    details: list[str]
+
+    def lines(self) -> list[str]:
+        return [self.headline, *(f"  {line}" for line in self.details)]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# Longer text values (a description) are cut in a diff line.
+MAX_SHOWN_CHARS = 60
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def scenario_lines(scenario: Scenario) -> list[str]:
+    """Years, seed, summary window and every region's size."""
+    lines = [
+        f"{scenario.steps} years, seed {scenario.seed}; summaries average the last "
+        f"{scenario.summary_window} years",
+        f"{_count(len(scenario.regions), 'region')}:",
+    ]
+    for name, region in scenario.regions.items():
+        lines.append(
+            f"  {name} ({region.kind}): {region.schools} schools, {region.firms} firms, "
+            f"{region.students_per_school} students per school"
+        )
+    return lines
+
+
+def changed_fields(parent: Scenario, child: Scenario) -> list[tuple[str, Any, Any]]:
+    """Every dotted leaf field whose value differs between two resolved scenarios, in schema
+    order: ``(field, parent's value, child's value)``; a leaf only one has shows as absent."""
+    from iei_sim.experiments.spec import scenario_leaves
+
+    before, after = scenario_leaves(parent), scenario_leaves(child)
+    missing = "(absent)"
+    return [
+        (field, before.get(field, missing), after.get(field, missing))
+        for field in dict.fromkeys([*after, *before])
+        if before.get(field, missing) != after.get(field, missing)
+    ]
+
+
+def summarise_scenario(path: Path) -> Summary:
+    """Load a scenario (every problem at once) and describe it, with its diff from the file it
+    ``extends``."""
+    from iei_sim.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    details = scenario_lines(scenario)
+    parent_ref = read_yaml_file(path).get(EXTENDS)
+    if isinstance(parent_ref, str):
+        try:
+            parent = load_scenario(path.parent / parent_ref)
+        except InputError:  # a base that only its children complete: no diff to show
+            details.append(f"extends {parent_ref} (not a valid scenario on its own)")
+            return Summary(_scenario_headline(path, scenario), details)
+        changes = changed_fields(parent, scenario)
+        details.append(f"extends {parent_ref} ('{parent.name}'); {_count(len(changes), 'change')}:")
+        for field, old, new in changes[:MAX_DIFF_LINES]:
+            details.append(f"  {field}: {_shown(old)} -> {_shown(new)}")
+        if len(changes) > MAX_DIFF_LINES:
+            details.append(f"  … and {len(changes) - MAX_DIFF_LINES} more")
+    return Summary(_scenario_headline(path, scenario), details)
+
+
+def _scenario_headline(path: Path, scenario: Scenario) -> str:
+    from iei_sim.scenario import scenario_hash
+
+    return f"{path}: OK (scenario '{scenario.name}', hash {scenario_hash(scenario)})"
+
+
+def _factor_text(factor: Any) -> str:
+    if factor.values is not None:
+        return "{" + ", ".join(_shown(v) for v in factor.values) + "}"
+    if factor.distribution in ("normal", "lognormal"):
+        return f"{factor.distribution} (mean {_shown(factor.mean)}, sd {_shown(factor.sd)})"
+    levels = f", {factor.levels} levels" if factor.levels else ""
+    shape = "" if factor.distribution == "uniform" else f" {factor.distribution}"
+    return f"[{_shown(factor.low)}, {_shown(factor.high)}]{shape}{levels}"
+
+
+def sensitivity_runs(loaded: Any) -> tuple[int, int]:
+    """Sample points and runs of the file's ``method`` section (what ``iei-sim sensitivity``
+    plans: ``samples`` × the method's block of rows, × replicates)."""
+    from iei_sim.sensitivity.sampling import block_size
+
+    spec = loaded.spec
+    factors = len(spec.factors) + (1 if spec.include_dummy else 0)
+    points = spec.method.samples * block_size({"num_vars": factors}, spec.method)
+    return points, points * spec.replicates
+
+
+def summarise_experiment(path: Path) -> Summary:
+    """Load an experiment (every problem at once, its method's too) and count its runs."""
+    from iei_sim.experiments import load_experiment
+    from iei_sim.experiments.design import design_size
+    from iei_sim.scenario import load_scenario
+    from iei_sim.sensitivity.problem import check_experiment
+
+    loaded = load_experiment(path)
+    spec = loaded.spec
+    if spec.method is not None:
+        problems = check_experiment(loaded)
+        if problems:
+            raise InputError(problems)
+    details = []
+    for ref, file in zip(
+        [spec.base] if spec.base else spec.scenarios or [], loaded.scenario_files, strict=True
+    ):
+        scenario = load_scenario(file, overrides=spec.overrides)
+        sizes = ", ".join(
+            f"{name} {region.schools} schools / {region.firms} firms"
+            for name, region in scenario.regions.items()
+        )
+        details.append(f"scenario {ref} ('{scenario.name}'): {scenario.steps} years; {sizes}")
+    if spec.overrides:
+        details.append(f"{_count(len(spec.overrides), 'fixed override')}:")
+        details += [f"  {field} = {_shown(value)}" for field, value in spec.overrides.items()]
+    details.append(
+        f"{_count(len(spec.factors), 'factor')}:"
+        if spec.factors
+        else "no factors (each scenario as it is, with the fixed overrides)"
+    )
+    for group, factors in (("lever", spec.levers), ("uncertainty", spec.uncertainties)):
+        details += [f"  {group} {path}: {_factor_text(f)}" for path, f in factors.items()]
+    points = design_size(loaded)
+    details.append(
+        f"design {spec.design.kind}: {_count(points, 'point')} × {spec.replicates} replicates = "
+        f"{_count(points * spec.replicates, 'run')} (iei-sim sweep)"
+    )
+    if spec.method is not None:
+        rows, runs = sensitivity_runs(loaded)
+        dummy = " (with the dummy)" if spec.include_dummy else ""
+        details.append(
+            f"method {spec.method.name}, samples {spec.method.samples}: {rows} points{dummy} × "
+            f"{spec.replicates} replicates = {_count(runs, 'run')} (iei-sim sensitivity)"
+        )
+    outcomes = spec.outcome_names
+    details.append(f"{_count(len(outcomes), 'outcome')}: {', '.join(outcomes)}")
+    headline = f"{path}: OK (experiment '{spec.name}', hash {spec.content_hash()})"
+    return Summary(headline, details)
+
+
+def summarise_game(path: Path) -> Summary:
+    """Load a game and describe its populations, parameters and start."""
+    from iei_sim.docking.game import load_game
+
+    game = load_game(path)
+    populations = ", ".join(
+        f"{name} ({' / '.join(strategies)})"
+        for name, strategies in zip(game.populations, game.strategies, strict=True)
+    )
+    parameters = ", ".join(f"{k} = {_shown(v)}" for k, v in game.parameters.items())
+    initial = ", ".join(
+        f"{name} {float(share):.3g}"
+        for name, share in zip(game.populations, game.initial, strict=True)
+    )
+    details = [
+        f"{_count(game.n_populations, 'population')}: {populations}",
+        f"{_count(len(game.parameters), 'parameter')}: {parameters or '(none)'}",
+        f"share playing the first strategy at time 0: {initial}; horizon {_shown(game.horizon)}",
+    ]
+    return Summary(f"{path}: OK (game '{game.name}')", details)
+
+
+SUMMARISERS = {
+    InputKind.SCENARIO: summarise_scenario,
+    InputKind.EXPERIMENT: summarise_experiment,
+    InputKind.GAME: summarise_game,
+}
+
+
+def summarise(path: Path) -> Summary:
+    """Validate a file as the kind its keys say it is, and summarise it."""
+    return SUMMARISERS[kind_of_file(path)](path)
