@@ -133,7 +133,10 @@ def run(
 
 
 def patterns_table(name: str, replicates: int, table) -> Table:
-    """Each pattern's mean and 95% CI against its band, and whether it holds."""
+    """Each pattern's mean and 95% CI against its band, and whether it holds (the rule in the
+    caption)."""
+    from iei_sim.patterns import HOLDS_RULE
+
     view = Table(title=f"{name}: patterns over {replicates} replicates (95% CI)")
     for column in ("pattern", "mean", "95% CI", "band", "holds"):
         view.add_column(column, justify="left" if column == "pattern" else "right")
@@ -145,6 +148,7 @@ def patterns_table(name: str, replicates: int, table) -> Table:
             f"[{row.band_low:g}, {row.band_high:g}]",
             "yes" if row.holds else "[red]NO[/]",
         )
+    view.caption = HOLDS_RULE
     return view
 
 
@@ -154,10 +158,18 @@ def patterns(
         int, typer.Option(min=2, max=MAX_REPLICATES, help="replicate runs (seeds 0 … R-1)")
     ] = 20,
     workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="worker processes")] = 1,
-    out: Annotated[Path | None, typer.Option(help="write the table as CSV here")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="CSV file to write the table to (a file, unlike other commands' --out)"),
+    ] = None,
     strict: Annotated[bool, typer.Option(help="exit 1 if any pattern does not hold")] = False,
 ) -> None:
-    """Check the seeds' patterns (docs/ODD.md §1) over replicates of a scenario."""
+    """Check the source studies' patterns over replicates of a scenario.
+
+    The patterns and their bands are described in docs/ODD.md §1 and docs/calibration.md; they
+    are calibrated for scenarios/baseline.yaml (a smaller scenario may miss some).
+    """
+    refuse_other_kind(scenario, InputKind.SCENARIO, "iei-sim patterns")
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.patterns import PATTERN_TABLE_HEADER, evaluate_patterns, run_replicates
 
