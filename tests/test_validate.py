@@ -4,6 +4,7 @@ an experiment or game file in one line naming the command that takes it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from iei_sim.cli import app
 from iei_sim.cli.common import MAX_STEPS
-from iei_sim.cli.input_files import InputKind, changed_fields, kind_of_data
+from iei_sim.cli.input_files import InputKind, changed_fields, duration_text, kind_of_data
 from iei_sim.docking.game import load_game
 from iei_sim.experiments import load_experiment
 from iei_sim.experiments.design import plan_runs
@@ -201,3 +202,28 @@ def test_steps_are_bounded_alike_on_the_command_line_and_in_files(tmp_path: Path
     result = invoke("run", SMALL, "--steps", MAX_STEPS + 1, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert str(MAX_STEPS) in result.output
+
+
+def test_estimate_times_one_run_and_scales_it_by_each_commands_runs(tmp_path: Path):
+    path = write_yaml(
+        tmp_path / "e.yaml",
+        {
+            "name": "e",
+            "base": str(SMALL),
+            "overrides": {"steps": 2},
+            "levers": {"policy.tax_deduction.rate": {"low": 0.0, "high": 0.5, "levels": 3}},
+            "replicates": 4,
+        },
+    )
+    assert "one run of the base" not in invoke("validate", path).stdout  # only when asked
+    result = invoke("validate", path, "--estimate")
+    assert result.exit_code == 0, result.output
+    seconds = float(re.search(r"one run of the base took ([\d.]+) s", result.stdout).group(1))
+    total = float(re.search(r"sweep: about ([\d.]+) s for 12 runs", result.stdout).group(1))
+    assert seconds > 0
+    assert abs(total - 12 * seconds) <= 0.5 + 12 * 0.005  # both printed rounded
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(42.4, "42 s"), (210, "3.5 min"), (7560, "2.1 h")])
+def test_durations_read_in_the_unit_that_fits(seconds: float, text: str):
+    assert duration_text(seconds) == text

@@ -114,7 +114,7 @@ METAVARS = {
 EXAMPLES = {
     "validate": [
         "iei-sim validate scenarios/small.yaml",
-        "iei-sim validate experiments/tax_deduction_sweep.yaml",
+        "iei-sim validate experiments/tax_deduction_sweep.yaml --estimate",
         "iei-sim validate games/school_firm.yaml",
     ],
     "outcomes": ["iei-sim outcomes --headlines"],

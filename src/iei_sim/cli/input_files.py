@@ -8,6 +8,7 @@ naming the command that takes it, instead of one "unknown field" line per key.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -197,8 +198,41 @@ def sensitivity_runs(loaded: Any) -> tuple[int, int]:
     return points, points * spec.replicates
 
 
-def summarise_experiment(path: Path) -> Summary:
-    """Load an experiment (every problem at once, its method's too) and count its runs."""
+def duration_text(seconds: float) -> str:
+    """``42 s``, ``3.5 min`` or ``2.1 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def one_run_seconds(loaded: Any) -> float:
+    """Wall time of one run of the experiment's first scenario (its fixed overrides applied, the
+    first seed), as a sweep runs it: outcomes only, after a one-year run has loaded what a
+    first run loads."""
+    from iei_sim.run import simulate_outcomes
+    from iei_sim.scenario import load_scenario
+
+    scenario = load_scenario(loaded.scenario_files[0], overrides=loaded.spec.overrides)
+    simulate_outcomes(scenario.model_copy(update={"steps": 1}), loaded.spec.seeds.first)  # warm
+    start = time.perf_counter()
+    simulate_outcomes(scenario, loaded.spec.seeds.first)
+    return time.perf_counter() - start
+
+
+def estimate_lines(seconds: float, runs: dict[str, int]) -> list[str]:
+    """What ``seconds`` per run make of each command's runs, on one worker process."""
+    lines = [f"one run of the base took {seconds:.2f} s here; on one worker (divide by --workers):"]
+    for command, count in runs.items():
+        lines.append(f"  {command}: about {duration_text(seconds * count)} for {count} runs")
+    lines.append("  (rough: levers and uncertainties change how long a run takes)")
+    return lines
+
+
+def summarise_experiment(path: Path, estimate: bool = False) -> Summary:
+    """Load an experiment (every problem at once, its method's too) and count its runs; with
+    ``estimate``, time one run and say how long the runs would take."""
     from iei_sim.experiments import load_experiment
     from iei_sim.experiments.design import design_size
     from iei_sim.scenario import load_scenario
@@ -231,19 +265,23 @@ def summarise_experiment(path: Path) -> Summary:
     for group, factors in (("lever", spec.levers), ("uncertainty", spec.uncertainties)):
         details += [f"  {group} {path}: {_factor_text(f)}" for path, f in factors.items()]
     points = design_size(loaded)
+    runs = {"sweep": points * spec.replicates}
     details.append(
         f"design {spec.design.kind}: {_count(points, 'point')} × {spec.replicates} replicates = "
         f"{_count(points * spec.replicates, 'run')} (iei-sim sweep)"
     )
     if spec.method is not None:
-        rows, runs = sensitivity_runs(loaded)
+        rows, runs["sensitivity"] = sensitivity_runs(loaded)
         dummy = " (with the dummy)" if spec.include_dummy else ""
         details.append(
             f"method {spec.method.name}, samples {spec.method.samples}: {rows} points{dummy} × "
-            f"{spec.replicates} replicates = {_count(runs, 'run')} (iei-sim sensitivity)"
+            f"{spec.replicates} replicates = {_count(runs['sensitivity'], 'run')} "
+            "(iei-sim sensitivity)"
         )
     outcomes = spec.outcome_names
     details.append(f"{_count(len(outcomes), 'outcome')}: {', '.join(outcomes)}")
+    if estimate:
+        details += estimate_lines(one_run_seconds(loaded), runs)
     headline = f"{path}: OK (experiment '{spec.name}', hash {spec.content_hash()})"
     return Summary(headline, details)
 
@@ -277,6 +315,10 @@ SUMMARISERS = {
 }
 
 
-def summarise(path: Path) -> Summary:
-    """Validate a file as the kind its keys say it is, and summarise it."""
-    return SUMMARISERS[kind_of_file(path)](path)
+def summarise(path: Path, estimate: bool = False) -> Summary:
+    """Validate a file as the kind its keys say it is, and summarise it (``estimate``: time one
+    run of an experiment's base, for the run times of its design)."""
+    kind = kind_of_file(path)
+    if kind is InputKind.EXPERIMENT:
+        return summarise_experiment(path, estimate)
+    return SUMMARISERS[kind](path)

@@ -30,16 +30,25 @@ def validate(
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="scenario, experiment or game YAML file")
     ],
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="experiments: time one run of the base scenario and estimate how long sweep "
+            "and sensitivity would take",
+        ),
+    ] = False,
 ) -> None:
     """Check a scenario, experiment or game file without running it, and summarise it.
 
     The kind is read from the file's keys. Every problem is listed at once. A scenario shows
     its years, regions and sizes and what it changes in the file it extends; an experiment
-    its factors, outcomes and how many runs `sweep` and `sensitivity` would make.
+    its factors, outcomes and how many runs `sweep` and `sensitivity` would make (with
+    --estimate, how long they would take).
     """
     from iei_sim.cli.input_files import summarise
 
-    for line in summarise(file).lines():
+    for line in summarise(file, estimate).lines():
         typer.echo(line)
 
 
