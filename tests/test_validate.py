@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 
 from iei_sim.cli import app
 from iei_sim.cli.common import MAX_STEPS
-from iei_sim.cli.input_files import InputKind, changed_fields, duration_text, kind_of_data
+from iei_sim.cli.input_files import changed_fields, duration_text
 from iei_sim.docking.game import load_game
 from iei_sim.experiments import load_experiment
 from iei_sim.experiments.design import plan_runs
+from iei_sim.input_kinds import InputKind, kind_of_data
 from iei_sim.scenario import Scenario, load_scenario, scenario_hash
 from iei_sim.scenario.constraints import field_bounds
 from iei_sim.sensitivity import prepare
@@ -227,3 +228,40 @@ def test_estimate_times_one_run_and_scales_it_by_each_commands_runs(tmp_path: Pa
 @pytest.mark.parametrize(("seconds", "text"), [(42.4, "42 s"), (210, "3.5 min"), (7560, "2.1 h")])
 def test_durations_read_in_the_unit_that_fits(seconds: float, text: str):
     assert duration_text(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("command", "path", "hint"),
+    [
+        ("sweep", SMALL, "iei-sim run"),
+        ("sensitivity", SMALL, "iei-sim run"),
+        ("dock", SMALL, "iei-sim run"),
+        ("dock", EXPERIMENTS[0], "iei-sim sweep"),
+        ("sweep", GAMES[0], "iei-sim dock"),
+    ],
+    ids=[
+        "sweep-scenario",
+        "sensitivity-scenario",
+        "dock-scenario",
+        "dock-experiment",
+        "sweep-game",
+    ],
+)
+def test_other_commands_name_the_kind_of_a_wrong_file_in_one_line(
+    command: str, path: Path, hint: str, tmp_path: Path
+):
+    result = invoke(command, path, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {path}: <file>: is a") and hint in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_misspelt_experiment_is_still_checked_field_by_field(tmp_path: Path):
+    """One key only experiments have is enough to be read as an experiment with mistakes."""
+    path = write_yaml(tmp_path / "e.yaml", {"name": "e", "bse": str(SMALL), "replicates": 2})
+    result = invoke("validate", path)
+    assert result.exit_code == 2
+    assert f"{path}: bse: unknown field (did you mean 'base'?)" in result.stderr
+    assert "is a scenario file" not in result.stderr

@@ -1,78 +1,24 @@
-"""Which kind of input a YAML file is (scenario, experiment or game), and what ``validate``
-prints about each: the numbers a researcher checks before spending time on runs.
-
-A file's kind is read from its top-level keys (``levers:``/``base:`` make an experiment,
-``payoffs:``/``populations:`` a game), so a file handed to the wrong command gets one line
-naming the command that takes it, instead of one "unknown field" line per key.
+"""What ``validate`` prints about a scenario, experiment or game file (the numbers a
+researcher checks before spending time on runs), and the one-line refusal of a file of another
+kind than a command takes (kinds: :mod:`iei_sim.input_kinds`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from iei_sim.errors import BadInputError, InputError
+from iei_sim.input_kinds import InputKind, kind_of_file
 from iei_sim.scenario import Scenario
 from iei_sim.scenario.loading import EXTENDS, read_yaml_file
 
+__all__ = ["InputKind", "kind_of_file", "refuse_other_kind", "summarise"]
+
 # Lines of a diff from the ``extends`` parent printed before the rest are counted.
 MAX_DIFF_LINES = 20
-
-
-class InputKind(StrEnum):
-    """The three kinds of YAML input, with the commands that take each."""
-
-    SCENARIO = "scenario"
-    EXPERIMENT = "experiment"
-    GAME = "game"
-
-    @property
-    def commands(self) -> str:
-        return {
-            InputKind.SCENARIO: "`iei-sim run` (or `patterns`, `compare`)",
-            InputKind.EXPERIMENT: "`iei-sim sweep` (or `sensitivity` for its `method` section)",
-            InputKind.GAME: "`iei-sim dock`",
-        }[self]
-
-
-def _distinctive_keys() -> dict[InputKind, set[str]]:
-    """Top-level keys only one kind of file has (``name`` and ``description`` are shared)."""
-    from iei_sim.docking.game import GameFile
-    from iei_sim.experiments.spec import Experiment
-
-    scenario = set(Scenario.model_fields) | {EXTENDS}
-    experiment = set(Experiment.model_fields)
-    game = set(GameFile.model_fields)
-    return {
-        InputKind.SCENARIO: scenario - experiment - game,
-        InputKind.EXPERIMENT: experiment - scenario - game,
-        InputKind.GAME: game - scenario - experiment,
-    }
-
-
-def kind_of_data(data: dict[str, Any]) -> InputKind:
-    """The kind whose distinctive keys the data has most of; a scenario when none or a tie (so
-    a scenario with typos is still validated, and named, as a scenario)."""
-    keys = {str(k) for k in data}
-    counts = {kind: len(keys & distinct) for kind, distinct in _distinctive_keys().items()}
-    best = max(counts.values())
-    if best == 0 or counts[InputKind.SCENARIO] == best:
-        return InputKind.SCENARIO
-    leaders = [kind for kind, count in counts.items() if count == best]
-    return leaders[0] if len(leaders) == 1 else InputKind.SCENARIO
-
-
-def kind_of_file(path: Path) -> InputKind:
-    """The kind of a YAML file; a scenario if it cannot be read (the scenario loader then says
-    why, in its own words)."""
-    try:
-        data = read_yaml_file(path)
-    except InputError:
-        return InputKind.SCENARIO
-    return kind_of_data(data)
 
 
 def refuse_other_kind(path: Path, wanted: InputKind, command: str) -> None:

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from iei_sim.errors import InputError
+from iei_sim.input_kinds import InputKind, other_kind_message
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.scenario import Scenario, load_scenario
 from iei_sim.scenario.loading import read_yaml_file
@@ -301,7 +302,11 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     """Read and validate an experiment file; raise :class:`~iei_sim.errors.InputError` listing
     every problem."""
     path = Path(path)
-    return experiment_from_data(read_yaml_file(path, "experiment", Experiment.model_fields), path)
+    data = read_yaml_file(path, "experiment", Experiment.model_fields)
+    other = other_kind_message(data, InputKind.EXPERIMENT)
+    if other is not None:
+        raise InputError([Problem(str(path), "<file>", other)])
+    return experiment_from_data(data, path)
 
 
 def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
