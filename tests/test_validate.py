@@ -265,3 +265,23 @@ def test_a_misspelt_experiment_is_still_checked_field_by_field(tmp_path: Path):
     assert result.exit_code == 2
     assert f"{path}: bse: unknown field (did you mean 'base'?)" in result.stderr
     assert "is a scenario file" not in result.stderr
+
+
+def test_an_empty_file_is_one_clear_error(tmp_path: Path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# only a comment\n", encoding="utf-8")
+    result = invoke("validate", empty)
+    assert result.exit_code == 2
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and f"{empty}: <file>: is empty" in lines[0], lines
+
+
+def test_a_region_typo_in_an_extends_child_is_refused_with_a_suggestion(tmp_path: Path):
+    """A key the parent does not define would silently add a region of default size."""
+    child = tmp_path / "typo.yaml"
+    child.write_text(f"extends: {SMALL}\nregions: {{esat: {{schools: 5}}}}\n", encoding="utf-8")
+    result = invoke("validate", child)
+    assert result.exit_code == 2
+    assert f"{child}: regions.esat: the base defines no 'esat' here (did you mean 'east'?)" in (
+        result.stderr
+    )
