@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iei_sim.errors import BadInputError, InputError
-from iei_sim.input_kinds import InputKind, kind_of_file
+from iei_sim.errors import InputError
+from iei_sim.input_kinds import InputKind, kind_of_file, other_kind_message
 from iei_sim.scenario import Scenario
 from iei_sim.scenario.loading import EXTENDS, read_yaml_file
+from iei_sim.validation import Problem
 
 __all__ = ["InputKind", "kind_of_file", "refuse_other_kind", "summarise"]
 
@@ -21,14 +22,16 @@ __all__ = ["InputKind", "kind_of_file", "refuse_other_kind", "summarise"]
 MAX_DIFF_LINES = 20
 
 
-def refuse_other_kind(path: Path, wanted: InputKind, command: str) -> None:
-    """Refuse, in one line (exit 2), a file of another kind than ``command`` takes."""
-    kind = kind_of_file(path)
-    if kind is not wanted:
-        raise BadInputError(
-            f"{path} is {'an' if kind is InputKind.EXPERIMENT else 'a'} {kind.value} file, "
-            f"not a {wanted.value}: `{command}` takes a {wanted.value}; use {kind.commands}"
-        )
+def refuse_other_kind(path: Path, wanted: InputKind) -> None:
+    """Refuse, in one line (exit 2), a file of another kind than the command takes; a file that
+    cannot be read is left to the command's own loader, which says why."""
+    try:
+        data = read_yaml_file(path)
+    except InputError:
+        return
+    other = other_kind_message(data, wanted)
+    if other is not None:
+        raise InputError([Problem(str(path), "<file>", other)])
 
 
 # ---------------------------------------------------------------------------------------------

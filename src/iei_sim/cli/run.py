@@ -125,7 +125,7 @@ def run(
     An earlier run folder at --out is replaced (atomically); any other non-empty folder is
     refused unless --force, and the current folder or one above it always is.
     """
-    refuse_other_kind(scenario, InputKind.SCENARIO, "iei-sim run")
+    refuse_other_kind(scenario, InputKind.SCENARIO)
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.output_folders import check_output_folder
     from iei_sim.run import default_out_dir, run_scenario
@@ -178,7 +178,7 @@ def patterns(
     The patterns and their bands are described in docs/ODD.md §1 and docs/calibration.md; they
     are calibrated for scenarios/baseline.yaml (a smaller scenario may miss some).
     """
-    refuse_other_kind(scenario, InputKind.SCENARIO, "iei-sim patterns")
+    refuse_other_kind(scenario, InputKind.SCENARIO)
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.patterns import PATTERN_TABLE_HEADER, evaluate_patterns, run_replicates
 
