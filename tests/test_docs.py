@@ -220,3 +220,46 @@ def test_cited_odd_sections_exist(odd_text: str) -> None:
         f"{module}: §{section}" for module, section in cited if section not in headings
     )
     assert not missing, f"cited ODD sections that do not exist: {missing}"
+
+
+# -- the README's first session ---------------------------------------------------------------------
+
+README = ROOT / "README.md"
+FIRST_RUN_MARK = "<!-- first-10-minutes:"
+
+
+def _first_run_rows() -> dict[str, str]:
+    """Label → value of the outcome table the README's "First 10 minutes" says a run prints."""
+    text = README.read_text(encoding="utf-8").split(FIRST_RUN_MARK, 1)[1]
+    block = text.split("```", 2)[1]
+    rows = {}
+    for line in block.splitlines():
+        cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+        if len(cells) == 3 and cells[0] not in ("", "outcome"):
+            rows[cells[0]] = cells[1]
+    return rows
+
+
+def test_readme_first_run_shows_what_a_run_of_small_yaml_prints() -> None:
+    """Every headline row of the README's expected output, recomputed: a model change that
+    moves one of these numbers makes the README say so."""
+    from iei_sim import load_scenario, run_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "small.yaml")
+    summary = run_scenario(scenario).summary
+    expected = {OUTCOMES[k].label: OUTCOMES[k].format(summary[k]) for k in HEADLINES}
+    assert _first_run_rows() == expected
+
+
+def test_readme_lists_every_figure_a_run_draws() -> None:
+    from iei_sim.plots.run_figures import RUN_FIGURES
+
+    text = README.read_text(encoding="utf-8")
+    for stem in [*RUN_FIGURES, "network", "depth_ladder"]:
+        assert f"`{stem}.png`" in text, stem
+
+
+def test_readme_speaks_of_source_studies_not_seed_papers() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert not re.search(r"seed papers|the seeds'", text)
+    assert "source studies" in text

@@ -1,4 +1,5 @@
-"""The calibrated baseline reproduces the seeds' six patterns (MODEL.md §5), over 20 replicates.
+"""The calibrated baseline reproduces the source studies' patterns (docs/ODD.md §1,
+docs/calibration.md), over 20 replicates.
 
 Each pattern holds when the 95% confidence interval of its replicate mean lies inside its band
 (bands and seed passages in ``iei_sim.patterns.PATTERNS``). The default run checks the small
@@ -91,3 +92,27 @@ def test_an_interval_straddling_the_band_edge_does_not_hold():
 def test_patterns_need_replicates():
     with pytest.raises(ValueError):
         evaluate_patterns(_fake_summaries().iloc[:1])
+
+
+def test_a_share_near_zero_is_not_failed_by_an_interval_below_zero():
+    """Deep partnerships at a mean of 0.004: Student's t reaches below 0, a share cannot; the
+    interval is clipped to [0, 1] and the pattern (band [0, 0.2]) holds."""
+    rare = _fake_summaries()
+    rare["deep_partnership_share"] = np.r_[np.zeros(18), 0.04, 0.04]  # mean 0.004
+    row = evaluate_patterns(rare).set_index("pattern").loc["deep_is_rare"]
+    values = rare["deep_partnership_share"]
+    unclipped = values.mean() - 2.093 * values.std(ddof=1) / np.sqrt(len(values))
+    assert unclipped < 0  # the case the clipping is for
+    assert row.ci_low == 0.0 and row.ci_high < 0.2
+    assert row.holds
+
+
+def test_every_interval_lies_within_its_statistics_support():
+    wide = _fake_summaries()
+    for column in wide:
+        wide[column] = np.linspace(-0.5, 1.5, len(wide))  # impossible spread, to hit both edges
+    table = evaluate_patterns(wide).set_index("pattern")
+    for pattern in PATTERNS:
+        low, high = pattern.support
+        row = table.loc[pattern.key]
+        assert low <= row.ci_low <= row["mean"] <= row.ci_high <= high, pattern.key

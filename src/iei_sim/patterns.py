@@ -1,9 +1,13 @@
-"""The seeds' stylised facts as checkable patterns (pattern-oriented modelling, docs/ODD.md §1).
+"""The source studies' stylised facts as checkable patterns (pattern-oriented modelling,
+docs/ODD.md §1; bands and sources in docs/calibration.md).
 
-Each pattern is a statistic of a run's summary, a target band with the seed passage behind it,
-and a decision rule on the replicate mean's 95% confidence interval: a pattern holds when the
-whole interval lies inside its band. Nothing here feeds back into the model; the targets are
-only ever compared with what the rules produced.
+Each pattern is a statistic of a run's summary, a target band with the passage of the source
+study behind it, and a decision rule on the replicate mean's 95% confidence interval: a pattern
+holds when the whole interval lies inside its band (:data:`HOLDS_RULE`). The interval is
+Student's t over replicates, clipped to the range the statistic can take (a share cannot be
+below 0), so a share near 0 is not failed by an interval reaching below 0. Nothing here feeds
+back into the model; the targets are only ever compared with what the rules produced. The bands
+are calibrated for ``scenarios/baseline.yaml``; a smaller scenario may miss some.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Pattern:
     low: float  # band the 95% CI must lie in
     high: float
     target: str  # the observed fact, in words
+    support: tuple[float, float] = (0.0, 1.0)  # values the statistic can take (a share's)
 
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -40,6 +45,7 @@ PATTERNS: tuple[Pattern, ...] = (
         0.30,
         1.0,
         "schools far keener than firms",
+        support=(-1.0, 1.0),  # a difference of two shares
     ),
     Pattern(
         "goal_deviation",
@@ -110,6 +116,7 @@ PATTERNS: tuple[Pattern, ...] = (
         0.0,
         1.0,
         "net outflow > 0",
+        support=(-np.inf, 1.0),  # inflows may exceed the region's own graduates
     ),
 )
 
@@ -165,8 +172,16 @@ PATTERN_COLUMNS = (
 PATTERN_TABLE_HEADER = ",".join(PATTERN_COLUMNS)
 
 
+HOLDS_RULE = (
+    "holds: the whole 95% CI of the replicate mean (Student's t, clipped to the values the "
+    "statistic can take, [0, 1] for a share) lies inside the band; bands are calibrated for "
+    "scenarios/baseline.yaml"
+)
+
+
 def evaluate_patterns(summaries: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """One row per pattern: replicate mean, confidence interval, band, and whether it holds."""
+    """One row per pattern: replicate mean, confidence interval (clipped to the statistic's
+    support), band, and whether it holds (:data:`HOLDS_RULE`)."""
     n = len(summaries)
     if n < 2:
         raise ValueError("need at least 2 replicates to judge a pattern")
@@ -175,7 +190,8 @@ def evaluate_patterns(summaries: pd.DataFrame, confidence: float = 0.95) -> pd.D
         values = pattern.compute(summaries).to_numpy(dtype=float)
         mean = float(values.mean())
         half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-        low, high = mean - half, mean + half
+        low = max(mean - half, pattern.support[0])
+        high = min(mean + half, pattern.support[1])
         rows.append(
             {
                 "pattern": pattern.key,

@@ -19,6 +19,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typer import _click as click
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from iei_sim.errors import EXIT_BAD_INPUT, EXIT_FAILURE, UserError, describe_os_error
 from iei_sim.errors import InputError as ScenarioError
@@ -95,12 +97,150 @@ def reported(command: Callable) -> Callable:
     return wrapper
 
 
-class ReportedTyper(typer.Typer):
-    """Every command registered on it reports errors through :func:`reported`."""
+# -- help in the conventions of most command-line tools --------------------------------------------
 
-    def command(self, *args, **kwargs):
-        register = super().command(*args, **kwargs)
-        return lambda function: register(reported(function))
+# Typer's type labels, as the metavars a reader of other tools' help expects.
+METAVARS = {
+    "int": "N",
+    "int range": "N",
+    "float": "NUMBER",
+    "float range": "NUMBER",
+    "str": "TEXT",
+    "path": "PATH",
+    "file": "FILE",
+    "dir": "FOLDER",
+}
+
+# Examples closing each main command's help (by command name); the files are the shipped ones.
+EXAMPLES = {
+    "validate": [
+        "iei-sim validate scenarios/small.yaml",
+        "iei-sim validate experiments/tax_deduction_sweep.yaml --estimate",
+        "iei-sim validate games/school_firm.yaml",
+    ],
+    "outcomes": ["iei-sim outcomes --headlines"],
+    "run": [
+        "iei-sim run scenarios/baseline.yaml",
+        "iei-sim run scenarios/tax_deduction.yaml --seed 7 --steps 10 --out runs/td7",
+    ],
+    "patterns": [
+        "iei-sim patterns scenarios/baseline.yaml --replicates 20 --workers 2",
+        "iei-sim patterns scenarios/baseline.yaml --out patterns.csv --strict",
+    ],
+    "compare": [
+        "iei-sim compare scenarios/baseline.yaml scenarios/tax_deduction.yaml "
+        "scenarios/intern_subsidy.yaml --replicates 10 --workers 2",
+    ],
+    "sweep": ["iei-sim sweep experiments/tax_deduction_sweep.yaml --workers 2"],
+    "results": ["iei-sim results results/experiments/tax_deduction_sweep"],
+    "sensitivity": [
+        "iei-sim sensitivity experiments/morris_screening.yaml --samples 8 --replicates 1",
+        "iei-sim sensitivity experiments/sobol_levers.yaml --workers 2",
+    ],
+    "discover": [
+        'iei-sim discover experiments/morris_screening.yaml --target "firm_participation_rate '
+        '>= 0.35 and fiscal_cost <= 150"',
+    ],
+    "dashboard": ["iei-sim dashboard"],
+    "dock": ["iei-sim dock games/school_firm.yaml"],
+}
+
+
+def examples_epilog(lines: list[str]) -> str:
+    """An epilog of examples, one command a line (each line its own paragraph, so that the help
+    keeps it whole)."""
+    return "Examples:\n\n" + "\n\n".join(f"  $ {line}" for line in lines)
+
+
+def conventional_metavar(label: str) -> str:
+    """``<int range>`` → ``N``, ``<path>`` → ``PATH``, ``<a|b>`` → ``[a|b]``."""
+    bare = label.strip("<>")
+    if "|" in bare:
+        return f"[{bare}]"
+    if bare.startswith("list[") and bare.endswith("]"):
+        return conventional_metavar(bare[5:-1]) + "..."
+    return METAVARS.get(bare, bare.upper())
+
+
+class _ConventionalArgument(TyperArgument):
+    """An argument shown by its name in capitals (``SCENARIO``, ``SCENARIOS...``), without the
+    braces and type labels Typer adds."""
+
+    @property
+    def display_name_raw(self) -> str:
+        return self.metavar or (self.name or "").upper()
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+class _ConventionalOption(TyperOption):
+    """An option shown with a conventional metavar (``--steps N``, ``--out PATH``) and flags
+    with none (no ``<bool>``)."""
+
+    def display_type_rich(self, ctx: click.Context) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        return self.metavar or conventional_metavar(self.display_type(ctx))
+
+
+def _conventional(params: list) -> list:
+    for param in params:
+        if type(param) is TyperArgument:
+            param.__class__ = _ConventionalArgument  # same data, other presentation
+        elif type(param) is TyperOption:
+            param.__class__ = _ConventionalOption
+    return params
+
+
+def reflowed(text: str | None) -> str | None:
+    """Docstring paragraphs as one line each: Rich help keeps a docstring's line breaks, which
+    then break mid-sentence at any terminal width."""
+    if not text:
+        return text
+    paragraphs = [" ".join(block.split()) for block in text.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+class ConventionalCommand(TyperCommand):
+    """A command whose help reads like most tools' (see :func:`conventional_metavar`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = reflowed(self.help)
+
+    def get_params(self, ctx: click.Context) -> list:
+        return _conventional(super().get_params(ctx))
+
+
+class ConventionalGroup(TyperGroup):
+    """A command group whose own help reads like most tools'."""
+
+    def get_params(self, ctx: click.Context) -> list:
+        return _conventional(super().get_params(ctx))
+
+
+class ReportedTyper(typer.Typer):
+    """Every command registered on it reports errors through :func:`reported`, and its help uses
+    conventional metavars and closes with the command's :data:`EXAMPLES`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("cls", ConventionalGroup)
+        super().__init__(*args, **kwargs)
+
+    def command(self, name: str | None = None, **kwargs):
+        def register(function: Callable) -> Callable:
+            examples = EXAMPLES.get(name or function.__name__)
+            if examples and "epilog" not in kwargs:
+                kwargs["epilog"] = examples_epilog(examples)
+            kwargs.setdefault("cls", ConventionalCommand)
+            return super(ReportedTyper, self).command(name, **kwargs)(reported(function))
+
+        return register
 
 
 @contextmanager
@@ -228,7 +368,13 @@ def report_line(report, out_dir: Path) -> None:
 
 
 WorkersOption = Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="local worker processes")]
-StoreOption = Annotated[Path | None, typer.Option(help="results folder")]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="results folder, reused to resume (default: results/experiments/<experiment name>; "
+        "for compare, compare-<file stems>)"
+    ),
+]
 DaskOption = Annotated[
     str | None,
     typer.Option(

@@ -25,12 +25,30 @@ ForceHelp = typer.Option(
 )
 
 
-def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
-    """Check a scenario file without running it."""
-    loaded = load_scenario_or_exit(scenario)
-    from iei_sim.scenario import scenario_hash
+def validate(
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="scenario, experiment or game YAML file")
+    ],
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="experiments: time one run of the base scenario and estimate how long sweep "
+            "and sensitivity would take",
+        ),
+    ] = False,
+) -> None:
+    """Check a scenario, experiment or game file without running it, and summarise it.
 
-    typer.echo(f"{scenario}: OK (scenario '{loaded.name}', hash {scenario_hash(loaded)})")
+    The kind is read from the file's keys. Every problem is listed at once. A scenario shows
+    its years, regions and sizes and what it changes in the file it extends; an experiment
+    its factors, outcomes and how many runs `sweep` and `sensitivity` would make (with
+    --estimate, how long they would take).
+    """
+    from iei_sim.cli.input_files import summarise
+
+    for line in summarise(file, estimate).lines():
+        typer.echo(line)
 
 
 def outcomes_table(headlines: bool = False) -> Table:
@@ -106,6 +124,9 @@ def run(
     An earlier run folder at --out is replaced (atomically); any other non-empty folder is
     refused unless --force, and the current folder or one above it always is.
     """
+    from iei_sim.cli.input_files import InputKind, refuse_other_kind
+
+    refuse_other_kind(scenario, InputKind.SCENARIO)
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.output_folders import check_output_folder
     from iei_sim.run import default_out_dir, run_scenario
@@ -122,7 +143,10 @@ def run(
 
 
 def patterns_table(name: str, replicates: int, table) -> Table:
-    """Each pattern's mean and 95% CI against its band, and whether it holds."""
+    """Each pattern's mean and 95% CI against its band, and whether it holds (the rule in the
+    caption)."""
+    from iei_sim.patterns import HOLDS_RULE
+
     view = Table(title=f"{name}: patterns over {replicates} replicates (95% CI)")
     for column in ("pattern", "mean", "95% CI", "band", "holds"):
         view.add_column(column, justify="left" if column == "pattern" else "right")
@@ -134,6 +158,7 @@ def patterns_table(name: str, replicates: int, table) -> Table:
             f"[{row.band_low:g}, {row.band_high:g}]",
             "yes" if row.holds else "[red]NO[/]",
         )
+    view.caption = HOLDS_RULE
     return view
 
 
@@ -143,10 +168,20 @@ def patterns(
         int, typer.Option(min=2, max=MAX_REPLICATES, help="replicate runs (seeds 0 … R-1)")
     ] = 20,
     workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="worker processes")] = 1,
-    out: Annotated[Path | None, typer.Option(help="write the table as CSV here")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="CSV file to write the table to (a file, unlike other commands' --out)"),
+    ] = None,
     strict: Annotated[bool, typer.Option(help="exit 1 if any pattern does not hold")] = False,
 ) -> None:
-    """Check the seeds' patterns (docs/ODD.md §1) over replicates of a scenario."""
+    """Check the source studies' patterns over replicates of a scenario.
+
+    The patterns and their bands are described in docs/ODD.md §1 and docs/calibration.md; they
+    are calibrated for scenarios/baseline.yaml (a smaller scenario may miss some).
+    """
+    from iei_sim.cli.input_files import InputKind, refuse_other_kind
+
+    refuse_other_kind(scenario, InputKind.SCENARIO)
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.patterns import PATTERN_TABLE_HEADER, evaluate_patterns, run_replicates
 

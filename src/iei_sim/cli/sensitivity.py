@@ -25,10 +25,33 @@ from iei_sim.cli.common import (
 from iei_sim.extras import check_extra
 from iei_sim.validation import finite_option
 
+# Below these sample sizes an analysis is a quick look: indices and rankings still move with
+# more samples (Morris: 10 trajectories is the usual minimum; Sobol' and the Latin hypercube
+# methods: a few hundred model evaluations per factor are typical).
+SMALL_SAMPLES = {"sobol": 64, "morris": 10, "delta": 200, "pawn": 200}
 
-def sensitivity_table(name: str, ranked, noise, method_index: str) -> Table:
+
+def small_sample_warning(method: str, samples: int) -> str | None:
+    """A warning when ``samples`` is below :data:`SMALL_SAMPLES` for the method."""
+    smallest = SMALL_SAMPLES.get(method)
+    if smallest is None or samples >= smallest:
+        return None
+    return (
+        f"warning: {method} with samples {samples} is a quick look (below {smallest}): indices "
+        "are noisy, factors may fall below the dummy and rankings can change with more samples"
+    )
+
+
+def noise_text(share: float, replicates: int) -> str:
+    """The replicate noise share in percent, or why there is none."""
+    if replicates < 2:
+        return "n/a (1 replicate)"
+    return "n/a" if share != share else f"{share:.0%}"  # NaN: no variance to split
+
+
+def sensitivity_table(name: str, ranked, noise, method_index: str, replicates: int = 2) -> Table:
     """Per outcome: the three levers with the largest index (± its confidence), the dummy
-    factor's index (the noise floor) and the replicate noise share."""
+    factor's index (the noise floor) and the replicate noise share (none with 1 replicate)."""
     view = Table(title=f"{name}: {method_index} by outcome (95% CI); noise = replicate share")
     for column in ("outcome", "top levers", "dummy", "noise"):
         view.add_column(column, justify="left" if column != "noise" else "right")
@@ -44,7 +67,7 @@ def sensitivity_table(name: str, ranked, noise, method_index: str) -> Table:
             outcome,
             top,
             f"{dummy['value'].iloc[0]:.3g}" if len(dummy) else "-",
-            f"{noise.get(outcome, float('nan')):.0%}",
+            noise_text(noise.get(outcome, float("nan")), replicates),
         )
     return view
 
@@ -106,10 +129,15 @@ def sensitivity(
     if result.analysed:
         ranked = workflow.ranking(result.indices, method, plan.kinds)
         index = ranked["index"].iloc[0]
-        console.print(sensitivity_table(loaded.name, ranked, result.noise, index))
+        console.print(
+            sensitivity_table(loaded.name, ranked, result.noise, index, plan.evaluation.replicates)
+        )
         line = convergence_line(result.verdict)
         if line is not None:
             console.print(line, markup=False)
+        warning = small_sample_warning(method.name, method.samples)
+        if warning is not None:
+            errors.print(warning, markup=False)
         console.print(f"indices, convergence, summary and figures in {out_dir}", markup=False)
     else:
         errors.print(f"{result.missing} sample runs are missing: no indices yet.")
@@ -132,8 +160,16 @@ def discover(
         typer.Option(help="results folder to reuse or fill (default: the experiment's)"),
     ] = None,
     with_uncertainties: Annotated[
-        bool, typer.Option(help="let boxes restrict uncertainties too, not only levers")
+        bool,
+        typer.Option(
+            "--uncertainties/--levers-only",
+            help="let boxes restrict uncertainties too, not only levers",
+        ),
     ] = False,
+    old_with_uncertainties: Annotated[
+        bool | None,
+        typer.Option("--with-uncertainties/--no-with-uncertainties", hidden=True),
+    ] = None,  # the earlier spelling, kept for scripts
     min_coverage: Annotated[
         float,
         typer.Option(
@@ -165,6 +201,8 @@ def discover(
 ) -> None:
     """Scenario discovery: the lever boxes (PRIM) in which a target on the outcomes holds."""
     check_extra("discovery")  # before the design's runs, which could take long
+    if old_with_uncertainties is not None:
+        with_uncertainties = old_with_uncertainties
     check_cluster(dask_address, workers)
     from iei_sim.sensitivity import workflow
 

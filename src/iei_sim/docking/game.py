@@ -34,6 +34,7 @@ from pydantic import (
 
 from iei_sim.docking.expressions import ExpressionError, allowed_text, evaluate
 from iei_sim.errors import InputError
+from iei_sim.input_kinds import InputKind, other_kind_message
 from iei_sim.scenario.loading import read_yaml_file
 from iei_sim.validation import Problem, check_name, suggestion, translate_validation_error
 
@@ -253,6 +254,9 @@ def load_game(path: str | Path, parameters: Mapping[str, float] | None = None) -
     """Read and validate a game file; ``parameters`` override the file's parameter values."""
     path = Path(path)
     data = _read(path)
+    other = other_kind_message(data, InputKind.GAME)
+    if other is not None:
+        raise InputError([Problem(str(path), "<file>", other)])
     return validate_game(data, source=str(path), name=path.stem, overrides=parameters)
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from iei_sim.errors import InputError
+from iei_sim.input_kinds import InputKind, other_kind_message
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.scenario import Scenario, load_scenario
 from iei_sim.scenario.loading import read_yaml_file
@@ -301,42 +302,93 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     """Read and validate an experiment file; raise :class:`~iei_sim.errors.InputError` listing
     every problem."""
     path = Path(path)
-    return experiment_from_data(read_yaml_file(path, "experiment", Experiment.model_fields), path)
+    data = read_yaml_file(path, "experiment", Experiment.model_fields)
+    other = other_kind_message(data, InputKind.EXPERIMENT)
+    if other is not None:
+        raise InputError([Problem(str(path), "<file>", other)])
+    return experiment_from_data(data, path)
 
 
 def experiment_from_data(data: dict[str, Any], path: Path) -> LoadedExperiment:
     """Validate experiment data as if read from ``path`` (relative scenario paths resolve
-    against its folder); used for experiments built in code, e.g. by ``iei-sim compare``."""
+    against its folder); used for experiments built in code, e.g. by ``iei-sim compare``.
+
+    Every problem is reported at once: when the file's own fields are refused, the outcome
+    names, the scenarios and the factor paths that can be read are checked all the same."""
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise translate_validation_error(exc, Experiment, str(path), described=DESCRIBED) from None
+        refused = translate_validation_error(exc, Experiment, str(path), described=DESCRIBED)
+        raise InputError(
+            refused.problems + _readable_problems(data, path), refused.omitted
+        ) from None
     loaded = LoadedExperiment(spec, path)
+    refs = [spec.base] if spec.base else list(spec.scenarios or [])
+    scenarios, problems = _load_scenarios(
+        refs, loaded.scenario_files, spec.overrides, path, "base" if spec.base else "scenarios"
+    )
+    if problems:
+        raise InputError(problems + _check_outcomes(spec.outcomes or [], str(path)))
+    problems += _check_labels(loaded.scenario_files, scenarios)
+    problems += _check_outcomes(spec.outcomes or [], str(path))
+    problems += _check_factors(spec, scenarios[0], loaded.scenario_files[0], str(path))
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def _load_scenarios(
+    refs: list[str], files: list[Path], overrides: dict[str, Any], path: Path, key: str
+) -> tuple[list[Scenario], list[Problem]]:
+    """The experiment's scenarios with its fixed overrides, and every problem loading them (an
+    override's problem named as the experiment file's ``overrides.<field>``)."""
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
-    for ref, file in zip(
-        [spec.base] if spec.base else spec.scenarios or [], loaded.scenario_files, strict=True
-    ):
-        key = "base" if spec.base else "scenarios"
+    for ref, file in zip(refs, files, strict=True):
         if not file.is_file():
             problems.append(Problem(str(path), key, f"scenario file not found: {ref} ({file})"))
             continue
         try:
-            scenarios.append(load_scenario(file, overrides=spec.overrides))
+            scenarios.append(load_scenario(file, overrides=overrides))
         except InputError as exc:
             for p in exc.problems:
                 if p.file == "override":  # a fixed override of this experiment file
                     problems.append(Problem(str(path), f"overrides.{p.field}", p.message))
                 else:  # the scenario file's own problem
                     problems.append(p)
-    if problems:
-        raise InputError(problems)
-    problems += _check_labels(loaded.scenario_files, scenarios)
-    problems += _check_outcomes(spec, str(path))
-    problems += _check_factors(spec, scenarios[0], loaded.scenario_files[0], str(path))
-    if problems:
-        raise InputError(problems)
-    return loaded
+    return scenarios, problems
+
+
+def _readable_problems(data: Any, path: Path) -> list[Problem]:
+    """What can still be checked in data the schema refused: outcome names, the base scenario
+    (with the overrides, if they are a mapping) and the factors' field paths against it."""
+    if not isinstance(data, dict):
+        return []
+    file = str(path)
+    outcomes = data.get("outcomes")
+    names = [o for o in outcomes if isinstance(o, str)] if isinstance(outcomes, list) else []
+    problems = _check_outcomes(names, file)
+    base = data.get("base")
+    overrides = data.get("overrides")
+    if not isinstance(base, str) or not base or "scenarios" in data:
+        return problems
+    fixed = overrides if isinstance(overrides, dict) else {}
+    scenarios, scenario_problems = _load_scenarios(
+        [base], [path.parent / base], fixed, path, "base"
+    )
+    if not isinstance(overrides, dict):  # the schema has named the overrides' problem
+        scenario_problems = [p for p in scenario_problems if not p.field.startswith("overrides")]
+    problems += scenario_problems
+    if not scenarios:
+        return problems
+    leaves = scenario_leaves(scenarios[0])
+    for group in ("levers", "uncertainties"):
+        factors = data.get(group)
+        for factor_path in factors if isinstance(factors, dict) else {}:
+            if str(factor_path) not in leaves:
+                field = f"{group}.{factor_path}"
+                problems.append(Problem(file, field, _unknown_path(str(factor_path), leaves)))
+    return problems
 
 
 def _check_labels(files: list[Path], scenarios: list[Scenario]) -> list[Problem]:
@@ -363,9 +415,9 @@ def _check_labels(files: list[Path], scenarios: list[Scenario]) -> list[Problem]
     return problems
 
 
-def _check_outcomes(spec: Experiment, file: str) -> list[Problem]:
+def _check_outcomes(names: list[str], file: str) -> list[Problem]:
     problems = []
-    for name in spec.outcomes or []:
+    for name in names:
         if name not in OUTCOMES:
             problems.append(
                 Problem(
