@@ -433,10 +433,10 @@ def test_a_failing_run_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeyp
 
     real = iei_sim.run.simulate_outcomes
 
-    def flaky(scenario, seed):
+    def flaky(scenario, seed, each_year=None):
         if seed == 1:
             raise RuntimeError("boom in the model")
-        return real(scenario, seed=seed)
+        return real(scenario, seed=seed, each_year=each_year)
 
     monkeypatch.setattr(iei_sim.run, "simulate_outcomes", flaky)
     path = write_experiment(tmp_path)
@@ -644,6 +644,9 @@ def test_compare_writes_paired_differences_with_their_ci_and_p(tmp_path):
     assert list(table.columns) == [
         "scenario",
         "outcome",
+        "label",
+        "unit",
+        "summary_rule",
         "replicates",
         "mean",
         "sd",

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from iei_sim.outcomes import OUTCOMES
+
 CONFIDENCE = 0.95
 
 
@@ -30,10 +32,12 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """One row per scenario × outcome: mean, sd, 95% CI, and difference from the first scenario
-    (paired by replicate) with the SD of the paired differences, its t-interval and the paired
-    test's p-value. ``diff_sd`` against ``sd`` shows how much the pairing (common random
-    numbers) narrows the difference: independent runs would give about √2 × sd."""
+    """One row per scenario × outcome: the outcome's label, unit and summary rule (from the
+    registry; blank for a column it does not know), mean, sd, 95% CI, and difference from the
+    first scenario (paired by replicate) with the SD of the paired differences, its t-interval
+    and the paired test's p-value, all in the outcome's raw unit (shares 0-1). ``diff_sd``
+    against ``sd`` shows how much the pairing (common random numbers) narrows the difference:
+    independent runs would give about √2 × sd."""
     ok = runs[runs["status"] == "ok"]
     order = list(dict.fromkeys(runs.sort_values("point")["scenario"]))
     reference = order[0]
@@ -43,9 +47,13 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
         own = ok[ok["scenario"] == scenario].set_index("replicate")
         for outcome in outcomes:
             mean, sd, low, high = mean_ci(own[outcome].to_numpy())
+            known = OUTCOMES.get(outcome)
             row = {
                 "scenario": scenario,
                 "outcome": outcome,
+                "label": known.label if known else "",
+                "unit": known.unit.name if known else "",
+                "summary_rule": known.summary if known else "",
                 "replicates": int(own[outcome].notna().sum()),
                 "mean": mean,
                 "sd": sd,
