@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from iei_sim.caveats import CAVEATS, caveats_for
 from iei_sim.cli import app
-from iei_sim.cli.comparison_views import comparison_view, cost_view, heading
+from iei_sim.cli.experiment_views import comparison_view, cost_view, heading
 from iei_sim.experiments import ResultsStore
 from iei_sim.experiments.cost_effectiveness import (
     COST_CI_SPANS_ZERO,

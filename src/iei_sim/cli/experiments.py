@@ -28,13 +28,14 @@ from iei_sim.cli.common import (
     report_line,
     store_folder,
 )
-from iei_sim.cli.comparison_views import (
+from iei_sim.cli.experiment_views import (
     TableFormat,
     comparison_markdown,
     comparison_view,
     cost_markdown,
     cost_view,
     machine_text,
+    point_summary_view,
 )
 from iei_sim.errors import EXIT_BAD_INPUT
 from iei_sim.outcomes import OUTCOMES
@@ -234,12 +235,18 @@ def print_comparison(result, kind: TableFormat) -> None:
 
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file (experiments/*.yaml)")],
+    outcomes: OutcomesOption = None,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
     workers: WorkersOption = 1,
     dask_address: DaskOption = None,
     out: StoreOption = None,
 ) -> None:
-    """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
+    """Run an experiment's design (levers × uncertainties × replicates) into a results store;
+    summary.csv and sweep.<format> (every kept outcome, or --outcomes) beside it."""
     check_cluster(dask_address)
+    shown = parse_outcomes(outcomes)
+    figures = figure_options(format, dpi)
     from iei_sim.experiments import default_out, plan_runs
     from iei_sim.experiments import sweep as run_sweep
     from iei_sim.experiments.runner import identity
@@ -258,8 +265,15 @@ def sweep(
             dask_address=dask_address,
             progress=advance,
             tasks=tasks,
+            shown=shown,
+            figures=figures,
         ),
     )
+    if len(result.summary):
+        kept = loaded.spec.outcome_names
+        listed = [o for o in shown if o in kept] if shown else kept
+        view = point_summary_view(result.summary, list(loaded.spec.factors), listed, console.width)
+        console.print(view)
     report_line(result.report, result.out_dir)
     if result.report.failed:
         raise typer.Exit(1)
@@ -279,6 +293,9 @@ def results(
     """Summarise a results store: runs against its plan, model, run times, outcome means."""
     from iei_sim.experiments import ResultsStore
 
+    if not folder.exists():
+        errors.print(f"error: {folder}: the folder does not exist", markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
     store = ResultsStore(folder)
     manifest = store.manifest
     if not manifest:
@@ -305,9 +322,17 @@ def results(
             soft_wrap=True,
         )
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
-    means = outcome_means_table(ok)
-    if means is not None:
-        console.print(means)
+    factors = design_factors(runs)
+    if factors:  # a sweep: one block per design point
+        from iei_sim.experiments import point_summary
+
+        outcomes = [c for c in runs.columns if c in OUTCOMES]
+        summary = point_summary(runs, outcomes, factors)
+        console.print(point_summary_view(summary, factors, outcomes, console.width))
+    else:
+        means = outcome_means_table(ok)
+        if means is not None:
+            console.print(means)
     console.print(
         f"query with SQL: duckdb.sql(\"SELECT * FROM '{folder}/runs.parquet'\")",
         markup=False,
@@ -322,6 +347,14 @@ def results(
             highlight=False,
             soft_wrap=True,
         )
+
+
+def design_factors(runs) -> list[str]:
+    """The factors (dotted scenario fields) a store's runs vary over more than one point of
+    one scenario: a sweep's levers and uncertainties; none for a comparison."""
+    if not len(runs) or runs.groupby("scenario")["point"].nunique().max() < 2:
+        return []
+    return [c for c in runs.columns if "." in c and c not in RUN_COLUMNS]
 
 
 def outcome_means_table(ok) -> Table | None:

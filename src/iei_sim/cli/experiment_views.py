@@ -1,5 +1,5 @@
-"""How ``compare`` shows its tables: on a terminal (any width from 80 columns, no label cut),
-as Markdown, CSV or JSON.
+"""How ``compare``, ``sweep`` and ``results`` show their tables: on a terminal (any width from
+80 columns, no label cut) and, for ``compare``, as Markdown, CSV or JSON.
 
 Labels and units come from the outcome registry; shares are shown as percentages and their
 differences in percentage points, other values with their unit's fixed-point format. The
@@ -43,19 +43,22 @@ def is_share(outcome: Outcome | None) -> bool:
     return outcome is not None and outcome.unit == SHARE
 
 
-def unit_shown(name: str) -> str:
+def unit_shown(name: str, differences: bool = True) -> str:
     outcome = OUTCOMES.get(name)
     if outcome is None:
         return ""
-    return "%; differences in pp" if is_share(outcome) else outcome.unit.shown_as
+    if is_share(outcome):
+        return "%; differences in pp" if differences else "%"
+    return outcome.unit.shown_as
 
 
-def heading(name: str) -> str:
-    """``Label (unit)``, from the registry (the name itself for an unknown column)."""
+def heading(name: str, differences: bool = True) -> str:
+    """``Label (unit)``, from the registry (the name itself for an unknown column); a share's
+    unit says its differences are in percentage points where a table shows differences."""
     outcome = OUTCOMES.get(name)
     if outcome is None:
         return name
-    return f"{outcome.label} ({unit_shown(name)})"
+    return f"{outcome.label} ({unit_shown(name, differences)})"
 
 
 def number(name: str, value: float, signed: bool = False) -> str:
@@ -72,8 +75,8 @@ def number(name: str, value: float, signed: bool = False) -> str:
     return pattern.format(value)
 
 
-def interval(name: str, low: float, high: float) -> str:
-    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+def interval(name: str, low: float | None, high: float | None) -> str:
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
         return ""
     return f"[{number(name, low)}, {number(name, high)}]"
 
@@ -345,3 +348,56 @@ def machine_text(
         "caveats": [c.text for c in caveats],
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+# -- sweeps -------------------------------------------------------------------------------------
+
+POINTS_SHOWN = 12  # design points a terminal summary lists (summary.csv has them all)
+
+
+def factor_text(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def point_title(point: dict, factors: Sequence[str]) -> str:
+    values = ", ".join(
+        f"{f.rsplit('.', 1)[-1]}={factor_text(point[f])}" for f in factors if f in point
+    )
+    runs = f"{point.get('runs_ok', 0)} ok" + (
+        f", {point['runs_failed']} failed" if point.get("runs_failed") else ""
+    )
+    return f"point {point['point']}: {values or point.get('scenario', '')} ({runs})"
+
+
+def point_summary_view(
+    summary: pd.DataFrame,
+    factors: Sequence[str],
+    outcomes: Sequence[str],
+    width: int,
+    limit: int = POINTS_SHOWN,
+) -> RenderableType:
+    """Per design point (its factor values as the title): each outcome's replicate mean and
+    95% CI, labelled from the registry; the first ``limit`` points, the rest counted."""
+    shown = [o for o in outcomes if o in summary]
+    blocks = []
+    for point in summary.head(limit).to_dict("records"):
+        rows = [
+            [
+                (heading(o, differences=False), ""),
+                (
+                    number(o, point[o]),
+                    interval(o, point.get(f"{o}_ci_low"), point.get(f"{o}_ci_high")),
+                ),
+            ]
+            for o in shown
+        ]
+        blocks.append(Block(point_title(point, factors), rows))
+    notes = []
+    if len(summary) > limit:
+        notes.append(f"and {len(summary) - limit} more design points: see summary.csv")
+    if any(is_share(OUTCOMES.get(o)) for o in shown):
+        notes.append("Shares are in %.")
+    title = Text("Design points (replicate means)", style="bold underline")
+    return Group(title, grouped(["outcome", "mean [95% CI]"], blocks, width, notes))
