@@ -230,6 +230,7 @@ def test_cost_effectiveness_csv_has_every_ratio_with_its_ci_and_the_split(compar
         assert {column, f"{column}_low", f"{column}_high"} <= set(table.columns)
     rows = table.set_index("scenario")
     assert rows.loc["small", "note"] == "reference"
+    assert rows.loc["deduction", "ratio_ci_method"].startswith("paired bootstrap, 2000 resamples")
     # the small scenario and the platform pay no incentive: nothing to divide by
     assert rows.loc["platform", "note"] == NO_EXTRA_COST
     assert rows.loc["platform", ["participating_firms_per_cost"]].isna().all()

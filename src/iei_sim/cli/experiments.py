@@ -117,6 +117,7 @@ OutcomesOption = Annotated[
     list[str] | None,
     typer.Option(
         "--outcomes",
+        metavar="NAMES",
         help="outcomes to show and draw, comma-separated or repeated (default: the headlines; "
         "`iei-sim outcomes` lists them); every outcome is kept in the CSV files",
     ),
@@ -139,6 +140,7 @@ def compare(
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="FIELD=VALUE",
             help="override a scenario field in every regime, as dotted.field=value "
             "(repeatable; e.g. --set regions.east.firms=40)",
         ),

@@ -227,5 +227,8 @@ def cost_effectiveness_table(
         if not note and np.isnan(row[f"{EFFECTS[0].name}_per_cost"]):
             note = NOT_STORED
         row["note"] = note
+        row["ratio_ci_method"] = (
+            "" if scenario == reference else f"paired bootstrap, {resamples} resamples, percentile"
+        )
         rows.append(row)
     return pd.DataFrame(rows)
