@@ -153,7 +153,10 @@ def compare(
                 "timeseries",
                 figures,
             )
-            diffs = table[table["outcome"].isin(chosen)]
+            order = {name: k for k, name in enumerate(chosen)}
+            diffs = table[table["outcome"].isin(chosen)].sort_values(
+                "outcome", key=lambda names: names.map(order), kind="stable"
+            )
             save_figure(forest_figure(diffs, notes), out_dir, "differences", figures)
             if len(cost) > 1:
                 save_figure(
