@@ -433,10 +433,10 @@ def test_a_failing_run_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeyp
 
     real = iei_sim.run.simulate_outcomes
 
-    def flaky(scenario, seed):
+    def flaky(scenario, seed, each_year=None):
         if seed == 1:
             raise RuntimeError("boom in the model")
-        return real(scenario, seed=seed)
+        return real(scenario, seed=seed, each_year=each_year)
 
     monkeypatch.setattr(iei_sim.run, "simulate_outcomes", flaky)
     path = write_experiment(tmp_path)
@@ -462,9 +462,32 @@ def test_a_failing_run_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeyp
 def test_a_store_refuses_a_different_experiment(tmp_path):
     out = tmp_path / "out"
     sweep(write_experiment(tmp_path, replicates=1), out=out, plots=False)
-    other = write_experiment(tmp_path, name="other", replicates=2)
+    other = write_experiment(
+        tmp_path, name="other", levers={"policy.tax_deduction.rate": {"values": [0.1, 0.3]}}
+    )
     result = runner.invoke(app, ["sweep", str(other), "--out", str(out)])
     assert result.exit_code == 2 and "different experiment" in result.output
+
+
+def test_a_sweep_rerun_with_more_replicates_extends_its_store_in_place(tmp_path):
+    """The same design with more replicates reuses every finished run and adds only the new
+    replicates' runs; the tables then describe the larger plan, and the smaller one still
+    reads from the same store."""
+    out = tmp_path / "out"
+    first = sweep(write_experiment(tmp_path, replicates=2), out=out, plots=False)
+    assert (first.report.done, first.report.skipped) == (4, 0)
+    more = write_experiment(tmp_path, replicates=3)
+    result = runner.invoke(app, ["sweep", str(more), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 runs done, 4 already finished, 0 failed, of 6" in result.output
+    runs = ResultsStore(out).runs()
+    assert len(runs) == 6 and sorted(runs.replicate.unique()) == [0, 1, 2]
+    summary = pd.read_csv(out / "summary.csv")
+    assert (summary["runs_ok"] == 3).all()
+    assert yaml.safe_load((out / "experiment.yaml").read_text())["replicates"] == 3
+    fewer = sweep(write_experiment(tmp_path, replicates=2), out=out, plots=False)
+    assert (fewer.report.done, fewer.report.skipped) == (0, 4)
+    assert (fewer.summary["runs_ok"] == 2).all()
 
 
 def _sweep_process(
@@ -644,6 +667,9 @@ def test_compare_writes_paired_differences_with_their_ci_and_p(tmp_path):
     assert list(table.columns) == [
         "scenario",
         "outcome",
+        "label",
+        "unit",
+        "summary_rule",
         "replicates",
         "mean",
         "sd",

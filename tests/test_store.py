@@ -315,7 +315,10 @@ def test_execute_run_returns_steps_as_plain_lists(monkeypatch):
     monkeypatch.setattr(
         iei_sim.run,
         "simulate_outcomes",
-        lambda scenario, seed: (timeseries, {"firm_participation_rate": 0.3, "fiscal_cost": 1.0}),
+        lambda scenario, seed, each_year=None: (
+            timeseries,
+            {"firm_participation_rate": 0.3, "fiscal_cost": 1.0},
+        ),
     )
     result = execute_run(task(1))
     assert result["row"]["status"] == "ok", result["row"]["error"]

@@ -106,12 +106,17 @@ def run_scenario(
     return result
 
 
-def simulate_outcomes(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, dict]:
+def simulate_outcomes(
+    scenario: Scenario, seed: int, each_year: Callable[[IEIModel], None] | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Just the outcomes of a run (time series and summary), without the agent and ledger
-    tables: what experiments keep, at a fraction of the collection cost."""
+    tables: what experiments keep, at a fraction of the collection cost. ``each_year`` is
+    called with the model after each year, to read (never change) what the year computed."""
     model = IEIModel(scenario, seed=seed)
     for _ in range(scenario.steps):
         model.step()
+        if each_year is not None:
+            each_year(model)
     return _outcomes(model, scenario, seed)
 
 

@@ -353,13 +353,14 @@ def store_folder(out_dir: Path) -> Path:
     return out_dir
 
 
-def report_line(report, out_dir: Path) -> None:
-    """The closing line of a command that ran into a results store (and where failures are)."""
+def report_line(report, out_dir: Path, to: Console = console) -> None:
+    """The closing line of a command that ran into a results store (and where failures are);
+    ``to`` stderr when stdout carries data."""
     line = (
         f"{report.done} runs done, {report.skipped} already finished, "
         f"{report.failed} failed, of {report.total}; results in {out_dir}"
     )
-    console.print(line, markup=False, highlight=False)
+    to.print(line, markup=False, highlight=False)
     if report.failed:
         errors.print(
             f"{report.failed} run(s) failed; their errors are in the store "

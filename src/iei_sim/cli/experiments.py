@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from iei_sim.cli.common import (
     MAX_REPLICATES,
+    MAX_STEPS,
     DaskOption,
+    DpiOption,
+    FormatOption,
     StoreOption,
     WorkersOption,
     check_cluster,
@@ -18,12 +22,24 @@ from iei_sim.cli.common import (
     console,
     errors,
     execute,
+    figure_options,
     load_experiment_or_exit,
     report_line,
     store_folder,
 )
+from iei_sim.cli.experiment_views import (
+    TableFormat,
+    comparison_markdown,
+    comparison_view,
+    cost_markdown,
+    cost_view,
+    machine_text,
+    point_summary_view,
+)
 from iei_sim.errors import EXIT_BAD_INPUT
-from iei_sim.outcomes import HEADLINES, OUTCOMES
+from iei_sim.outcomes import OUTCOMES
+from iei_sim.plots.saving import DEFAULT_DPI, FigureFormat
+from iei_sim.validation import suggestion
 
 # Columns of a store's runs table that describe a run rather than measure it.
 RUN_COLUMNS = {
@@ -47,28 +63,66 @@ def check_store(out_dir: Path, identity: dict, tasks: list) -> None:
     ResultsStore(out_dir).check_plan(identity, [t.key for t in tasks])
 
 
-def comparison_table(table) -> Table:
-    """Each regime's mean (95% CI) per outcome, the headlines only if the table has them; below
-    each other regime's, its difference to the reference and the paired p-value."""
-    reference = table["scenario"].iloc[0]
-    view = Table(title=f"Regimes vs {reference}: mean (95% CI); difference, paired p")
-    view.add_column("outcome")
-    for scenario in dict.fromkeys(table["scenario"]):
-        view.add_column(scenario, justify="right")
-    shown = (
-        table[table["outcome"].isin(HEADLINES)] if table["outcome"].isin(HEADLINES).any() else table
-    )
-    for outcome, rows in shown.groupby("outcome", sort=False):
-        cells = []
-        for row in rows.itertuples():
-            cell = f"{row.mean:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]"
-            if row.scenario != reference:
-                star = "*" if row.p_value < 0.05 else ""
-                cell += f"\n{row.diff:+.3g}, p={row.p_value:.2g}{star}"
-            cells.append(cell)
-        known = OUTCOMES.get(outcome)
-        view.add_row(f"{known.label}\n[dim]{outcome}[/]" if known else outcome, *cells)
-    return view
+def parse_settings(settings: list[str] | None) -> dict[str, Any]:
+    """``--set key=value`` options as dotted scenario overrides (values are YAML: numbers,
+    true/false, lists); a malformed one is refused naming it (exit 2)."""
+    import yaml
+
+    from iei_sim.scenario.loading import YamlTooLargeError, parse_yaml_text
+
+    overrides: dict[str, Any] = {}
+    for entry in settings or []:
+        key, sep, raw = entry.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            errors.print(
+                f"error: --set {entry!r}: expected dotted.field=value "
+                "(e.g. --set policy.tax_deduction.rate=0.4)",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
+        try:
+            overrides[key] = parse_yaml_text(raw) if raw.strip() else None
+        except (yaml.YAMLError, YamlTooLargeError) as exc:
+            errors.print(
+                f"error: --set {key}: not a value: {' '.join(str(exc).split())}",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    return overrides
+
+
+def parse_outcomes(values: list[str] | None) -> list[str] | None:
+    """``--outcomes`` (repeatable, or comma-separated) as registry names; an unknown name is
+    refused with the allowed ones (exit 2)."""
+    if not values:
+        return None
+    names = [n.strip() for value in values for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in OUTCOMES]
+    for name in unknown:
+        errors.print(
+            f"error: --outcomes: unknown outcome {name!r}{suggestion(name, OUTCOMES)}; allowed: "
+            f"{', '.join(OUTCOMES)} (`iei-sim outcomes` describes each)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if unknown:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return list(dict.fromkeys(names))
+
+
+OutcomesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--outcomes",
+        metavar="NAMES",
+        help="outcomes to show and draw, comma-separated or repeated (default: the headlines; "
+        "`iei-sim outcomes` lists them); every outcome is kept in the CSV files",
+    ),
+]
 
 
 def compare(
@@ -79,12 +133,43 @@ def compare(
         int,
         typer.Option(min=2, max=MAX_REPLICATES, help="replicates per scenario (common seeds)"),
     ] = 10,
+    steps: Annotated[
+        int | None,
+        typer.Option(min=1, max=MAX_STEPS, help="years to simulate (default: each scenario's)"),
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="override a scenario field in every regime, as dotted.field=value "
+            "(repeatable; e.g. --set regions.east.firms=40)",
+        ),
+    ] = None,
+    outcomes: OutcomesOption = None,
+    table: Annotated[
+        TableFormat,
+        typer.Option(
+            "--table",
+            help="printed tables: terminal, md (Markdown), or csv/json (machine-readable on "
+            "stdout; messages go to stderr)",
+        ),
+    ] = TableFormat.TERMINAL,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
     workers: WorkersOption = 1,
     dask_address: DaskOption = None,
     out: StoreOption = None,
 ) -> None:
-    """Compare regimes side by side with replicates and common random numbers."""
+    """Compare regimes side by side with replicates and common random numbers: each outcome's
+    mean and paired difference from the first regime, and what each regime buys per unit of
+    extra fiscal cost (comparison.csv, cost_effectiveness.csv and figures in the store)."""
     check_cluster(dask_address, workers)
+    shown = parse_outcomes(outcomes)
+    overrides = parse_settings(settings)
+    if steps is not None:
+        overrides["steps"] = steps
+    figures = figure_options(format, dpi)
     from iei_sim.experiments import compare as run_compare
     from iei_sim.experiments import compare_experiment, default_out, plan_runs
     from iei_sim.experiments.runner import identity
@@ -92,7 +177,7 @@ def compare(
     if len(scenarios) < 2:
         errors.print("error: give at least two scenario files (the first is the reference)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    experiment = checked(compare_experiment, scenarios, replicates)
+    experiment = checked(compare_experiment, scenarios, replicates, None, 0, overrides or None)
     out_dir = store_folder(out or default_out(experiment.name))
     tasks = plan_runs(experiment)
     check_store(out_dir, identity(experiment, tasks), tasks)
@@ -106,23 +191,65 @@ def compare(
             dask_address=dask_address,
             progress=advance,
             tasks=tasks,
+            shown=shown,
+            figures=figures,
         ),
     )
-    console.print(comparison_table(result.table))
-    console.print(f"every kept outcome: {result.out_dir / 'comparison.csv'}", markup=False)
-    report_line(result.report, result.out_dir)
+    print_comparison(result, table)
     if result.report.failed:
         raise typer.Exit(1)
 
 
+def print_comparison(result, kind: TableFormat) -> None:
+    """The comparison and cost-effectiveness tables in the chosen form; in csv/json only the
+    data is on stdout."""
+    from iei_sim.experiments.workflows import COMPARISON_CSV, COST_EFFECTIVENESS_CSV
+
+    cost = result.cost_effectiveness
+    if kind in (TableFormat.CSV, TableFormat.JSON):
+        sys.stdout.write(machine_text(kind, result.table, result.shown, cost, result.caveats))
+        sys.stdout.flush()
+        report_line(result.report, result.out_dir, errors)
+        return
+    if kind == TableFormat.MD:
+        typer.echo(comparison_markdown(result.table, result.shown, result.caveats, result.early))
+        if len(cost) > 1:
+            typer.echo(cost_markdown(cost, result.caveats))
+    else:
+        width = console.width
+        console.print(
+            comparison_view(result.table, result.shown, result.caveats, width, result.early)
+        )
+        if len(cost) > 1:
+            console.print()
+            console.print(cost_view(cost, result.caveats, width))
+    for name in (COMPARISON_CSV, COST_EFFECTIVENESS_CSV):
+        if (result.out_dir / name).exists():
+            console.print(
+                f"every kept outcome: {result.out_dir / name}"
+                if name == COMPARISON_CSV
+                else f"cost-effectiveness: {result.out_dir / name}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    report_line(result.report, result.out_dir)
+
+
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file (experiments/*.yaml)")],
+    outcomes: OutcomesOption = None,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
     workers: WorkersOption = 1,
     dask_address: DaskOption = None,
     out: StoreOption = None,
 ) -> None:
-    """Run an experiment's design (levers × uncertainties × replicates) into a results store."""
+    """Run an experiment's design (levers × uncertainties × replicates) into a results store;
+    summary.csv and sweep.<format> (every kept outcome, or --outcomes) beside it."""
     check_cluster(dask_address, workers)
+    shown = parse_outcomes(outcomes)
+    figures = figure_options(format, dpi)
     from iei_sim.experiments import default_out, plan_runs
     from iei_sim.experiments import sweep as run_sweep
     from iei_sim.experiments.runner import identity
@@ -141,8 +268,15 @@ def sweep(
             dask_address=dask_address,
             progress=advance,
             tasks=tasks,
+            shown=shown,
+            figures=figures,
         ),
     )
+    if len(result.summary):
+        kept = loaded.spec.outcome_names
+        listed = [o for o in shown if o in kept] if shown else kept
+        view = point_summary_view(result.summary, list(loaded.spec.factors), listed, console.width)
+        console.print(view)
     report_line(result.report, result.out_dir)
     if result.report.failed:
         raise typer.Exit(1)
@@ -162,6 +296,9 @@ def results(
     """Summarise a results store: runs against its plan, model, run times, outcome means."""
     from iei_sim.experiments import ResultsStore
 
+    if not folder.exists():
+        errors.print(f"error: {folder}: the folder does not exist", markup=False, highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
     store = ResultsStore(folder)
     manifest = store.manifest
     if not manifest:
@@ -188,9 +325,17 @@ def results(
             soft_wrap=True,
         )
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
-    means = outcome_means_table(ok)
-    if means is not None:
-        console.print(means)
+    factors = design_factors(runs)
+    if factors:  # a sweep: one block per design point
+        from iei_sim.experiments import point_summary
+
+        outcomes = [c for c in runs.columns if c in OUTCOMES]
+        summary = point_summary(runs, outcomes, factors)
+        console.print(point_summary_view(summary, factors, outcomes, console.width))
+    else:
+        means = outcome_means_table(ok)
+        if means is not None:
+            console.print(means)
     console.print(
         f"query with SQL: duckdb.sql(\"SELECT * FROM '{folder}/runs.parquet'\")",
         markup=False,
@@ -205,6 +350,14 @@ def results(
             highlight=False,
             soft_wrap=True,
         )
+
+
+def design_factors(runs) -> list[str]:
+    """The factors (dotted scenario fields) a store's runs vary over more than one point of
+    one scenario: a sweep's levers and uncertainties; none for a comparison."""
+    if not len(runs) or runs.groupby("scenario")["point"].nunique().max() < 2:
+        return []
+    return [c for c in runs.columns if "." in c and c not in RUN_COLUMNS]
 
 
 def outcome_means_table(ok) -> Table | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
+
+from iei_sim.outcomes import OUTCOMES
 
 CONFIDENCE = 0.95
 
@@ -25,15 +27,21 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, float]:
     if n < 2:
         return mean, np.nan, np.nan, np.nan
     sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sd / np.sqrt(n))
+    # Student's t quantile (what scipy.stats.t.ppf computes), without loading scipy.stats,
+    # which pool workers would otherwise import for their first run (a second apiece)
+    half = float(special.stdtrit(n - 1, 0.5 + CONFIDENCE / 2) * sd / np.sqrt(n))
     return mean, sd, mean - half, mean + half
 
 
 def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """One row per scenario × outcome: mean, sd, 95% CI, and difference from the first scenario
-    (paired by replicate) with the SD of the paired differences, its t-interval and the paired
-    test's p-value. ``diff_sd`` against ``sd`` shows how much the pairing (common random
-    numbers) narrows the difference: independent runs would give about √2 × sd."""
+    """One row per scenario × outcome: the outcome's label, unit and summary rule (from the
+    registry; blank for a column it does not know), mean, sd, 95% CI, and difference from the
+    first scenario (paired by replicate) with the SD of the paired differences, its t-interval
+    and the paired test's p-value, all in the outcome's raw unit (shares 0-1). ``diff_sd``
+    against ``sd`` shows how much the pairing (common random numbers) narrows the difference:
+    independent runs would give about √2 × sd."""
+    from scipy.stats import ttest_1samp  # here: the comparison runs in the parent only
+
     ok = runs[runs["status"] == "ok"]
     order = list(dict.fromkeys(runs.sort_values("point")["scenario"]))
     reference = order[0]
@@ -43,9 +51,13 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
         own = ok[ok["scenario"] == scenario].set_index("replicate")
         for outcome in outcomes:
             mean, sd, low, high = mean_ci(own[outcome].to_numpy())
+            known = OUTCOMES.get(outcome)
             row = {
                 "scenario": scenario,
                 "outcome": outcome,
+                "label": known.label if known else "",
+                "unit": known.unit.name if known else "",
+                "summary_rule": known.summary if known else "",
                 "replicates": int(own[outcome].notna().sum()),
                 "mean": mean,
                 "sd": sd,
@@ -65,7 +77,7 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                 d_mean, d_sd, d_low, d_high = mean_ci(diff)
                 row.update(diff=d_mean, diff_sd=d_sd, diff_ci_low=d_low, diff_ci_high=d_high)
                 if len(diff) >= 2 and np.nanstd(diff) > 0:
-                    row["p_value"] = float(stats.ttest_1samp(diff, 0.0).pvalue)
+                    row["p_value"] = float(ttest_1samp(diff, 0.0).pvalue)
                 elif len(diff) >= 2:
                     row["p_value"] = 1.0 if d_mean == 0 else 0.0
             rows.append(row)

@@ -35,9 +35,12 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     """Run one task; never raises: a failure comes back as a row with its error.
 
     Returns ``{"row": {...}, "steps": {"step": [...], "<outcome>": [...]} or None}``: the run's
-    summary row and its per-step outcomes as columns of plain Python values.
+    summary row (its outcomes, and the counts and fiscal split that cost-effectiveness reads:
+    :class:`~iei_sim.experiments.cost_effectiveness.RunTally`) and its per-step outcomes as
+    columns of plain Python values.
     """
     from iei_sim import run
+    from iei_sim.experiments.cost_effectiveness import RunTally
     from iei_sim.scenario import Scenario
 
     start = time.perf_counter()
@@ -52,9 +55,11 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     }
     try:
         scenario = Scenario.model_validate(task.scenario)
-        timeseries, summary = run.simulate_outcomes(scenario, seed=task.seed)
+        tally = RunTally()
+        timeseries, summary = run.simulate_outcomes(scenario, task.seed, tally.record)
         outcomes = list(task.outcomes)
         row.update({name: float(summary[name]) for name in outcomes})
+        row.update(tally.columns())
         # plain lists: cheap to pickle back from a worker and to write as a journal line
         steps = {name: timeseries[name].tolist() for name in ("step", *outcomes)}
         row.update(status="ok", error="")

@@ -47,6 +47,7 @@ def identity(experiment: LoadedExperiment, tasks: list[RunTask]) -> dict:
     return {
         "name": experiment.name,
         "content_hash": experiment.spec.content_hash(),
+        "design_hash": experiment.spec.content_hash(replicates=False),
         "runs": len(tasks),
         "base_scenarios": base_scenarios(experiment),
         "model": model_identity(),

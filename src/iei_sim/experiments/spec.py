@@ -268,9 +268,11 @@ class Experiment(_Strict):
     def outcome_names(self) -> list[str]:
         return list(self.outcomes) if self.outcomes else list(OUTCOMES)
 
-    def content_hash(self) -> str:
-        """Identity of what the experiment runs (not its name or description)."""
-        exclude = {"name", "description"}
+    def content_hash(self, replicates: bool = True) -> str:
+        """Identity of what the experiment runs (not its name or description); without
+        ``replicates``, of its design alone: the same design with more (or fewer) replicates
+        runs a superset (subset) of the same runs, so one store holds both."""
+        exclude = {"name", "description"} | (set() if replicates else {"replicates"})
         # files without a sensitivity section keep the hash they had before it existed
         exclude |= {"method"} if self.method is None else set()
         exclude |= set() if self.include_dummy else {"include_dummy"}

@@ -199,13 +199,25 @@ class ResultsStore:
                 kept = {b["file"]: b.get("scenario") for b in scenarios}
                 atomic_write_text(self.root / BASE_SCENARIOS, _json(kept))
             atomic_write_text(self.root / MANIFEST, _json({**identity, "invocations": []}))
-        elif existing.get("runs") != identity.get("runs"):  # the sample size or replicates
-            self._update_manifest(lambda m: m.update(runs=identity.get("runs")))
+        resized = bool(existing) and existing.get("runs") != identity.get("runs")
+        # a store from before design hashes were recorded gets its own (same experiment)
+        dated = bool(existing) and "design_hash" in identity and "design_hash" not in existing
+        if resized or dated:  # the sample size or replicates
+            self._update_manifest(
+                lambda m: m.update(
+                    {
+                        key: identity[key]
+                        for key in ("runs", "content_hash", "design_hash")
+                        if key in identity
+                    }
+                )
+            )
         self.verify()
         try:
             fcntl.flock(self._locked(fcntl.LOCK_SH), fcntl.LOCK_UN)  # cuts a torn tail off
-            if experiment_text is not None and not (self.root / "experiment.yaml").exists():
-                atomic_write_text(self.root / "experiment.yaml", experiment_text)
+            experiment_file = self.root / "experiment.yaml"
+            if experiment_text is not None and (resized or not experiment_file.exists()):
+                atomic_write_text(experiment_file, experiment_text)  # (as last run: replicates)
         except OSError as exc:
             if exc.errno not in _READ_ONLY:
                 raise
@@ -229,7 +241,10 @@ class ResultsStore:
         existing = self.manifest
         if not existing:
             return False
-        if existing.get("content_hash") != identity.get("content_hash"):
+        same_design = existing.get("design_hash") is not None and existing.get(
+            "design_hash"
+        ) == identity.get("design_hash")  # other replicates of the same design: extended here
+        if existing.get("content_hash") != identity.get("content_hash") and not same_design:
             raise StoreMismatchError(
                 f"{self.root} holds results of a different experiment "
                 f"({existing.get('name')}, {existing.get('content_hash')}); "

@@ -7,29 +7,42 @@ every finished run.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from iei_sim.caveats import Caveat, caveats_for
 from iei_sim.experiments.analysis import comparison_table, point_summary
-from iei_sim.experiments.design import RunTask
+from iei_sim.experiments.cost_effectiveness import COST, cost_effectiveness_table
+from iei_sim.experiments.design import RunTask, plan_runs
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data, load_experiment
 from iei_sim.experiments.store import ResultsStore, tables_in
 from iei_sim.outcomes import HEADLINES, OUTCOMES_SIDECAR, outcome_table
+from iei_sim.plots.saving import FigureOptions
 
 if TYPE_CHECKING:
     from distributed import Security
+
+COMPARISON_CSV = "comparison.csv"
+COST_EFFECTIVENESS_CSV = "cost_effectiveness.csv"
 
 
 @dataclass
 class CompareOutput:
     report: RunReport
-    table: pd.DataFrame
+    table: pd.DataFrame  # comparison.csv: every kept outcome
     out_dir: Path
+    cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shown: list[str] = field(default_factory=list)  # the outcomes shown and drawn
+    caveats: list[Caveat] = field(default_factory=list)  # those the shown results need
+    # shown outcomes whose summary reaches back before their first meaningful year: that year
+    early: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,9 +73,12 @@ def compare_experiment(
     dotted-field values applied to every scenario, e.g. a smaller size for a quick look)."""
     paths = [str(Path(p).resolve()) for p in scenario_files]
     stems = (re.sub(r"[^A-Za-z0-9_-]+", "_", Path(p).stem) for p in scenario_files)
-    name = "compare-" + "-".join(stems)  # a safe folder name whatever the file names
+    name = ("compare-" + "-".join(stems))[:120]  # a safe folder name whatever the file names
+    if overrides:  # its own default store: one with other overrides is another experiment
+        text = json.dumps(overrides, sort_keys=True, default=str)
+        name += "-set-" + hashlib.sha256(text.encode()).hexdigest()[:8]
     data = {
-        "name": name[:120],
+        "name": name,
         "scenarios": paths,
         "replicates": replicates,
         "seeds": {"policy": "common", "first": first_seed},
@@ -72,6 +88,14 @@ def compare_experiment(
     if overrides:
         data["overrides"] = overrides
     return experiment_from_data(data, Path.cwd() / f"{name}.yaml")
+
+
+def shown_outcomes(outcomes: list[str], chosen: list[str] | None = None) -> list[str]:
+    """The outcomes a comparison shows and draws: those chosen (in their order), else the
+    headlines it keeps, else its first six."""
+    if chosen:
+        return [o for o in chosen if o in outcomes]
+    return [o for o in HEADLINES if o in outcomes] or outcomes[:6]
 
 
 def compare(
@@ -84,15 +108,19 @@ def compare(
     plots: bool = True,
     tasks: list[RunTask] | None = None,
     dask_security: Security | None = None,
+    shown: list[str] | None = None,
+    figures: FigureOptions | None = None,
 ) -> CompareOutput:
     """Run each scenario ``replicates`` times (replicate i with the same seed everywhere) and
-    write ``comparison.csv`` and figures; return the comparison table."""
+    write ``comparison.csv``, ``cost_effectiveness.csv`` and figures (``shown``: the outcomes
+    to draw, default the headlines; ``figures``: their format and resolution)."""
     experiment = (
         scenarios
         if isinstance(scenarios, LoadedExperiment)
         else compare_experiment(list(scenarios), replicates)
     )
     out_dir = Path(out) if out is not None else default_out(experiment.name)
+    tasks = plan_runs(experiment) if tasks is None else tasks
     report = run_experiment(
         experiment, out_dir, workers, dask_address, progress, tasks, dask_security=dask_security
     )
@@ -100,20 +128,71 @@ def compare(
     runs = planned(store.runs(), report)
     outcomes = experiment.spec.outcome_names
     table = comparison_table(runs, outcomes)
+    chosen = shown_outcomes(outcomes, shown)
+    regimes = list({t.point: t.scenario for t in tasks}.values())
+    cost = cost_effectiveness_table(runs) if COST in runs else pd.DataFrame()
+    caveats = caveats_for([*chosen, *([COST] if len(cost) else [])], regimes)
+    first_years = {o: first_meaningful_year(o, regimes) for o in chosen}
     with tables_in(out_dir):
-        table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.6g")
+        table.to_csv(out_dir / COMPARISON_CSV, index=False, float_format="%.6g")
+        if len(cost):
+            cost.to_csv(out_dir / COST_EFFECTIVENESS_CSV, index=False, float_format="%.6g")
         outcome_table(outcomes).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
         if plots and (runs["status"] == "ok").any():
             from iei_sim.plots.experiment_figures import (
+                cost_effectiveness_figure,
                 forest_figure,
-                save,
                 timeseries_bands_figure,
             )
+            from iei_sim.plots.saving import save_figure
 
-            shown = [o for o in HEADLINES if o in outcomes] or outcomes[:6]
-            save(timeseries_bands_figure(store.steps(), runs, shown), out_dir / "timeseries.png")
-            save(forest_figure(table[table["outcome"].isin(shown)]), out_dir / "differences.png")
-    return CompareOutput(report, table, out_dir)
+            notes = caveats_for(chosen, regimes)
+            save_figure(
+                timeseries_bands_figure(store.steps(), runs, chosen, first_years, notes),
+                out_dir,
+                "timeseries",
+                figures,
+            )
+            order = {name: k for k, name in enumerate(chosen)}
+            diffs = table[table["outcome"].isin(chosen)].sort_values(
+                "outcome", key=lambda names: names.map(order), kind="stable"
+            )
+            save_figure(forest_figure(diffs, notes), out_dir, "differences", figures)
+            if len(cost) > 1:
+                save_figure(
+                    cost_effectiveness_figure(cost, caveats), out_dir, "cost_effectiveness", figures
+                )
+    early = {
+        o: y
+        for o, y in first_years.items()
+        if y > 1 and y > min(summary_start(o, s) for s in regimes)
+    }
+    return CompareOutput(report, table, out_dir, cost, chosen, caveats, early)
+
+
+def summary_start(outcome: str, scenario: dict) -> int:
+    """The first year a run's summary of ``outcome`` averages (the last, for ``final``;
+    none for ``total``, a sum that early zeros do not bias)."""
+    from iei_sim.outcomes import OUTCOMES
+
+    steps = int(scenario["steps"])
+    known = OUTCOMES.get(outcome)
+    if known is None or known.summary == "total":
+        return steps + 1
+    if known.summary == "final":
+        return steps
+    return max(1, steps - int(scenario["summary_window"]) + 1)
+
+
+def first_meaningful_year(outcome: str, regimes: list[dict]) -> int:
+    """The latest of the regimes' first meaningful years of ``outcome`` (1 if unknown)."""
+    from iei_sim.outcomes import OUTCOMES, START
+    from iei_sim.scenario import Scenario
+
+    known = OUTCOMES.get(outcome)
+    if known is None or known.meaningful_from == START or not regimes:
+        return 1
+    return max(known.first_meaningful_year(Scenario.model_validate(s)) for s in regimes)
 
 
 def sweep(
@@ -125,9 +204,12 @@ def sweep(
     plots: bool = True,
     tasks: list[RunTask] | None = None,
     dask_security: Security | None = None,
+    shown: list[str] | None = None,
+    figures: FigureOptions | None = None,
 ) -> SweepOutput:
     """Run an experiment's design and write ``summary.csv`` (one row per point) and a figure
-    (``tasks``: the runs, if already planned with ``plan_runs``, so a design is planned once)."""
+    of every kept outcome, or of those in ``shown`` (``tasks``: the runs, if already planned
+    with ``plan_runs``, so a design is planned once; ``figures``: format and resolution)."""
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     out_dir = Path(out) if out is not None else default_out(loaded.name)
     report = run_experiment(
@@ -141,7 +223,9 @@ def sweep(
         summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.6g")
         outcome_table(summary.columns).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
         if plots and factors and (runs["status"] == "ok").any():
-            from iei_sim.plots.experiment_figures import save, sweep_figure
+            from iei_sim.plots.experiment_figures import sweep_figure
+            from iei_sim.plots.saving import save_figure
 
-            save(sweep_figure(summary, factors, outcomes), out_dir / "sweep.png")
+            drawn = [o for o in shown if o in outcomes] if shown else outcomes
+            save_figure(sweep_figure(summary, factors, drawn), out_dir, "sweep", figures)
     return SweepOutput(report, summary, out_dir)

@@ -1,68 +1,134 @@
-"""Figures of experiments, drawn from the results store's tables (comparisons and sweeps)."""
+"""Figures of experiments, drawn from the results store's tables (comparisons and sweeps).
+
+Every figure is a pyplot-free :func:`~iei_sim.plots.saving.new_figure`, written with
+:func:`~iei_sim.plots.saving.save_figure` in the format a user asked for; the caveats a figure's
+numbers need (:mod:`iei_sim.caveats`) are printed under it.
+"""
 
 from __future__ import annotations
 
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib import colormaps
+from matplotlib.ticker import MaxNLocator
 
 from iei_sim.experiments.analysis import step_bands
 from iei_sim.outcomes import label_of
+from iei_sim.plots.saving import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from iei_sim.caveats import Caveat
+
+COLOURS = colormaps["tab10"]
+SIGNIFICANT, NOT_SIGNIFICANT = "#d95f02", "#7f7f7f"
+NOTE_WIDTH = 110  # characters a note line holds at the figures' widths
 
 
-def timeseries_bands_figure(steps: pd.DataFrame, runs: pd.DataFrame, outcomes: list[str]) -> Figure:
-    """One panel per outcome: each regime's replicate mean over time with its 95% CI band."""
+def add_notes(fig: Figure, notes: Sequence[str], width: int = NOTE_WIDTH) -> None:
+    """Print ``notes`` (caveats, what a marker means) under the figure, laid out with it."""
+    if not notes:
+        return
+    lines = [textwrap.fill(note, width) for note in notes]
+    fig.supxlabel("\n".join(lines), fontsize=7, ha="left", x=0.01, color="#444444")
+
+
+def caveat_texts(caveats: Sequence[Caveat]) -> list[str]:
+    return [f"Note: {c.text}" for c in caveats]
+
+
+def year_axis(ax: Axes, first: int, last: int) -> None:
+    """Whole years on the axis, the same span on every panel."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(first - 0.5 if first == last else first, last + 0.5 if first == last else last)
+    ax.set_xlabel("year")
+
+
+def timeseries_bands_figure(
+    steps: pd.DataFrame,
+    runs: pd.DataFrame,
+    outcomes: list[str],
+    first_years: Mapping[str, int] | None = None,
+    caveats: Sequence[Caveat] = (),
+) -> Figure:
+    """One panel per outcome: each regime's replicate mean over time with its 95% CI band;
+    years before the outcome's first meaningful year (``first_years``) are left blank."""
     n = len(outcomes)
     cols = min(2, n)
-    rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.4 * rows), squeeze=False)
-    colours = plt.get_cmap("tab10")
+    rows = math.ceil(n / cols)
+    fig = new_figure(figsize=(6.5 * cols, 2.9 * rows + 0.9))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    first, last = int(steps["step"].min()), int(steps["step"].max())
+    handles: dict[str, object] = {}
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         bands = step_bands(steps, runs, outcome)
+        start = (first_years or {}).get(outcome, 1)
+        early = bands["step"] < start
+        bands.loc[early, ["mean", "ci_low", "ci_high"]] = np.nan
         for i, (scenario, band) in enumerate(bands.groupby("scenario", sort=False)):
-            colour = colours(i % 10)
-            ax.plot(band["step"], band["mean"], color=colour, label=scenario)
+            colour = COLOURS(i % 10)
+            (line,) = ax.plot(band["step"], band["mean"], color=colour, label=scenario)
             ax.fill_between(band["step"], band["ci_low"], band["ci_high"], color=colour, alpha=0.2)
+            handles.setdefault(str(scenario), line)
+        if start > first:
+            ax.axvspan(first, min(start, last), color="#eeeeee", zorder=0)
+            ax.text(
+                first,
+                1.0,
+                f" from year {start}",
+                transform=ax.get_xaxis_transform(),
+                fontsize=7,
+                va="top",
+                color="#666666",
+            )
         ax.set_title(label_of(outcome), fontsize=9)
-        ax.set_xlabel("year")
+        year_axis(ax, first, last)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7, loc="best")
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="outside right upper",
+        fontsize=8,
+        frameon=False,
+    )
     fig.suptitle("Regimes over time (replicate mean, 95% CI)")
-    fig.tight_layout()
+    add_notes(fig, caveat_texts(caveats))
     return fig
 
 
-def forest_figure(table: pd.DataFrame) -> Figure:
+def forest_figure(table: pd.DataFrame, caveats: Sequence[Caveat] = ()) -> Figure:
     """Forest plot: each regime's difference from the reference with its paired 95% CI, one
     panel per outcome (outcomes have their own units, so each panel has its own axis)."""
     diffs = table.dropna(subset=["diff"])
     outcomes = list(dict.fromkeys(diffs["outcome"]))
     scenarios = list(dict.fromkeys(diffs["scenario"]))
     reference = table[table["diff"].isna()]["scenario"].iloc[0]
-    fig, axes = plt.subplots(
-        len(outcomes),
-        1,
-        figsize=(7.5, 0.45 * len(scenarios) * len(outcomes) + 1.2 * len(outcomes)),
-        squeeze=False,
+    fig = new_figure(
+        figsize=(7.5, 0.45 * len(scenarios) * len(outcomes) + 1.0 * len(outcomes) + 1.2)
     )
+    axes = fig.subplots(max(len(outcomes), 1), 1, squeeze=False)
     for ax, outcome in zip(axes[:, 0], outcomes, strict=True):
         rows = diffs[diffs["outcome"] == outcome].set_index("scenario").reindex(scenarios)
         y = np.arange(len(scenarios))[::-1]
         low = (rows["diff"] - rows["diff_ci_low"]).fillna(0).to_numpy()
         high = (rows["diff_ci_high"] - rows["diff"]).fillna(0).to_numpy()
         significant = (rows["p_value"] < 0.05).to_numpy()
-        colours = np.where(significant, "#d95f02", "#7f7f7f")
         for k in range(len(scenarios)):
             ax.errorbar(
                 rows["diff"].iloc[k],
                 y[k],
                 xerr=[[low[k]], [high[k]]],
                 fmt="o",
-                color=colours[k],
+                color=SIGNIFICANT if significant[k] else NOT_SIGNIFICANT,
                 capsize=3,
             )
         ax.axvline(0, color="black", lw=0.8)
@@ -71,39 +137,115 @@ def forest_figure(table: pd.DataFrame) -> Figure:
     axes[-1, 0].set_xlabel(
         f"difference from {reference} (paired by replicate, 95% CI; orange: p < 0.05)"
     )
-    fig.tight_layout()
+    add_notes(fig, caveat_texts(caveats), width=95)
+    return fig
+
+
+def cost_effectiveness_figure(table: pd.DataFrame, caveats: Sequence[Caveat] = ()) -> Figure:
+    """Left: each regime's fiscal cost by instrument (mean over replicates, clawbacks below 0).
+    Right: each effect per unit of extra fiscal cost against the reference, with its 95% CI;
+    a regime whose ratio is empty says why."""
+    from iei_sim.experiments.cost_effectiveness import (
+        EFFECTS,
+        INSTRUMENTS,
+        SHOWN_PER,
+        SHOWN_PER_TEXT,
+        instrument_column,
+    )
+
+    fig = new_figure(figsize=(12, 1.2 + 0.9 * max(len(table), 2) * 1.6))
+    grid = fig.add_gridspec(len(EFFECTS), 2, width_ratios=(1.1, 1))
+    split = fig.add_subplot(grid[:, 0])
+    scenarios = table["scenario"].astype(str).tolist()
+    y = np.arange(len(scenarios))[::-1]
+    positive = np.zeros(len(scenarios))
+    negative = np.zeros(len(scenarios))
+    for i, (instrument, label) in enumerate(INSTRUMENTS.items()):
+        values = table[instrument_column(instrument)].fillna(0.0).to_numpy(float)
+        if not np.any(values):
+            continue
+        base = np.where(values >= 0, positive, negative)
+        split.barh(y, values, left=base, color=COLOURS(i % 10), label=label)
+        positive += np.where(values >= 0, values, 0.0)
+        negative += np.where(values < 0, values, 0.0)
+    split.axvline(0, color="black", lw=0.8)
+    split.set_yticks(y, scenarios, fontsize=8)
+    split.set_xlabel(label_of("fiscal_cost"))
+    split.set_title("Fiscal cost by instrument (replicate mean)", fontsize=9, loc="left")
+    if split.get_legend_handles_labels()[0]:
+        split.legend(
+            fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.12), ncols=3, frameon=False
+        )
+    others = table[table["note"] != "reference"]
+    reference = table["reference"].iloc[0]
+    oy = np.arange(len(others))[::-1]
+    for row, effect in enumerate(EFFECTS):
+        ax = fig.add_subplot(grid[row, 1])
+        ratio = others[f"{effect.name}_per_cost"].to_numpy(float) * SHOWN_PER
+        low = others[f"{effect.name}_per_cost_low"].to_numpy(float) * SHOWN_PER
+        high = others[f"{effect.name}_per_cost_high"].to_numpy(float) * SHOWN_PER
+        for k in range(len(others)):
+            if np.isnan(ratio[k]):
+                ax.text(
+                    0,
+                    oy[k],
+                    f"  n/a: {others['note'].iloc[k]}",
+                    fontsize=7,
+                    va="center",
+                    color="#666666",
+                )
+                continue
+            ax.errorbar(
+                ratio[k],
+                oy[k],
+                xerr=[[ratio[k] - low[k]], [high[k] - ratio[k]]],
+                fmt="o",
+                color=SIGNIFICANT,
+                capsize=3,
+            )
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(oy, others["scenario"].astype(str).tolist(), fontsize=8)
+        ax.set_ylim(-0.7, len(others) - 0.3)
+        ax.set_title(
+            f"Extra {effect.label.lower()} {SHOWN_PER_TEXT} of extra fiscal cost",
+            fontsize=9,
+            loc="left",
+        )
+    fig.suptitle(f"What each regime buys against {reference} (95% CI: paired bootstrap)")
+    add_notes(fig, caveat_texts(caveats))
     return fig
 
 
 def sweep_figure(summary: pd.DataFrame, factors: list[str], outcomes: list[str]) -> Figure:
-    """Point means against the design's main numeric factor, one line (with 95% CI) per
-    combination of the other factors; a scatter per factor when the design is not a grid."""
+    """Point means of every outcome given (a grid of panels) against the design's main numeric
+    factor, one line (with 95% CI) per combination of the other factors; a scatter per factor
+    when the design is not a grid."""
     varied = [f for f in factors if f in summary and summary[f].nunique() > 1]
     numeric = [
         f
         for f in varied
         if pd.api.types.is_numeric_dtype(summary[f]) and not pd.api.types.is_bool_dtype(summary[f])
     ]
-    shown = outcomes[:4]
+    shown = [o for o in outcomes if o in summary]
     x_factor = max(numeric, key=lambda f: summary[f].nunique()) if numeric else None
     others = [f for f in varied if f != x_factor]
-    groups = summary.groupby(others, sort=True) if others else [((), summary)]
     n_groups = summary.groupby(others).ngroups if others else 1
     if x_factor is not None and n_groups <= 8:
-        fig, axes = plt.subplots(len(shown), 1, figsize=(7, 2.8 * len(shown)), squeeze=False)
-        colours = plt.get_cmap("tab10")
-        for i, outcome in enumerate(shown):
-            ax = axes[i, 0]
+        cols = min(3, len(shown))
+        rows = math.ceil(len(shown) / cols)
+        fig = new_figure(figsize=(4.6 * cols, 2.8 * rows + 0.8))
+        axes = fig.subplots(rows, cols, squeeze=False)
+        groups = list(summary.groupby(others, sort=True)) if others else [((), summary)]
+        handles: dict[str, object] = {}
+        for ax, outcome in zip(axes.flat, shown, strict=False):
             for g, (key, group) in enumerate(groups):
                 group = group.sort_values(x_factor)
                 key = key if isinstance(key, tuple) else (key,)
                 label = ", ".join(
                     f"{f.rsplit('.', 1)[-1]}={v}" for f, v in zip(others, key, strict=True)
                 )
-                colour = colours(g % 10)
-                ax.plot(
-                    group[x_factor], group[outcome], marker="o", color=colour, label=label or None
-                )
+                colour = COLOURS(g % 10)
+                (line,) = ax.plot(group[x_factor], group[outcome], marker="o", color=colour)
                 ax.fill_between(
                     group[x_factor],
                     group[f"{outcome}_ci_low"],
@@ -111,17 +253,25 @@ def sweep_figure(summary: pd.DataFrame, factors: list[str], outcomes: list[str])
                     color=colour,
                     alpha=0.15,
                 )
-            ax.set_ylabel(outcome, fontsize=8)
-            if others and i == 0:
-                ax.legend(fontsize=7, loc="best")
-        axes[-1, 0].set_xlabel(x_factor)
-        fig.suptitle("Sweep: replicate means with 95% CI")
-        fig.tight_layout()
+                if label:
+                    handles.setdefault(label, line)
+            ax.set_title(label_of(outcome), fontsize=8)
+            ax.set_xlabel(x_factor, fontsize=8)
+        for ax in list(axes.flat)[len(shown) :]:
+            ax.set_visible(False)
+        if handles:
+            fig.legend(
+                list(handles.values()),
+                list(handles),
+                loc="outside right upper",
+                fontsize=8,
+                frameon=False,
+            )
+        fig.suptitle(f"Sweep: replicate means with 95% CI ({len(shown)} outcomes)")
         return fig
     cols = max(1, len(varied))
-    fig, axes = plt.subplots(
-        len(shown), cols, figsize=(4.5 * cols, 2.8 * len(shown)), squeeze=False
-    )
+    fig = new_figure(figsize=(4.5 * cols, 2.8 * len(shown) + 0.6))
+    axes = fig.subplots(len(shown), cols, squeeze=False)
     for i, outcome in enumerate(shown):
         for j, factor in enumerate(varied):
             ax = axes[i, j]
@@ -129,14 +279,18 @@ def sweep_figure(summary: pd.DataFrame, factors: list[str], outcomes: list[str])
             if i == len(shown) - 1:
                 ax.set_xlabel(factor, fontsize=8)
             if j == 0:
-                ax.set_ylabel(outcome, fontsize=8)
-    fig.suptitle("Sweep: point means")
-    fig.tight_layout()
+                ax.set_ylabel(label_of(outcome), fontsize=7)
+    fig.suptitle(f"Sweep: point means ({len(shown)} outcomes)")
     return fig
 
 
 def save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` to ``path`` (the suffix names the format) at 110 dpi: the writer the
+    sensitivity report uses. New figures use :func:`iei_sim.plots.saving.save_figure`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if getattr(fig.canvas, "manager", None) is not None:  # made through pyplot: release it
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return path
