@@ -12,11 +12,15 @@ from iei_sim.cli.common import (
     MAX_REPLICATES,
     MAX_SEED,
     MAX_STEPS,
+    DpiOption,
+    FormatOption,
     console,
+    figure_options,
     load_scenario_or_exit,
     progress_bar,
 )
 from iei_sim.outcomes import HEADLINES, OUTCOMES
+from iei_sim.plots.saving import DEFAULT_DPI, FigureFormat
 from iei_sim.scenario import scenario_hash
 from iei_sim.validation import MAX_WORKERS
 
@@ -97,7 +101,9 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="output folder (default: results/<name>/<hash>-seed<seed>)")
     ] = None,
-    plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
+    plots: Annotated[bool, typer.Option(help="draw the figures (into plots/)")] = True,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
     force: Annotated[bool, ForceHelp] = False,
 ) -> None:
     """Run one scenario and write its results folder.
@@ -112,10 +118,11 @@ def run(
     seed = loaded.seed if seed is None else seed
     steps = loaded.steps if steps is None else steps
     out_dir = out or default_out_dir(loaded, seed)
+    figures = figure_options(format, dpi)
     check_output_folder(out_dir, "run", force)  # before the work: a refusal costs nothing
     with progress_bar(f"[bold]{loaded.name}[/] seed {seed}", "years", steps) as advance:
         result = run_scenario(loaded, seed=seed, steps=steps, progress=advance)
-    written = result.write(out_dir, plots=plots, force=force)
+    written = result.write(out_dir, plots=plots, force=force, figures=figures)
     console.print(run_table(loaded, result.summary, seed, steps))
     typer.echo(f"Results written to {written}/")
 
