@@ -182,9 +182,6 @@ def _imports_pyplot(path: Path) -> bool:
 NOT_YET_CONVERTED = {
     "plots/experiment_figures.py",
     "dashboard/components.py",
-    "sensitivity/report.py",
-    "sensitivity/discovery.py",
-    "docking/experiment.py",
 }
 
 
