@@ -62,3 +62,33 @@ def test_a_bad_figure_option_is_refused_before_running(
     assert result.exit_code == EXIT_BAD_INPUT
     assert named in result.output and option in result.output
     assert not out.exists()
+
+
+def test_patterns_draws_its_table_beside_it_in_the_chosen_format(tiny_scenario, tmp_path):
+    table = tmp_path / "patterns.csv"
+    args = ("patterns", tiny_scenario, "--replicates", "2", "--out", table)
+    result = invoke(*args, "--format", "svg")
+    assert result.exit_code == 0, result.output
+    figure = tmp_path / "patterns.svg"
+    assert figure.read_bytes().startswith(b"<?xml")
+    text = figure.read_text()
+    rows = table.read_text().splitlines()[1:]
+    assert len(rows) == text.count('<g id="axes_')  # one panel per pattern
+    again = invoke(*args, "--format", "svg")  # its own earlier figure is replaced
+    assert again.exit_code == 0, again.output
+
+
+def test_patterns_never_overwrites_a_figure_it_did_not_write(tiny_scenario, tmp_path):
+    mine = tmp_path / "patterns.png"
+    mine.write_bytes(b"my own picture")
+    result = invoke(
+        "patterns", tiny_scenario, "--replicates", "2", "--out", tmp_path / "patterns.csv"
+    )
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert mine.read_bytes() == b"my own picture"
+    assert not (tmp_path / "patterns.csv").exists()
+    bare = invoke(
+        "patterns", tiny_scenario, "--replicates", "2", "--out", tmp_path / "patterns.csv",
+        "--no-plots",
+    )  # fmt: skip
+    assert bare.exit_code == 0 and mine.read_bytes() == b"my own picture"

@@ -149,17 +149,29 @@ def patterns(
         int, typer.Option(min=2, max=MAX_REPLICATES, help="replicate runs (seeds 0 … R-1)")
     ] = 20,
     workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="worker processes")] = 1,
-    out: Annotated[Path | None, typer.Option(help="write the table as CSV here")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="write the table as CSV here, and its figure beside it (same name)"),
+    ] = None,
     strict: Annotated[bool, typer.Option(help="exit 1 if any pattern does not hold")] = False,
+    plots: Annotated[bool, typer.Option(help="with --out, draw the figure too")] = True,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
 ) -> None:
-    """Check the seeds' patterns (docs/ODD.md §1) over replicates of a scenario."""
+    """Check the seeds' patterns (docs/ODD.md §1) over replicates of a scenario; with --out,
+    the table as CSV and a figure of each pattern's CI against its band beside it."""
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.patterns import PATTERN_TABLE_HEADER, evaluate_patterns, run_replicates
 
+    figures = figure_options(format, dpi)
+    figure_path = None
     if out is not None:
         from iei_sim.output_folders import check_output_file
+        from iei_sim.plots.pattern_figures import figure_beside
 
-        check_output_file(out, PATTERN_TABLE_HEADER)
+        table_path = check_output_file(out, PATTERN_TABLE_HEADER)
+        if plots:
+            figure_path = figure_beside(table_path, figures.name(table_path.stem))
 
     with progress_bar(f"[bold]{loaded.name}[/]", "replicates", replicates) as advance:
         summaries = run_replicates(loaded, replicates, workers, progress=advance)
@@ -170,5 +182,13 @@ def patterns(
 
         atomic_write_text(out, table.to_csv(index=False, float_format="%.6g"))
         typer.echo(f"Pattern table written to {out}")
+    if figure_path is not None:
+        from iei_sim.plots.pattern_figures import patterns_figure
+        from iei_sim.plots.saving import save_figure
+
+        fig = patterns_figure(table, loaded.name, replicates)
+        title = f"{loaded.name}: patterns over {replicates} replicates"
+        save_figure(fig, figure_path.parent, figure_path.stem, figures, title=title)
+        typer.echo(f"Pattern figure written to {figure_path}")
     if strict and not table["holds"].all():
         raise typer.Exit(1)
