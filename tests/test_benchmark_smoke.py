@@ -121,3 +121,14 @@ def test_fingerprint_is_the_same_in_two_processes_and_tells_seeds_apart(tmp_path
     first = run("--seeds", "2")
     assert len(first) == 64 and run("--seeds", "2") == first
     assert run("--seeds", "1") != first
+
+
+def test_quick_cli_overhead_benchmark_measures_every_process(tmp_path: Path) -> None:
+    """One repeat of each process on a tiny regional run; the verdict is left to the full run."""
+    data = _bench_figures("bench_cli_overhead.py", tmp_path, "--quick")
+    assert (data["quick"], data["check"]) == (True, "n/a")
+    for clock in ("wall", "cpu"):
+        figures = data["figures"][clock]
+        for key in ("imports_seconds", "run_seconds", "cli_seconds", "cli_no_plots_seconds"):
+            assert figures[key] > 0, (clock, key)
+        assert figures["overhead_seconds"] == figures["cli_seconds"] - figures["run_seconds"]
