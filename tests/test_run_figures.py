@@ -188,3 +188,10 @@ NOT_YET_CONVERTED = {
 def test_the_package_never_imports_pyplot():
     offenders = {str(path.relative_to(SRC)) for path in SRC.rglob("*.py") if _imports_pyplot(path)}
     assert offenders <= NOT_YET_CONVERTED
+
+
+@pytest.mark.parametrize("format", ["svg", "pdf"])
+def test_vector_figures_are_byte_identical_when_written_twice(result, run, tmp_path, format):
+    first = write_run_plots(result.timeseries, tmp_path / "one", run, FigureOptions(format))
+    second = write_run_plots(result.timeseries, tmp_path / "two", run, FigureOptions(format))
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]

@@ -83,5 +83,10 @@ def save_figure(
         metadata["Title"] = title
     if description:
         metadata["Subject" if options.format is FigureFormat.PDF else "Description"] = description
-    fig.savefig(path, format=options.format.value, dpi=options.dpi, metadata=metadata)
+    import matplotlib
+
+    # SVG element ids are salted with a random value unless a salt is set: a fixed one keeps
+    # the same figure byte-identical from run to run, as PNG and PDF are.
+    with matplotlib.rc_context({"svg.hashsalt": "iei-sim"}):
+        fig.savefig(path, format=options.format.value, dpi=options.dpi, metadata=metadata)
     return path
