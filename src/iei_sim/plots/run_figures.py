@@ -197,6 +197,9 @@ def fiscal_figure(ts: pd.DataFrame, run: RunContext | None = None) -> Figure:
     yearly = _series(ts, "fiscal_cost", run)
     ax.bar(ts["step"], yearly, color="#7570b3", label="yearly")
     ax.set(ylabel=MONEY_YEAR.name)
+    ax.set_ylim(bottom=0)
+    if not yearly.fillna(0).any():
+        ax.text(0.5, 0.5, "no incentive spending in this run", ha="center", transform=ax.transAxes)
     ax.set_title("Government cost of IEI incentives")
     twin = ax.twinx()
     twin.plot(ts["step"], yearly.cumsum(), color="black", label="cumulative")
