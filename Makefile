@@ -73,6 +73,7 @@ bench: $(BIN)/iei-sim
 	$(BIN)/python benchmarks/crn.py
 	$(BIN)/python benchmarks/bench_vs_ema.py
 	$(BIN)/python benchmarks/bench_cli_startup.py
+	$(BIN)/python benchmarks/bench_cli_overhead.py
 
 bench-sensitivity: $(BIN)/iei-sim  # the shipped Sobol' analysis end to end (about 13 min)
 	$(BIN)/python benchmarks/bench_sensitivity.py

@@ -134,3 +134,14 @@ def test_quick_start_up_benchmark_times_the_help_and_its_references(tmp_path: Pa
     figures = _bench_figures("bench_cli_startup.py", tmp_path, "--quick")
     assert {"iei-sim --help", "python -c pass"} <= set(figures["median_s"])
     assert all(len(values) == 2 for values in figures["all_s"].values())
+
+
+def test_quick_cli_overhead_benchmark_measures_every_process(tmp_path: Path) -> None:
+    """One repeat of each process on a tiny regional run; the verdict is left to the full run."""
+    data = _bench_figures("bench_cli_overhead.py", tmp_path, "--quick")
+    assert (data["quick"], data["check"]) == (True, "n/a")
+    for clock in ("wall", "cpu"):
+        figures = data["figures"][clock]
+        for key in ("imports_seconds", "run_seconds", "cli_seconds", "cli_no_plots_seconds"):
+            assert figures[key] > 0, (clock, key)
+        assert figures["overhead_seconds"] == figures["cli_seconds"] - figures["run_seconds"]

@@ -128,7 +128,7 @@ def test_network_figure_draws_every_active_partnership(result):
         (ax,) = fig.axes
         drawn = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))
         assert drawn == result.partnerships["end_step"].isna().sum()
-        labels = {t.get_text() for t in ax.get_legend().get_texts()}
+        labels = {t.get_text() for t in fig.legends[0].get_texts()}
         assert {"shallow", "medium", "deep", "education-oriented", "R&D-oriented", "firm"} <= labels
     finally:
         plt.close(fig)

@@ -19,6 +19,7 @@ from iei_sim import __version__
 from iei_sim.model import IEIModel
 from iei_sim.outcomes import OUTCOMES, OUTCOMES_SIDECAR, outcome_table, summarise
 from iei_sim.output_folders import staged_folder
+from iei_sim.plots.saving import FigureOptions
 from iei_sim.provenance import invocation, now
 from iei_sim.scenario import Scenario, scenario_hash, scenario_to_yaml
 from iei_sim.vocabulary import Depth
@@ -41,8 +42,15 @@ class RunResult:
     started: str = field(default_factory=now)  # when the simulation started (UTC)
     finished: str = field(default_factory=now)  # when it finished
 
-    def write(self, out_dir: str | Path, plots: bool = True, force: bool = False) -> Path:
-        """Write the run folder and return its path.
+    def write(
+        self,
+        out_dir: str | Path,
+        plots: bool = True,
+        force: bool = False,
+        figures: FigureOptions | None = None,
+    ) -> Path:
+        """Write the run folder and return its path; its figures go into ``plots/`` in
+        ``figures``' format and resolution (default PNG).
 
         An earlier run folder there is replaced atomically; a folder holding anything else is
         refused (``OutputFolderError``) unless ``force``, which writes beside those files and
@@ -72,14 +80,18 @@ class RunResult:
             )
             if plots:
                 from iei_sim.plots import write_network_plots, write_run_plots
+                from iei_sim.plots.run_figures import RunContext
 
-                write_run_plots(self.timeseries, staging / "plots")
+                run = RunContext(self.scenario, self.seed, int(self.timeseries["step"].max()))
+                write_run_plots(self.timeseries, staging / "plots", run, figures)
                 write_network_plots(
                     self.partnerships,
                     self.schools,
                     self.firms,
                     self.timeseries["step"],
                     staging / "plots",
+                    run,
+                    figures,
                 )
         return out_dir
 

@@ -13,10 +13,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from iei_sim.cli.common import console, errors, progress_bar
+from iei_sim.cli.common import (
+    DpiOption,
+    FormatOption,
+    console,
+    errors,
+    figure_options,
+    progress_bar,
+)
 from iei_sim.docking import DEFAULT_REVISION_PROBABILITY
 from iei_sim.errors import EXIT_BAD_INPUT
 from iei_sim.errors import InputError as ScenarioError
+from iei_sim.plots.saving import DEFAULT_DPI, FigureFormat
 from iei_sim.validation import MAX_AGENTS, MAX_DOCK_REPLICATES, finite_option
 
 
@@ -76,7 +84,9 @@ def dock(
             "smaller is closer to the ODE and slower)",
         ),
     ] = DEFAULT_REVISION_PROBABILITY,
-    plots: Annotated[bool, typer.Option(help="draw trajectories.png")] = True,
+    plots: Annotated[bool, typer.Option(help="draw the trajectories figure")] = True,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
     force: Annotated[
         bool,
         typer.Option(
@@ -101,6 +111,7 @@ def dock(
     from iei_sim.docking.experiment import run_docking
 
     out_dir = out or Path("results") / "dock" / loaded.name
+    figures = figure_options(format, dpi)
     from iei_sim.output_folders import check_output_folder
 
     check_output_folder(out_dir, "dock", force)  # before the work: a refusal costs nothing
@@ -113,7 +124,7 @@ def dock(
             max_revision_probability=revision_probability,
             progress=advance,
         )
-    written = result.write(out_dir, plots=plots, force=force)
+    written = result.write(out_dir, plots=plots, force=force, figures=figures)
     console.print(final_shares_table(loaded, result))
     console.print(corners_table(loaded, result))
     typer.echo(f"ODE: {result.ode_outcome.describe(loaded)}")

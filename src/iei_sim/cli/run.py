@@ -12,11 +12,15 @@ from iei_sim.cli.common import (
     MAX_REPLICATES,
     MAX_SEED,
     MAX_STEPS,
+    DpiOption,
+    FormatOption,
     console,
+    figure_options,
     load_scenario_or_exit,
     progress_bar,
 )
 from iei_sim.outcomes import HEADLINES, OUTCOMES
+from iei_sim.plots.saving import DEFAULT_DPI, FigureFormat
 from iei_sim.validation import MAX_WORKERS
 
 ForceHelp = typer.Option(
@@ -116,7 +120,9 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="output folder (default: results/<name>/<hash>-seed<seed>)")
     ] = None,
-    plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
+    plots: Annotated[bool, typer.Option(help="draw the figures (into plots/)")] = True,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
     force: Annotated[bool, ForceHelp] = False,
 ) -> None:
     """Run one scenario and write its results folder.
@@ -134,10 +140,11 @@ def run(
     seed = loaded.seed if seed is None else seed
     steps = loaded.steps if steps is None else steps
     out_dir = out or default_out_dir(loaded, seed)
+    figures = figure_options(format, dpi)
     check_output_folder(out_dir, "run", force)  # before the work: a refusal costs nothing
     with progress_bar(f"[bold]{loaded.name}[/] seed {seed}", "years", steps) as advance:
         result = run_scenario(loaded, seed=seed, steps=steps, progress=advance)
-    written = result.write(out_dir, plots=plots, force=force)
+    written = result.write(out_dir, plots=plots, force=force, figures=figures)
     console.print(run_table(loaded, result.summary, seed, steps))
     typer.echo(f"Results written to {written}/")
 
@@ -170,11 +177,18 @@ def patterns(
     workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="worker processes")] = 1,
     out: Annotated[
         Path | None,
-        typer.Option(help="CSV file to write the table to (a file, unlike other commands' --out)"),
+        typer.Option(
+            help="CSV file to write the table to, and its figure beside it (same name; a file, "
+            "unlike other commands' --out)"
+        ),
     ] = None,
     strict: Annotated[bool, typer.Option(help="exit 1 if any pattern does not hold")] = False,
+    plots: Annotated[bool, typer.Option(help="with --out, draw the figure too")] = True,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
 ) -> None:
-    """Check the source studies' patterns over replicates of a scenario.
+    """Check the source studies' patterns over replicates of a scenario; with --out, the table
+    as CSV and a figure of each pattern's CI against its band beside it.
 
     The patterns and their bands are described in docs/ODD.md §1 and docs/calibration.md; they
     are calibrated for scenarios/baseline.yaml (a smaller scenario may miss some).
@@ -185,10 +199,15 @@ def patterns(
     loaded = load_scenario_or_exit(scenario)
     from iei_sim.patterns import PATTERN_TABLE_HEADER, evaluate_patterns, run_replicates
 
+    figures = figure_options(format, dpi)
+    figure_path = None
     if out is not None:
         from iei_sim.output_folders import check_output_file
+        from iei_sim.plots.pattern_figures import figure_beside
 
-        check_output_file(out, PATTERN_TABLE_HEADER)
+        table_path = check_output_file(out, PATTERN_TABLE_HEADER)
+        if plots:
+            figure_path = figure_beside(table_path, figures.name(table_path.stem))
 
     with progress_bar(f"[bold]{loaded.name}[/]", "replicates", replicates) as advance:
         summaries = run_replicates(loaded, replicates, workers, progress=advance)
@@ -199,5 +218,13 @@ def patterns(
 
         atomic_write_text(out, table.to_csv(index=False, float_format="%.6g"))
         typer.echo(f"Pattern table written to {out}")
+    if figure_path is not None:
+        from iei_sim.plots.pattern_figures import patterns_figure
+        from iei_sim.plots.saving import save_figure
+
+        fig = patterns_figure(table, loaded.name, replicates)
+        title = f"{loaded.name}: patterns over {replicates} replicates"
+        save_figure(fig, figure_path.parent, figure_path.stem, figures, title=title)
+        typer.echo(f"Pattern figure written to {figure_path}")
     if strict and not table["holds"].all():
         raise typer.Exit(1)

@@ -12,17 +12,21 @@ from iei_sim.cli.common import (
     MAX_REPLICATES,
     MAX_SAMPLES,
     DaskOption,
+    DpiOption,
+    FormatOption,
     WorkersOption,
     check_cluster,
     checked,
     console,
     errors,
     execute,
+    figure_options,
     load_experiment_or_exit,
     report_line,
     store_folder,
 )
 from iei_sim.extras import check_extra
+from iei_sim.plots.saving import DEFAULT_DPI, FigureFormat
 from iei_sim.validation import finite_option
 
 # Below these sample sizes an analysis is a quick look: indices and rankings still move with
@@ -103,10 +107,13 @@ def sensitivity(
     out: Annotated[
         Path | None, typer.Option(help="results folder (default: results/sensitivity/<name>)")
     ] = None,
-    plots: Annotated[bool, typer.Option(help="draw the PNG figures")] = True,
+    plots: Annotated[bool, typer.Option(help="draw the figures")] = True,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
 ) -> None:
     """Global sensitivity analysis (Sobol', Morris, delta, PAWN) of the experiment's factors."""
     check_cluster(dask_address, workers)
+    figures = figure_options(format, dpi)
     from iei_sim.sensitivity import workflow
 
     loaded = load_experiment_or_exit(experiment)
@@ -124,6 +131,7 @@ def sensitivity(
             dask_address=dask_address,
             progress=advance,
             plots=plots,
+            figures=figures,
         ),
     )
     if result.analysed:
@@ -198,12 +206,16 @@ def discover(
     ] = 0.05,
     workers: WorkersOption = 1,
     dask_address: DaskOption = None,
+    plots: Annotated[bool, typer.Option(help="draw the trade-off figure")] = True,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
 ) -> None:
     """Scenario discovery: the lever boxes (PRIM) in which a target on the outcomes holds."""
     check_extra("discovery")  # before the design's runs, which could take long
     if old_with_uncertainties is not None:
         with_uncertainties = old_with_uncertainties
     check_cluster(dask_address, workers)
+    figures = figure_options(format, dpi)
     from iei_sim.sensitivity import workflow
 
     loaded = load_experiment_or_exit(experiment)
@@ -224,6 +236,8 @@ def discover(
             density_slack=density_slack,
             peel_alpha=peel_alpha,
             mass_min=mass_min,
+            plots=plots,
+            figures=figures,
         )
 
     runs = workflow.discovery_runs_needed(loaded, out_dir)

@@ -24,6 +24,7 @@ from iei_sim.docking import abm, replicator
 from iei_sim.docking.game import Game
 from iei_sim.docking.replicator import Outcome, RestPoint
 from iei_sim.output_folders import staged_folder
+from iei_sim.plots.saving import FigureOptions, save_figure
 from iei_sim.provenance import invocation, now
 
 BAND = (2.5, 97.5)  # percentiles of the replicate trajectories: the central 95%
@@ -181,12 +182,13 @@ class DockingResult:
 
     # -- output ------------------------------------------------------------------------------
     def figure(self):
-        """Left: shares over time (ODE line, ABM mean dashed, 95% band). Right: phase plane."""
-
-        import matplotlib.pyplot as plt
+        """Left: shares over time (ODE line, ABM mean dashed, 95% band). Right: phase plane.
+        One legend for both, below them; constrained layout keeps every title inside."""
+        from iei_sim.plots.saving import new_figure
 
         game = self.game
-        fig, (ax, phase) = plt.subplots(1, 2, figsize=(11, 4.2), width_ratios=(1.6, 1))
+        fig = new_figure(figsize=(11, 4.8))
+        ax, phase = fig.subplots(1, 2, width_ratios=(1.6, 1))
         lower, upper, mean = self.lower, self.upper, self.abm_mean
         for p, name in enumerate(game.populations):
             colour = COLOURS[p % len(COLOURS)]
@@ -199,14 +201,15 @@ class DockingResult:
             ylim=(-0.02, 1.02),
             title=f"{game.name}: N = {self.agents} per population, {self.replicates} replicates",
         )
-        ax.legend(fontsize=7, ncol=2, loc="best")
         a, b = 0, 1
         if "school" in game.populations and "firm" in game.populations:
             a, b = game.populations.index("school"), game.populations.index("firm")
         for r in range(self.replicates):
             phase.plot(self.abm[r, :, a], self.abm[r, :, b], color="0.75", lw=0.6)
-        phase.plot(self.ode[:, a], self.ode[:, b], color="k", lw=1.8, label="ODE")
-        phase.plot(mean[:, a], mean[:, b], color="#d95f02", lw=1.4, ls="--", label="ABM mean")
+        phase.plot(self.ode[:, a], self.ode[:, b], color="k", lw=1.8, label="phase plane: ODE")
+        phase.plot(
+            mean[:, a], mean[:, b], color="#d95f02", lw=1.4, ls="--", label="phase plane: ABM mean"
+        )
         phase.plot(*self.ode[0, [a, b]], "o", color="k", ms=4)
         for point in self.rest_points:
             if point.kind == "interior" or (point.kind == "corner" and game.n_populations == 2):
@@ -217,16 +220,30 @@ class DockingResult:
             ylabel=f"{game.populations[b]}: share {game.strategies[b][0]}",
             xlim=(-0.03, 1.03),
             ylim=(-0.03, 1.03),
-            title="phase plane (grey: replicates; ■ stable, × unstable)",
+            title="phase plane\n(grey: replicates; ■ stable, × unstable)",
         )
-        phase.legend(fontsize=7, loc="best")
-        fig.tight_layout()
+        handles, labels = ax.get_legend_handles_labels()
+        more, names = phase.get_legend_handles_labels()
+        fig.legend(
+            handles + more,
+            labels + names,
+            loc="outside lower center",
+            ncols=min(4, len(labels) + len(names)),
+            fontsize=7,
+            frameon=False,
+        )
         return fig
 
-    def write(self, out_dir: str | Path, plots: bool = True, force: bool = False) -> Path:
+    def write(
+        self,
+        out_dir: str | Path,
+        plots: bool = True,
+        force: bool = False,
+        figures: FigureOptions | None = None,
+    ) -> Path:
         """Write the docking folder atomically: an earlier docking folder there is replaced
         whole, any other non-empty folder refused unless ``force`` (written beside its files;
-        see :mod:`iei_sim.output_folders`)."""
+        see :mod:`iei_sim.output_folders`). The figure is in ``figures``' format (default PNG)."""
         out_dir = Path(out_dir)
         started = now()
         manifest = {
@@ -246,11 +263,14 @@ class DockingResult:
             )
             (staging / "game.resolved.yaml").write_text(self.game.to_yaml(), encoding="utf-8")
             if plots:
-                import matplotlib.pyplot as plt
-
-                fig = self.figure()
-                fig.savefig(staging / "trajectories.png", dpi=120)
-                plt.close(fig)
+                save_figure(
+                    self.figure(),
+                    staging,
+                    "trajectories",
+                    figures,
+                    title=f"{self.game.name}: replicator ODE and ABM "
+                    f"(N = {self.agents}, {self.replicates} replicates, seed {self.seed})",
+                )
         return out_dir
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -282,15 +281,3 @@ def sweep_figure(summary: pd.DataFrame, factors: list[str], outcomes: list[str])
                 ax.set_ylabel(label_of(outcome), fontsize=7)
     fig.suptitle(f"Sweep: point means ({len(shown)} outcomes)")
     return fig
-
-
-def save(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` to ``path`` (the suffix names the format) at 110 dpi: the writer the
-    sensitivity report uses. New figures use :func:`iei_sim.plots.saving.save_figure`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    if getattr(fig.canvas, "manager", None) is not None:  # made through pyplot: release it
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-    return path

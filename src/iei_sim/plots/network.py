@@ -19,15 +19,17 @@ import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-from iei_sim.plots.run_figures import DEPTH_COLOURS
+from iei_sim.plots.run_figures import DEPTH_COLOURS, RunContext
+from iei_sim.plots.saving import FigureOptions, new_figure, save_figure
 from iei_sim.vocabulary import Depth, Orientation
 
 DEPTH_NAMES = {int(depth): depth.label for depth in Depth}
@@ -40,6 +42,8 @@ REGION_COLOURS = ["#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab0
 FIRM_COLOUR = "#525252"
 LAYOUT_SEED = 20240611
 MAX_EDGES = 600
+LABELLED_SCHOOLS = 5  # the biggest schools named on the network, whatever their disc's size
+STRESS_ITERATIONS = 60
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -170,8 +174,9 @@ def _spread_leaves(centre: np.ndarray, neighbours: list[np.ndarray], n: int) -> 
 def _component_layout(graph: nx.Graph, nodes: set, seed: int) -> dict:
     """Layout of one connected component, centred on 0, with unit-ish school spacing.
 
-    The skeleton (schools and firms with several partners) gets a Kamada–Kawai layout started
-    from a seeded spring layout (the spring layout alone beyond 400 nodes), scaled so that nodes
+    The skeleton (schools and firms with several partners) gets a stress-majorisation layout
+    (:func:`_stress_layout`) started from a seeded spring layout (the spring layout alone beyond
+    400 nodes), scaled so that nodes
     are about one unit from their nearest neighbour, or further when a school's petals need the
     room; firms with a single partner school are fanned out around it like petals, into the
     widest angle left free by the skeleton edges.
@@ -184,13 +189,13 @@ def _component_layout(graph: nx.Graph, nodes: set, seed: int) -> dict:
         pos = {order[0]: np.zeros(2)}
     else:
         if len(order) <= 400:
-            start = nx.spring_layout(skeleton, seed=seed)  # a good start makes KK converge fast
-            pos = nx.kamada_kawai_layout(skeleton, pos=start)
-        else:  # Kamada–Kawai is quadratic in memory and slow; a seeded spring layout scales
+            start = nx.spring_layout(skeleton, seed=seed)  # a good start converges fast
+            xy = _stress_layout(skeleton, order, np.array([start[n] for n in order]))
+        else:  # stress is quadratic in memory; a seeded spring layout scales
             pos = nx.spring_layout(skeleton, seed=seed, k=1.5 / math.sqrt(len(order)))
-        xy = np.array([pos[n] for n in order])
+            xy = np.array([pos[n] for n in order])
         # Typical distance to the nearest other skeleton node: dense components come out of
-        # Kamada–Kawai squeezed, so spacing (not edge length) is what is normalised.
+        # the stress layout squeezed, so spacing (not edge length) is what is normalised.
         gaps = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=-1)
         np.fill_diagonal(gaps, np.inf)
         scale = float(np.median(gaps.min(axis=1)))
@@ -208,6 +213,32 @@ def _component_layout(graph: nx.Graph, nodes: set, seed: int) -> dict:
     xy = np.array([pos[n] for n in sorted(pos)])
     centre = (xy.max(axis=0) + xy.min(axis=0)) / 2
     return {n: p - centre for n, p in pos.items()}
+
+
+def _stress_layout(graph: nx.Graph, order: list, start: np.ndarray) -> np.ndarray:
+    """Positions of ``order`` (a connected graph) whose distances follow the shortest-path
+    distances, from ``start``: stress majorisation (SMACOF, weights 1/d²), the energy the
+    Kamada–Kawai layout minimises, in a fixed number of matrix steps instead of a general
+    optimiser (about a twentieth of the time on a regional run)."""
+    index = {node: i for i, node in enumerate(order)}
+    distance = np.zeros((len(order), len(order)))
+    for source, lengths in nx.all_pairs_shortest_path_length(graph):
+        for target, length in lengths.items():
+            distance[index[source], index[target]] = length
+    weight = np.zeros_like(distance)
+    apart = distance > 0
+    weight[apart] = distance[apart] ** -2.0
+    laplacian = -weight
+    np.fill_diagonal(laplacian, weight.sum(axis=1))
+    inverse = np.linalg.pinv(laplacian)
+    xy = start.astype(float)
+    for _ in range(STRESS_ITERATIONS):
+        gaps = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=-1)
+        pull = np.divide(-weight * distance, gaps, out=np.zeros_like(gaps), where=gaps > 0)
+        np.fill_diagonal(pull, 0.0)
+        np.fill_diagonal(pull, -pull.sum(axis=1))
+        xy = inverse @ (pull @ xy)
+    return xy
 
 
 def network_layout(graph: nx.Graph, seed: int = LAYOUT_SEED) -> dict:
@@ -280,7 +311,8 @@ def _largest_components(graph: nx.Graph, max_edges: int) -> tuple[nx.Graph, int]
 
 
 def _empty_figure(message: str, figsize: tuple[float, float] = (7, 4)) -> Figure:
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = new_figure(figsize=figsize)
+    ax = fig.add_subplot()
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, transform=ax.transAxes)
     ax.set_axis_off()
     return fig
@@ -291,6 +323,17 @@ def _region_colours(schools: pd.DataFrame) -> dict[str, str]:
     return {r: REGION_COLOURS[i % len(REGION_COLOURS)] for i, r in enumerate(regions)}
 
 
+def top_schools(drawn: nx.Graph, size_by: str, k: int) -> list:
+    """The ``k`` drawn schools with the largest ``size_by`` (ties: lower id first)."""
+    schools = [n for n in drawn if drawn.nodes[n]["kind"] == "school"]
+
+    def size(node) -> float:
+        value = pd.to_numeric(drawn.nodes[node].get(size_by), errors="coerce")
+        return -math.inf if pd.isna(value) else float(value)
+
+    return sorted(schools, key=lambda n: (-size(n), n[1]))[:k]
+
+
 def partnership_network_figure(
     partnerships: pd.DataFrame,
     schools: pd.DataFrame,
@@ -298,16 +341,18 @@ def partnership_network_figure(
     step: int | None = None,
     size_by: str = "projects_total",
     max_edges: int = MAX_EDGES,
-    label_top: int = 6,
+    label_top: int = LABELLED_SCHOOLS,
+    run: RunContext | None = None,
 ) -> Figure:
     """The network of partnerships active at ``step`` (default: at the end of the run).
 
     Schools are circles coloured by region and sized by ``size_by`` (``projects_total`` or
-    ``enrolment``, as recorded at the end of the run); firms are small grey squares (firms
-    without an active partnership are left out). Edges are coloured and widened by depth;
-    education-oriented partnerships are solid, R&D-oriented dashed. Each connected component is
-    laid out alone (deterministically, so the figure is reproducible) and the components are
-    packed in rows. Beyond ``max_edges`` only the biggest components are drawn, with a note.
+    ``enrolment``, as recorded at the end of the run), the ``label_top`` biggest named S<id>;
+    firms are small grey squares (firms without an active partnership are left out). Edges are
+    coloured and widened by depth; education-oriented partnerships are solid, R&D-oriented
+    dashed. Each connected component is laid out alone (deterministically, so the figure is
+    reproducible) and the components are packed in rows. Beyond ``max_edges`` only the biggest
+    components are drawn, with a note.
     """
     when = "end of run" if step is None else f"year {step}"
     if partnerships.empty:
@@ -323,91 +368,13 @@ def partnership_network_figure(
     if n_edges > max_edges:
         drawn, hidden_components = _largest_components(drawn, max_edges)
     pos = network_layout(drawn)
-
-    xy = np.array(list(pos.values()))
-    span = xy.max(axis=0) - xy.min(axis=0) + 1.0
-    width = 10.0
-    height = float(np.clip(width * span[1] / span[0], 3.5, 11.0)) + 1.4
-    fig, ax = plt.subplots(figsize=(width, height))
-    low, high = xy.min(axis=0) - 0.5, xy.max(axis=0) + 0.5
-    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), aspect="equal")
-    ax.set_axis_off()
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.08)
-    box = ax.get_position()
-    points_per_unit = min(
-        box.width * width * 72 / (high[0] - low[0]), box.height * height * 72 / (high[1] - low[1])
-    )
-    # The biggest school disc stays well inside the ring of its single-partner firms.
-    area_max = min(240.0, math.pi * (0.3 * points_per_unit) ** 2)
-    area_min = min(12.0, area_max / 4)
-    regions = _region_colours(schools)
-    sizes = pd.to_numeric(schools.get(size_by, pd.Series(dtype=float)), errors="coerce")
-    size_max = float(sizes.max()) if sizes.notna().any() and sizes.max() > 0 else 1.0
-
-    def school_area(value: float) -> float:
-        value = 0.0 if pd.isna(value) else float(value)
-        return area_min + (area_max - area_min) * math.sqrt(max(value, 0.0) / size_max)
-
-    # Edges: shallow first so deep ones are drawn on top; within a style in sorted order (drawn
-    # holds them sorted, each as (u, v) with u < v, so dashes start from the same end every time).
-    by_style: dict[tuple[int, str], list] = {}
-    for u, v, data in drawn.edges(data=True):
-        by_style.setdefault((data["depth"], data["orientation"]), []).append((u, v))
-    for (depth, orientation), edges in sorted(by_style.items()):
-        nx.draw_networkx_edges(
-            drawn,
-            pos,
-            edgelist=edges,
-            ax=ax,
-            edge_color=EDGE_COLOURS[depth],
-            width=EDGE_WIDTHS[depth],
-            style=ORIENTATION_STYLES.get(orientation, "dotted"),
-            alpha=0.9,
-        )
-
-    firm_nodes = sorted(n for n in drawn if drawn.nodes[n]["kind"] == "firm")
-    nx.draw_networkx_nodes(
-        drawn,
-        pos,
-        nodelist=firm_nodes,
-        ax=ax,
-        node_shape="s",
-        node_size=9,
-        node_color=FIRM_COLOUR,
-        linewidths=0,
-    )
-    school_nodes = sorted(n for n in drawn if drawn.nodes[n]["kind"] == "school")
-    school_nodes.sort(key=lambda n: -school_area(drawn.nodes[n].get(size_by)))
-    nx.draw_networkx_nodes(
-        drawn,
-        pos,
-        nodelist=school_nodes,
-        ax=ax,
-        node_shape="o",
-        node_size=[school_area(drawn.nodes[n].get(size_by)) for n in school_nodes],
-        node_color=[regions.get(drawn.nodes[n].get("region"), "#999999") for n in school_nodes],
-        edgecolors="white",
-        linewidths=0.8,
-    )
-    if label_top:
-        big = [n for n in school_nodes if school_area(drawn.nodes[n].get(size_by)) >= 110]
-        for node in big[:label_top]:
-            x, y = pos[node]
-            ax.annotate(
-                f"S{node[1]}",
-                (x, y),
-                fontsize=6.5,
-                ha="center",
-                va="center",
-                color="white",
-                fontweight="bold",
-            )
+    labelled = top_schools(drawn, size_by, label_top)
 
     n_firms = sum(1 for n in graph if graph.nodes[n]["kind"] == "firm")
     n_schools = len(graph) - n_firms - len(idle_schools)
-    notes = [
-        f"School size grows with {size_by.replace('_', ' ')} (end of run); S<id> labels the biggest."
-    ]
+    notes = [f"{run.caption()}." if run else ""]
+    notes.append(f"School size grows with {size_by.replace('_', ' ')} (end of run)")
+    notes[-1] += f"; S<id> labels the {len(labelled)} biggest." if labelled else "."
     if step is not None:
         notes.append("Edges show the rung at dissolution or at the end of the run.")
     if idle_schools:
@@ -417,7 +384,103 @@ def partnership_network_figure(
             f"Only the largest components drawn ({drawn.number_of_edges()} of {n_edges} "
             f"partnerships; {hidden_components} smaller components left out)."
         )
-    note = textwrap.fill(" ".join(notes), width=125)
+    note = textwrap.fill(" ".join(n for n in notes if n), width=125)
+    regions = _region_colours(schools)
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=8, color=c, mec="white", label=f"school ({r})")
+        for r, c in regions.items()
+    ]
+    handles.append(Line2D([], [], ls="", marker="s", ms=4, color=FIRM_COLOUR, label="firm"))
+    handles += [
+        Line2D([], [], color=EDGE_COLOURS[d], lw=EDGE_WIDTHS[d] + 0.6, label=name)
+        for d, name in DEPTH_NAMES.items()
+    ]
+    handles += [
+        Line2D([], [], color="#444444", lw=1.4, ls=ORIENTATION_STYLES[o], label=label)
+        for o, label in ORIENTATION_NAMES.items()
+    ]
+    legend_columns = len(handles) if len(handles) <= 9 else math.ceil(len(handles) / 2)
+
+    # A fixed layout, margins in inches: the title and note above the axes and the legend below
+    # them, so nothing is drawn over the network and the figure is drawn once, not measured.
+    xy = np.array(list(pos.values()))
+    span = xy.max(axis=0) - xy.min(axis=0) + 1.0
+    width = 10.0
+    top_inches = 0.45 + 0.15 * (note.count("\n") + 1)
+    bottom_inches = 0.2 + 0.22 * math.ceil(len(handles) / legend_columns)
+    height = float(np.clip(width * span[1] / span[0], 3.5, 11.0)) + top_inches + bottom_inches
+    fig = new_figure(figsize=(width, height), layout=None)
+    fig.subplots_adjust(
+        left=0.01, right=0.99, top=1 - top_inches / height, bottom=bottom_inches / height
+    )
+    ax = fig.add_subplot()
+    low, high = xy.min(axis=0) - 0.5, xy.max(axis=0) + 0.5
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), aspect="equal")
+    ax.set_axis_off()
+    box = ax.get_position()
+    points_per_unit = min(
+        box.width * width * 72 / (high[0] - low[0]), box.height * height * 72 / (high[1] - low[1])
+    )
+    # The biggest school disc stays well inside the ring of its single-partner firms.
+    area_max = min(240.0, math.pi * (0.3 * points_per_unit) ** 2)
+    area_min = min(12.0, area_max / 4)
+    sizes = pd.to_numeric(schools.get(size_by, pd.Series(dtype=float)), errors="coerce")
+    size_max = float(sizes.max()) if sizes.notna().any() and sizes.max() > 0 else 1.0
+
+    def school_area(value: float) -> float:
+        value = 0.0 if pd.isna(value) else float(value)
+        return area_min + (area_max - area_min) * math.sqrt(max(value, 0.0) / size_max)
+
+    # Edges: shallow first so deep ones are drawn on top; within a style in sorted order (drawn
+    # holds them sorted, each as (u, v) with u < v, so dashes start from the same end every time).
+    # One line collection per style: what networkx draws, without its per-edge bookkeeping.
+    by_style: dict[tuple[int, str], list] = {}
+    for u, v, data in drawn.edges(data=True):
+        by_style.setdefault((data["depth"], data["orientation"]), []).append((pos[u], pos[v]))
+    for (depth, orientation), segments in sorted(by_style.items(), key=lambda item: item[0]):
+        ax.add_collection(
+            LineCollection(
+                segments,
+                colors=EDGE_COLOURS[depth],
+                linewidths=EDGE_WIDTHS[depth],
+                linestyles=ORIENTATION_STYLES.get(orientation, "dotted"),
+                alpha=0.9,
+                zorder=1,
+            ),
+            autolim=False,
+        )
+
+    firm_xy = np.array([pos[n] for n in sorted(drawn) if drawn.nodes[n]["kind"] == "firm"])
+    ax.scatter(firm_xy[:, 0], firm_xy[:, 1], s=9, marker="s", c=FIRM_COLOUR, linewidths=0, zorder=2)
+    school_nodes = sorted(n for n in drawn if drawn.nodes[n]["kind"] == "school")
+    school_nodes.sort(key=lambda n: -school_area(drawn.nodes[n].get(size_by)))
+    school_xy = np.array([pos[n] for n in school_nodes])
+    ax.scatter(
+        school_xy[:, 0],
+        school_xy[:, 1],
+        s=[school_area(drawn.nodes[n].get(size_by)) for n in school_nodes],
+        marker="o",
+        c=[regions.get(drawn.nodes[n].get("region"), "#999999") for n in school_nodes],
+        edgecolors="white",
+        linewidths=0.8,
+        zorder=3,
+    )
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for node in labelled:
+        x, y = pos[node]
+        radius = math.sqrt(school_area(drawn.nodes[node].get(size_by)) / math.pi)
+        ax.annotate(
+            f"S{node[1]}",
+            (x, y),
+            xytext=(radius * 0.7 + 1, radius * 0.7 + 1),
+            textcoords="offset points",
+            fontsize=7,
+            color="#222222",
+            fontweight="bold",
+            path_effects=halo,
+            zorder=4,
+        )
+
     ax.text(
         0.5,
         1.005,
@@ -434,25 +497,11 @@ def partnership_network_figure(
         fontsize=11,
         pad=6 + 10 * (note.count("\n") + 1),
     )
-
-    handles = [
-        Line2D([], [], ls="", marker="o", ms=8, color=c, mec="white", label=f"school ({r})")
-        for r, c in regions.items()
-    ]
-    handles.append(Line2D([], [], ls="", marker="s", ms=4, color=FIRM_COLOUR, label="firm"))
-    handles += [
-        Line2D([], [], color=EDGE_COLOURS[d], lw=EDGE_WIDTHS[d] + 0.6, label=name)
-        for d, name in DEPTH_NAMES.items()
-    ]
-    handles += [
-        Line2D([], [], color="#444444", lw=1.4, ls=ORIENTATION_STYLES[o], label=label)
-        for o, label in ORIENTATION_NAMES.items()
-    ]
-    ax.legend(
+    fig.legend(
         handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        ncol=len(handles) if len(handles) <= 9 else math.ceil(len(handles) / 2),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.1 / height),
+        ncol=legend_columns,
         fontsize=8,
         frameon=False,
         handlelength=2.4,
@@ -461,7 +510,13 @@ def partnership_network_figure(
     return fig
 
 
-def depth_ladder_figure(partnerships: pd.DataFrame, steps: int | Iterable[int]) -> Figure:
+# A legend beside its panel (left edge at the panel's right edge): never over the bars.
+BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False}
+
+
+def depth_ladder_figure(
+    partnerships: pd.DataFrame, steps: int | Iterable[int], run: RunContext | None = None
+) -> Figure:
     """The depth ladder from the partnerships table, in three panels.
 
     (a) each year: partnerships started (up) and dissolved (down), coloured by the highest rung
@@ -473,8 +528,10 @@ def depth_ladder_figure(partnerships: pd.DataFrame, steps: int | Iterable[int]) 
     if partnerships.empty:
         return _empty_figure("no partnerships", figsize=(11, 7.5))
     counts = depth_ladder_counts(partnerships, steps)
-    fig = plt.figure(figsize=(11, 7.5))
-    grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1], hspace=0.42, wspace=0.22)
+    fig = new_figure(figsize=(12, 7.5))
+    if run is not None:
+        fig.suptitle(run.caption(), fontsize=9, color="#444444")
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1])
     flows = fig.add_subplot(grid[0, :])
     fates = fig.add_subplot(grid[1, 0])
     durations = fig.add_subplot(grid[1, 1])
@@ -507,16 +564,9 @@ def depth_ladder_figure(partnerships: pd.DataFrame, steps: int | Iterable[int]) 
     handles, labels = flows.get_legend_handles_labels()
     wanted = ["reached deep", "reached medium", "stayed shallow", "active at year end"]
     order = sorted(range(len(labels)), key=lambda i: wanted.index(labels[i]))
-    flows.legend(
-        [handles[i] for i in order],
-        [labels[i] for i in order],
-        loc="upper right",
-        fontsize=8,
-        ncol=4,
-        framealpha=0.9,
-    )
-    top = max(float(up.max()), float(counts["active"].max()))
-    flows.set_ylim(-max(float(down.max()), 1.0) * 1.08, top * 1.22)
+    flows.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, **BESIDE)
+    top = max(float(up.max()), float(counts["active"].max()), 1.0)
+    flows.set_ylim(-max(float(down.max()), 1.0) * 1.08, top * 1.08)
 
     peak = partnerships["peak_depth"].astype(int)
     depth = partnerships["depth"].astype(int)
@@ -538,7 +588,7 @@ def depth_ladder_figure(partnerships: pd.DataFrame, steps: int | Iterable[int]) 
     )
     fates.set(xlabel="highest rung reached", ylabel="share of partnerships", ylim=(0, 1))
     fates.set_title("(b) Fate of partnerships by highest rung", fontsize=10)
-    fates.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False)
+    fates.legend(fontsize=7, **BESIDE)
 
     done = partnerships[ended]
     years_run = (done["end_step"].astype(float) - done["start_step"].astype(float) + 1).astype(int)
@@ -563,7 +613,7 @@ def depth_ladder_figure(partnerships: pd.DataFrame, steps: int | Iterable[int]) 
             durations.yaxis.set_minor_formatter(NullFormatter())
         else:
             durations.yaxis.set_major_locator(MaxNLocator(integer=True))
-        durations.legend(fontsize=7)
+        durations.legend(fontsize=7, **BESIDE)
     else:
         durations.text(
             0.5,
@@ -588,18 +638,24 @@ def write_network_plots(
     firms: pd.DataFrame,
     steps: int | Iterable[int],
     out_dir: str | Path,
+    run: RunContext | None = None,
+    options: FigureOptions | None = None,
 ) -> list[Path]:
-    """Write ``network.png`` (end of run) and ``depth_ladder.png`` into ``out_dir``."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    """Write ``network`` (end of run) and ``depth_ladder`` into ``out_dir`` in ``options``'
+    format; return the paths."""
     figures = {
-        "network": (partnership_network_figure(partnerships, schools, firms), 150),
-        "depth_ladder": (depth_ladder_figure(partnerships, steps), 120),
+        "network": partnership_network_figure(partnerships, schools, firms, run=run),
+        "depth_ladder": depth_ladder_figure(partnerships, steps, run=run),
     }
-    for name, (fig, dpi) in figures.items():
-        path = out_dir / f"{name}.png"
-        fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-        plt.close(fig)
-        written.append(path)
-    return written
+    caption = f" ({run.caption()})" if run else ""
+    return [
+        save_figure(
+            fig,
+            out_dir,
+            name,
+            options,
+            title=f"{name.replace('_', ' ').capitalize()}{caption}",
+            description=f"iei-sim run figure '{name}' drawn from partnerships.csv",
+        )
+        for name, fig in figures.items()
+    ]

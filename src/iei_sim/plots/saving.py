@@ -55,18 +55,38 @@ def new_figure(**kwargs) -> Figure:
 
 
 def save_figure(
-    fig: Figure, folder: str | Path, stem: str, options: FigureOptions | None = None
+    fig: Figure,
+    folder: str | Path,
+    stem: str,
+    options: FigureOptions | None = None,
+    *,
+    title: str | None = None,
+    description: str | None = None,
 ) -> Path:
-    """Write ``fig`` as ``folder/stem.<format>`` and return the path. Metadata that would
-    change between otherwise identical runs (software version, creation date) is left out."""
+    """Write ``fig`` as ``folder/stem.<format>`` and return the path.
+
+    ``title`` and ``description`` go into the file's own metadata (PNG text chunks, SVG
+    ``<title>``/``<desc>``, PDF Title/Subject), so a figure copied out of its folder still says
+    what it shows. Metadata that would change between otherwise identical runs (software
+    version, creation date) is left out.
+    """
     options = options or FigureOptions()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / options.name(stem)
-    metadata = {
+    metadata: dict[str, str | None] = {
         FigureFormat.PNG: {"Software": None},
         FigureFormat.SVG: {"Date": None, "Creator": None},
         FigureFormat.PDF: {"CreationDate": None, "Producer": None, "Creator": None},
     }[options.format]
-    fig.savefig(path, format=options.format.value, dpi=options.dpi, metadata=metadata)
+    if title:
+        metadata["Title"] = title
+    if description:
+        metadata["Subject" if options.format is FigureFormat.PDF else "Description"] = description
+    import matplotlib
+
+    # SVG element ids are salted with a random value unless a salt is set: a fixed one keeps
+    # the same figure byte-identical from run to run, as PNG and PDF are.
+    with matplotlib.rc_context({"svg.hashsalt": "iei-sim"}):
+        fig.savefig(path, format=options.format.value, dpi=options.dpi, metadata=metadata)
     return path

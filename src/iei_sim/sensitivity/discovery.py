@@ -293,13 +293,24 @@ def _limits(box: pd.DataFrame, init: pd.DataFrame, p_values: dict[str, Any]) -> 
 
 
 def tradeoff_figure(result: PrimResult, target: str):
-    """Coverage against density along the peeling trajectory, coloured by restricted dims."""
+    """Coverage against density along the peeling trajectory, coloured by how many dimensions
+    each box restricts (a whole number, so the colour bar has one colour per count)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import BoundaryNorm
 
-    import matplotlib.pyplot as plt
+    from iei_sim.plots.saving import new_figure
 
     t = result.trajectory
-    fig, ax = plt.subplots(figsize=(6.2, 4.6))
-    points = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18, zorder=3)
+    counts = t["res_dim"].astype(int)
+    low, high = int(counts.min()), int(counts.max())
+    boundaries = np.arange(low - 0.5, high + 1.5)
+    colours = colormaps["viridis"].resampled(len(boundaries) - 1)
+    norm = BoundaryNorm(boundaries, colours.N)
+    fig = new_figure(figsize=(6.6, 4.6))
+    ax = fig.add_subplot()
+    points = ax.scatter(
+        t["coverage"], t["density"], c=counts, cmap=colours, norm=norm, s=18, zorder=3
+    )
     ax.plot(t["coverage"], t["density"], color="grey", linewidth=0.6, zorder=2)
     ax.scatter(
         [result.coverage],
@@ -311,14 +322,13 @@ def tradeoff_figure(result: PrimResult, target: str):
         zorder=4,
         label=f"chosen box {result.chosen}",
     )
-    ax.axhline(result.base_rate, color="grey", linestyle=":", linewidth=0.8)
-    ax.text(0.01, result.base_rate, " base rate", fontsize=7, color="grey", va="bottom")
-    fig.colorbar(points, ax=ax, label="restricted dimensions")
+    ax.axhline(result.base_rate, color="grey", linestyle=":", linewidth=0.8, label="base rate")
+    bar = fig.colorbar(points, ax=ax, label="restricted dimensions", ticks=range(low, high + 1))
+    bar.minorticks_off()
     ax.set_xlabel("coverage (share of target points inside the box)")
     ax.set_ylabel("density (share of box points meeting the target)")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=8, loc="lower left")
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     ax.set_title(f"PRIM peeling trajectory\n{target}", fontsize=9)
-    fig.tight_layout()
     return fig

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
 
 from iei_sim.experiments.spec import Method
 from iei_sim.outcomes import OUTCOMES, label_of
-from iei_sim.plots.experiment_figures import save as save  # re-exported: one figure writer
+from iei_sim.plots.saving import new_figure
 from iei_sim.sensitivity.analyze import MAIN_INDEX
 from iei_sim.sensitivity.problem import DUMMY
 
@@ -36,8 +39,8 @@ def _title(outcome: str) -> str:
 def _grid(n: int, width: float, height: float) -> tuple[Figure, list[Any]]:
     cols = min(2, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    flat = list(axes.flat)
+    fig = new_figure(figsize=(width * cols, height * rows))
+    flat = list(fig.subplots(rows, cols, squeeze=False).flat)
     for ax in flat[n:]:
         ax.set_visible(False)
     return fig, flat[:n]
@@ -89,14 +92,15 @@ def indices_figure(indices: pd.DataFrame, method: Method, kinds: dict[str, str])
         ax.axvline(0, color="black", linewidth=0.5)
         ax.tick_params(axis="x", labelsize=7)
         ax.set_xlabel(" / ".join(shown) + " (95% CI)", fontsize=7)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLOURS.values()]
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLOURS.values()]
     labels = ["lever", "uncertainty", "dummy: random numbers only (dotted line)"]
     if method.name == "sobol":
-        handles.append(plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="k", hatch="//"))
+        handles.append(Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="k", hatch="//"))
         labels.append("hatched: S1; solid: ST")
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+    fig.legend(
+        handles, labels, loc="outside lower center", ncol=len(labels), fontsize=7, frameon=False
+    )
     fig.suptitle(METHOD_TITLES[method.name], fontsize=10)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     return fig
 
 
@@ -112,9 +116,8 @@ def heatmap_figure(indices: pd.DataFrame, method: Method, kinds: dict[str, str])
     if method.name == "morris":
         table = table / table.max(axis=0).replace(0, np.nan)
         title = "μ* / largest μ* of the outcome"
-    fig, ax = plt.subplots(
-        figsize=(1.0 * table.shape[1] + 3.5, 0.36 * table.shape[0] + 2.2), squeeze=True
-    )
+    fig = new_figure(figsize=(1.0 * table.shape[1] + 3.5, 0.36 * table.shape[0] + 2.2))
+    ax = fig.add_subplot()
     image = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", vmin=0, aspect="auto")
     for i in range(table.shape[0]):
         for j in range(table.shape[1]):
@@ -126,7 +129,6 @@ def heatmap_figure(indices: pd.DataFrame, method: Method, kinds: dict[str, str])
     ax.set_xticks(range(table.shape[1]), table.columns, rotation=35, ha="right", fontsize=7)
     fig.colorbar(image, ax=ax, shrink=0.8)
     ax.set_title(title, fontsize=9)
-    fig.tight_layout()
     return fig
 
 
@@ -136,7 +138,7 @@ def convergence_figure(table: pd.DataFrame, method: Method) -> Figure:
     rows = table[table["index"] == main]
     outcomes = list(dict.fromkeys(rows["outcome"]))
     fig, axes = _grid(len(outcomes), 5.6, 3.4)
-    colours = plt.get_cmap("tab20")
+    colours = colormaps["tab20"]
     factors = list(dict.fromkeys(rows["factor"]))
     for ax, outcome in zip(axes, outcomes, strict=True):
         for i, factor in enumerate(factors):
@@ -167,9 +169,13 @@ def convergence_figure(table: pd.DataFrame, method: Method) -> Figure:
         ax.set_xlabel(_size_label(method), fontsize=7)
         ax.set_ylabel(main, fontsize=7)
         ax.tick_params(labelsize=7)
-    axes[0].legend(fontsize=5.5, loc="best", ncol=2)
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside right upper",
+        fontsize=6,
+        frameon=False,
+    )
     fig.suptitle(f"Convergence of {main} (95% bands; dashed: dummy)", fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -184,6 +190,7 @@ def morris_figure(indices: pd.DataFrame, kinds: dict[str, str]) -> Figure:
     """μ* against σ per outcome: right = influential, up = interactions or non-linearity."""
     outcomes = list(dict.fromkeys(indices["outcome"]))
     fig, axes = _grid(len(outcomes), 5.2, 4.0)
+    labels: list[tuple[Any, list[tuple[float, float, str]]]] = []
     for ax, outcome in zip(axes, outcomes, strict=True):
         own = indices[indices["outcome"] == outcome]
         mu = own[own["index"] == "mu_star"].set_index("factor")
@@ -200,13 +207,8 @@ def morris_figure(indices: pd.DataFrame, kinds: dict[str, str]) -> Figure:
                 elinewidth=0.7,
                 capsize=2,
             )
-            ax.annotate(
-                short(factor),
-                (mu.at[factor, "value"], sigma[factor]),
-                fontsize=5.5,
-                xytext=(3, 2),
-                textcoords="offset points",
-            )
+        order = mu["value"].sort_values(ascending=False, kind="stable").index
+        labels.append((ax, [(mu.at[f, "value"], sigma[f], short(f)) for f in order]))
         top = float(np.nanmax([mu["value"].max(), sigma.max(), 1e-12])) * 1.05
         ax.plot([0, top], [0, top], color="grey", linestyle="--", linewidth=0.7)
         ax.text(top, top, "σ = μ*", fontsize=6, color="grey", ha="right", va="bottom")
@@ -217,8 +219,80 @@ def morris_figure(indices: pd.DataFrame, kinds: dict[str, str]) -> Figure:
         ax.set_title(_title(outcome), fontsize=8)
         ax.tick_params(labelsize=7)
     fig.suptitle("Morris screening: μ* (influence) vs σ (interactions / non-linearity)")
-    fig.tight_layout()
+    FigureCanvasAgg(fig).draw()  # fixes the layout, so labels are placed where they will be
+    for ax, points in labels:
+        place_labels(ax, points, fontsize=5.5)
     return fig
+
+
+# Where a point's label may go, in points from the marker, tried in this order: beside it to the
+# upper right first (the usual reading), then the other corners, straight above and below, then
+# stacked ever further above and below on either side (a cluster's labels form two columns).
+LABEL_OFFSETS = [(4, 2), (4, -2), (-4, 2), (-4, -2), (0, 5), (0, -5)] + [
+    (dx, dy * 7 * step) for step in range(1, 9) for dx in (4, -4) for dy in (1, -1)
+]
+
+
+def place_labels(ax, points: list[tuple[float, float, str]], fontsize: float) -> list:
+    """Annotate each ``(x, y, text)`` at the first offset (:data:`LABEL_OFFSETS`) where it
+    overlaps no label placed before and no marker, measured on the drawn figure; a label that
+    fits nowhere takes the offset where it overlaps least. Earlier points choose first, so the
+    caller lists the most important first. Deterministic: no random jitter, no iteration."""
+    renderer = ax.figure.canvas.get_renderer()  # a drawn Agg canvas (see morris_figure)
+    marker = 3.0 * ax.figure.dpi / 72  # the markers' half-size, in pixels
+    taken = []
+    for x, y in ((x, y) for x, y, _ in points if np.isfinite(x) and np.isfinite(y)):
+        cx, cy = ax.transData.transform((x, y))
+        taken.append(Bbox.from_extents(cx - marker, cy - marker, cx + marker, cy + marker))
+    inside = ax.get_window_extent(renderer)
+    placed = []
+    for x, y, text in points:
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        best = None
+        for dx, dy in LABEL_OFFSETS:
+            label = ax.annotate(
+                text,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=fontsize,
+                ha="left" if dx > 0 else "right" if dx < 0 else "center",
+                va="bottom" if dy > 0 else "top" if dy < 0 else "center",
+                annotation_clip=False,
+            )
+            label.set_in_layout(False)
+            box = label.get_window_extent(renderer)
+            clash = sum(_overlap(box, other) for other in taken) + (
+                0.0 if _contains(inside, box) else box.width * box.height
+            )
+            if best is None or clash < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (clash, label, box)
+            else:
+                label.remove()
+            if clash == 0:
+                break
+        assert best is not None
+        taken.append(best[2])
+        placed.append(best[1])
+    return placed
+
+
+def _overlap(a: Bbox, b: Bbox) -> float:
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _contains(outer: Bbox, inner: Bbox) -> bool:
+    return (
+        outer.x0 <= inner.x0
+        and inner.x1 <= outer.x1
+        and outer.y0 <= inner.y0
+        and inner.y1 <= outer.y1
+    )
 
 
 def summary_text(

@@ -13,7 +13,7 @@ Sensitivity folder (``results/sensitivity/<name>`` unless ``out``)::
     convergence.csv     the same at nested sample sizes (+ samples, rows)
     noise.csv           replicate noise per outcome (see ``evaluate``)
     summary.txt         levers ranked per outcome, dummy, noise, convergence verdict
-    indices.png, heatmap.png, convergence.png [, morris_mu_sigma.png]
+    indices, heatmap, convergence [, morris_mu_sigma]  figures (.png, or .svg/.pdf if asked)
 
 The store is keyed by what determines the runs *except* the sample size and the replicates, and
 every run by its scenario and seed: a larger ``samples`` (Sobol' samples are nested) or more
@@ -49,6 +49,7 @@ from iei_sim.experiments.workflows import default_out as sweep_out
 from iei_sim.extras import check_extra
 from iei_sim.identity import model_identity
 from iei_sim.outcomes import OUTCOMES_SIDECAR, outcome_table
+from iei_sim.plots.saving import FigureOptions, save_figure
 from iei_sim.resources import check_design_size
 from iei_sim.sensitivity import report
 from iei_sim.sensitivity.analyze import MAIN_INDEX, analyze_outcomes
@@ -232,6 +233,7 @@ def run_sensitivity(
     progress: Progress | None = None,
     plots: bool = True,
     dask_security: Security | None = None,
+    figures: FigureOptions | None = None,
 ) -> SensitivityOutput:
     """Run what the sample still needs, then analyse and write every output (the executor
     first: an unreachable cluster is refused before anything is written)."""
@@ -252,7 +254,7 @@ def run_sensitivity(
     finally:
         executor.close()
     with tables_in(out_dir):
-        return write_analysis(plan, out_dir, run_report, plots=plots)
+        return write_analysis(plan, out_dir, run_report, plots=plots, figures=figures)
 
 
 def report_problem(problem: dict[str, Any]) -> dict[str, Any]:
@@ -260,9 +262,14 @@ def report_problem(problem: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_analysis(
-    plan: SensitivityPlan, out_dir: Path, run_report: RunReport, plots: bool = True
+    plan: SensitivityPlan,
+    out_dir: Path,
+    run_report: RunReport,
+    plots: bool = True,
+    figures: FigureOptions | None = None,
 ) -> SensitivityOutput:
-    """Indices, convergence, noise, summary and figures from the store's finished runs."""
+    """Indices, convergence, noise, summary and figures (in ``figures``' format) from the
+    store's finished runs."""
     outcomes = plan.outcomes
     single = single_runs(plan.evaluation, ResultsStore(out_dir).runs(), outcomes)
     gaps = missing(single, outcomes)
@@ -295,11 +302,15 @@ def write_analysis(
     atomic_write_text(out_dir / "summary.txt", summary)
     if plots and not indices.empty:
         kinds = plan.kinds
-        report.save(report.indices_figure(indices, method, kinds), out_dir / "indices.png")
-        report.save(report.heatmap_figure(indices, method, kinds), out_dir / "heatmap.png")
-        report.save(report.convergence_figure(convergence, method), out_dir / "convergence.png")
+        drawn = {
+            "indices": lambda: report.indices_figure(indices, method, kinds),
+            "heatmap": lambda: report.heatmap_figure(indices, method, kinds),
+            "convergence": lambda: report.convergence_figure(convergence, method),
+        }
         if method.name == "morris":
-            report.save(report.morris_figure(indices, kinds), out_dir / "morris_mu_sigma.png")
+            drawn["morris_mu_sigma"] = lambda: report.morris_figure(indices, kinds)
+        for stem, draw in drawn.items():
+            save_figure(draw(), out_dir, stem, figures, title=f"{stem} of {plan.experiment.name}")
     output.indices = indices
     output.convergence = convergence
     output.noise = noise
@@ -388,6 +399,7 @@ def discover(
     mass_min: float = 0.05,
     plots: bool = True,
     dask_security: Security | None = None,
+    figures: FigureOptions | None = None,
 ) -> DiscoveryOutput:
     """PRIM boxes of levers (and optionally uncertainties) in which ``target`` holds.
 
@@ -470,5 +482,11 @@ def discover(
     )
     atomic_write_text(folder / "discovery.txt", text)
     if plots:
-        report.save(tradeoff_figure(result, target.text), folder / "prim_tradeoff.png")
+        save_figure(
+            tradeoff_figure(result, target.text),
+            folder,
+            "prim_tradeoff",
+            figures,
+            title=f"PRIM peeling trajectory of {experiment.name}: {target.text}",
+        )
     return output
