@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from iei_sim.outcomes import MONEY, SHARE, YEARS, Unit
 from iei_sim.scenario import Problem, Scenario
 from iei_sim.scenario.constraints import Bounds, bounds_of
 from iei_sim.scenario.loading import YamlTooLargeError, parse_yaml_text
@@ -32,7 +33,9 @@ class Lever:
     """One control: a model keyword (``name``) that sets the scenario field at ``path``.
 
     ``step`` is the slider increment; ``cap`` ends the slider of a field without an upper bound
-    in the schema (the scenario's own value, if larger, extends it).
+    in the schema (the scenario's own value, if larger, extends it). ``unit`` is one of the
+    outcome registry's units (:mod:`iei_sim.outcomes`), so a lever reads as the outcomes do;
+    ``per`` says what a money amount is paid for ("per intern-year").
     """
 
     name: str
@@ -40,45 +43,112 @@ class Lever:
     label: str
     step: float = 0.05
     cap: float | None = None
+    unit: Unit | None = None
+    per: str = ""
 
 
 LEVERS: tuple[Lever, ...] = (
     Lever("tax_deduction", "policy.tax_deduction.enabled", "Tax deduction in force"),
-    Lever("tax_deduction_rate", "policy.tax_deduction.rate", "Tax deduction rate"),
+    Lever("tax_deduction_rate", "policy.tax_deduction.rate", "Tax deduction rate", unit=SHARE),
     Lever(
         "certified_only",
         "policy.tax_deduction.certified_only",
         "Deduction for certified firms only",
     ),
-    Lever("intern_subsidy", "policy.subsidies.per_intern", "Subsidy per intern-year", 0.1, 5.0),
+    Lever(
+        "intern_subsidy",
+        "policy.subsidies.per_intern",
+        "Subsidy per intern-year",
+        0.1,
+        5.0,
+        unit=MONEY,
+        per="per intern-year",
+    ),
     Lever(
         "deep_project_subsidy",
         "policy.subsidies.per_deep_project",
         "Subsidy per deep project-year",
         0.5,
         20.0,
+        unit=MONEY,
+        per="per deep project-year",
     ),
     Lever("risk_rule", "policy.risk_sharing.rule", "Risk-sharing rule"),
-    Lever("firm_share", "policy.risk_sharing.firm_share", "Shared loss: firm's share"),
-    Lever("school_share", "policy.risk_sharing.school_share", "Shared loss: school's share"),
-    Lever("fund_share", "policy.risk_sharing.fund_share", "Shared loss: risk fund's share"),
-    Lever("insurance_share", "policy.risk_sharing.insurance_share", "Shared loss: insurers' share"),
-    Lever("fund_budget", "policy.risk_sharing.fund_budget", "Risk fund budget per region", 10, 500),
-    Lever("monitoring", "policy.monitoring.intensity", "Monitoring intensity"),
+    Lever("firm_share", "policy.risk_sharing.firm_share", "Shared loss: firm's share", unit=SHARE),
+    Lever(
+        "school_share",
+        "policy.risk_sharing.school_share",
+        "Shared loss: school's share",
+        unit=SHARE,
+    ),
+    Lever(
+        "fund_share",
+        "policy.risk_sharing.fund_share",
+        "Shared loss: risk fund's share",
+        unit=SHARE,
+    ),
+    Lever(
+        "insurance_share",
+        "policy.risk_sharing.insurance_share",
+        "Shared loss: insurers' share",
+        unit=SHARE,
+    ),
+    Lever(
+        "fund_budget",
+        "policy.risk_sharing.fund_budget",
+        "Risk fund budget per region",
+        10,
+        500,
+        unit=MONEY,
+        per="per region-year",
+    ),
+    Lever("monitoring", "policy.monitoring.intensity", "Monitoring intensity", unit=SHARE),
     Lever(
         "education_bonus",
         "policy.monitoring.education_bonus",
         "Bonus per genuine education project",
         0.5,
         10.0,
+        unit=MONEY,
+        per="per project found genuine",
     ),
     Lever("platform", "policy.platform.enabled", "Digital matching platform"),
-    Lever("contract_support", "policy.formal_contract_support", "Formal-contract support"),
-    Lever("practical_floor", "policy.practical_share_floor", "Practical-course floor"),
+    Lever(
+        "contract_support",
+        "policy.formal_contract_support",
+        "Formal-contract support",
+        unit=SHARE,
+    ),
+    Lever("practical_floor", "policy.practical_share_floor", "Practical-course floor", unit=SHARE),
     Lever("pooled_bases", "associations.pooled_training_bases", "Pooled SME training bases"),
-    Lever("years", "steps", "Years to simulate", 1, 50),
+    Lever("years", "steps", "Years to simulate", 1, 50, unit=YEARS),
 )
 LEVER_BY_NAME = {lever.name: lever for lever in LEVERS}
+
+
+def shown_value(lever: Lever, value: Any) -> str:
+    """A lever's value in plain words, as the status card says it: "on", "40%", "shared",
+    "0.5 (10k CNY) per intern-year", "10 years"."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    unit = lever.unit
+    if unit is SHARE:
+        return f"{value:.0%}"
+    if unit is MONEY:
+        return " ".join(part for part in (f"{value:g} ({unit.name})", lever.per) if part)
+    if unit is not None:
+        return f"{value:g} {unit.shown_as}"
+    return f"{value:g}"
+
+
+def readout(lever: Lever, value: Any) -> str:
+    """The text beside a control, always visible: a share as "0.40 = 40%" (the slider's number
+    and what it means), anything else as :func:`shown_value` says it."""
+    if lever.unit is SHARE and not isinstance(value, bool):
+        return f"{value:.2f} = {value:.0%}"
+    return shown_value(lever, value)
 
 
 def field_info(path: str) -> FieldInfo:
