@@ -52,7 +52,7 @@ CHARTS: dict[str, ChartSpec] = {
     "participation": ChartSpec(
         "Participation and willingness",
         ("firm_participation_rate", "firm_willingness", "school_willingness"),
-        size=(640, 440),
+        size=(560, 380),
     ),
     "student_outcomes": ChartSpec(
         "Student outcomes",
@@ -63,18 +63,18 @@ CHARTS: dict[str, ChartSpec] = {
             "skills_mismatch",
             "lagging_region_outflow",
         ),
-        size=(500, 440),
+        size=(760, 400),
     ),
-    "fiscal_cost": ChartSpec("Fiscal cost", ("fiscal_cost",), size=(460, 440), kind="spending"),
+    "fiscal_cost": ChartSpec("Fiscal cost", ("fiscal_cost",), size=(380, 380), kind="spending"),
     "depth": ChartSpec(
         "Partnership depth",
         ("shallow_partnership_share", "medium_partnership_share", "deep_partnership_share"),
-        size=(480, 440),
+        size=(470, 400),
     ),
     "project_mix": ChartSpec(
         "Project mix and concentration",
         ("education_project_share", "project_gini", "project_top_decile_share"),
-        size=(480, 440),
+        size=(470, 400),
     ),
 }
 
@@ -118,8 +118,12 @@ def _font_size() -> float:
 
 
 def _axis_label(outcomes: Sequence[str]) -> str:
-    units = dict.fromkeys(OUTCOMES[name].unit for name in outcomes)
-    return ", ".join(unit.shown_as if unit is SHARE else unit.name for unit in units)
+    units = set(OUTCOMES[name].unit for name in outcomes)
+    if units == {SHARE}:
+        return "% of the whole"
+    if all(unit.name.endswith("(0-1)") for unit in units):
+        return "share or index (0 to 1)"
+    return ", ".join(sorted(unit.name for unit in units))
 
 
 def _years(ax: Axes, years: int) -> None:
@@ -176,9 +180,7 @@ def _draw_spending(
         yearly = np.nan_to_num(live.values[name])
         years = np.arange(1, len(yearly) + 1)
         ax.bar(years, yearly, width=0.6, color=COLOURS[2], label="each year", zorder=2)
-        ax.plot(
-            years, np.cumsum(yearly), color="black", lw=2.8, marker="o", ms=4, label="so far"
-        )
+        ax.plot(years, np.cumsum(yearly), color="black", lw=2.8, marker="o", ms=4, label="so far")
         top = max(top, float(np.cumsum(yearly).max(initial=0.0)))
     if top <= 0:  # nothing spent: a plain 0-1 axis, not matplotlib's ±0.04 around zero
         ax.set_ylim(0, 1)

@@ -1,33 +1,71 @@
-"""Page components: the run's status in plain words, its charts and the partnership network.
+"""Page components: the run's status in plain words, the levers, the charts and the network.
 
-The charts are :mod:`iei_sim.dashboard.charts` (projector-sized, with the kept reference run
-in grey); the network is the package's own figure (:func:`iei_sim.plots.partnership_network_figure`).
-A chart is drawn only while it is on screen (its tab is open), and only once per simulated
-year or change of reference, not on every re-render of the page.
+Display only: every number comes from the live :class:`DashboardModel` (its yearly records) or
+from the kept reference run, and every label and unit from the outcome registry or the lever
+table. The charts are :mod:`iei_sim.dashboard.charts` (projector-sized, the kept run in grey);
+the network is the package's own figure (:func:`iei_sim.plots.partnership_network_figure`).
+A chart is drawn only while its tab is open, once per simulated year or change of reference.
 """
 
 from __future__ import annotations
 
 import io
-import threading
+from collections.abc import Callable
 from typing import Any
 
 import solara
 
 from iei_sim.dashboard.charts import CHARTS, RunSeries, chart_png, run_series
-from iei_sim.dashboard.levers import LEVERS, shown_value
+from iei_sim.dashboard.levers import (
+    LEVER_BY_NAME,
+    LEVER_GROUPS,
+    LEVERS,
+    OVERRIDES,
+    SEED,
+    group_summary,
+    readout,
+    shown_value,
+)
 from iei_sim.dashboard.model import DashboardModel
-from iei_sim.outcomes import HEADLINES, OUTCOMES
+from iei_sim.outcomes import OUTCOMES
 
 LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
-# The network figure is drawn with pyplot, whose figure registry the server's threads share.
-_PYPLOT = threading.Lock()
-NETWORK_DPI = 72
+NETWORK_DPI = 80
+
+# What each chart shows, in the words a class needs to read it (under the chart).
+CAPTIONS = {
+    "participation": (
+        "Firm participation: the share of firms in at least one partnership. Willingness: how "
+        "ready firms and schools are to cooperate (an index from 0 to 1)."
+    ),
+    "fiscal_cost": (
+        "What the government pays each year (bars) and in total so far (line): deductions, "
+        "subsidies, bonuses and risk-fund payouts, in 10k CNY."
+    ),
+    "student_outcomes": (
+        "Coverage: students with a placement. Employment and retention are counted once the "
+        "first cohort that could meet a partnership has graduated."
+    ),
+    "depth": "Shares of partnerships that are shallow, medium or deep (they add up to 100%).",
+    "project_mix": (
+        "Share of projects that are genuinely educational, and how unequally projects are "
+        "spread over firms (Gini; top 10% of firms' share)."
+    ),
+    "network": "Schools (squares) and firms (dots) with an active partnership this year.",
+}
+
+# The tabs of the main area: (label, charts). The first is open when the page loads.
+VIEWS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Participation and cost", ("participation", "fiscal_cost")),
+    ("Students", ("student_outcomes",)),
+    ("Partnerships", ("depth", "project_mix")),
+    ("Network", ("network",)),
+)
 
 
 def changed_settings(model: DashboardModel) -> list[str]:
     """What the controls changed from the scenario file, in plain words
-    ("Tax deduction in force: on (file: off)")."""
+    ("Tax deduction rate: 40% (file: 30%)")."""
     lines = []
     for path, (before, now) in model.changed_fields().items():
         lever = LEVER_BY_PATH.get(path)
@@ -43,7 +81,7 @@ def changed_settings(model: DashboardModel) -> list[str]:
 def kept_run(model: DashboardModel) -> RunSeries:
     """The model's run so far as a reference, labelled by what its levers were."""
     settings = tuple(line.split(" (file:")[0] for line in changed_settings(model))
-    label = f"kept run, {'; '.join(settings)}" if settings else "kept run, scenario file's levers"
+    label = "kept run: " + ("; ".join(settings) if settings else "the scenario file's levers")
     if len(label) > 60:
         label = label[:57] + "…"
     return run_series(model.records, model.config, label=label, settings=settings)
@@ -60,127 +98,198 @@ def network_png(model: DashboardModel) -> bytes | None:
     from iei_sim.plots import partnership_network_figure
     from iei_sim.run import collect_result
 
-    import matplotlib.pyplot as plt
-
     tables = collect_result(model, model.config, model.seed)
-    finished = model.steps >= model.config.steps
-    with _PYPLOT:
-        fig = partnership_network_figure(
-            tables.partnerships, tables.schools, tables.firms, step=model.steps
-        )
-        try:
-            if not finished:  # the figure's notes are written for a finished run
-                for text in fig.texts:
-                    text.set_text(text.get_text().replace("end of run", f"year {model.steps}"))
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=NETWORK_DPI, metadata={"Software": None})
-            return buffer.getvalue()
-        finally:
-            plt.close(fig)
+    fig = partnership_network_figure(
+        tables.partnerships, tables.schools, tables.firms, step=model.steps
+    )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=NETWORK_DPI, metadata={"Software": None})
+    return buffer.getvalue()
 
 
-def _lines(title: str, lines: list[str], classes: list[str] | None = None) -> None:
-    # Plain text, not solara.Markdown: that widget loads a diagram library from Solara's CDN.
-    with solara.Column(gap="0px", classes=classes or []):
-        solara.Text(title, style={"font-weight": "bold", "margin-top": "6px"})
-        for line in lines:
-            solara.Text(f"• {line}", style={"padding-left": "8px"})
+# The status card's outcomes: the year's rates (registry labels and formats), then the money.
+STATUS_OUTCOMES = (
+    "firm_participation_rate",
+    "deep_partnership_share",
+    "student_coverage",
+    "graduate_employment_rate",
+)
+
+
+def headline_sentence(model: DashboardModel) -> str:
+    """The year's main outcomes as one sentence, labels and units from the registry; the fiscal
+    cost is the sum of the years so far (the registry's value is a whole-run total)."""
+    year = len(model.records)
+    parts = []
+    for key in STATUS_OUTCOMES:
+        outcome = OUTCOMES[key]
+        first = outcome.first_meaningful_year(model.config)
+        shown = outcome.format(model.records[-1][key]) if year >= first else f"from year {first}"
+        parts.append(f"{outcome.label} {shown}")
+    fiscal = OUTCOMES["fiscal_cost"]
+    spent = sum(record["fiscal_cost"] for record in model.records)
+    parts.append(f"fiscal cost so far {fiscal.format(spent)} ({fiscal.unit.name})")
+    return "; ".join(parts) + "."
+
+
+def next_step_hint(model: DashboardModel, year: int, has_reference: bool) -> str:
+    """What to do next, as a teacher would say it."""
+    if model.problems:
+        return "Fix the refused values and press Reset."
+    if year == 0:
+        return "Press Step to simulate one year, or Play to run them all."
+    if year < model.config.steps:
+        return "Step or Play to go on; Reset starts again with the levers as set."
+    if has_reference:
+        return "Finished. Change levers and press Reset: the grey lines stay for comparison."
+    return "Finished. Press “Keep as reference”, change levers and press Reset to compare."
 
 
 @solara.component
 def Status(model: DashboardModel, year: int, reference: RunSeries | None) -> None:  # noqa: N802
-    """Scenario, year, what the controls changed, headline outcomes and any refused values.
+    """Year, what the controls changed, the headline outcomes and any refused values.
 
     ``year`` is the model's year, passed so the card re-renders when the model steps.
     """
     config = model.config
-    with solara.Column(classes=["iei-status"], gap="2px", style={"padding": "4px 8px"}):
+    with solara.Column(classes=["iei-status"], gap="2px"):
         solara.Text(
-            f"{config.name} · Year {year} of {config.steps} · random seed {config.seed}",
+            f"Year {year} of {config.steps} · {config.name} · random seed {config.seed}",
             classes=["iei-year"],
-            style={"font-size": "1.15em", "font-weight": "bold"},
         )
         if model.problems:
-            lines = [f"• {problem.field}: {problem.message}" for problem in model.problems]
             solara.Error(
                 classes=["iei-problems"],
                 children=[
                     solara.Column(
-                        gap="4px",
+                        gap="2px",
                         children=[
                             solara.Text(
-                                "These values were refused (the scenario file's values are shown "
-                                "meanwhile). Fix them and press Reset.",
+                                "These values were refused (the scenario file's values are "
+                                "shown meanwhile):",
                                 style={"font-weight": "bold"},
                             ),
-                            *[solara.Text(line) for line in lines],
+                            *[solara.Text(f"• {p.field}: {p.message}") for p in model.problems],
                         ],
                     )
                 ],
             )
         changed = changed_settings(model)
-        if changed:
-            _lines("Changed from the scenario file:", changed, ["iei-changed"])
-        elif not model.problems:
-            solara.Text("All levers as in the scenario file.")
+        solara.Text(
+            "Changed: " + "; ".join(changed) if changed else "All levers as in the scenario file.",
+            classes=["iei-changed"],
+        )
         if reference is not None:
-            _lines(
-                "Grey lines: the kept run",
-                list(reference.settings) or ["levers as in the scenario file"],
-                ["iei-reference"],
+            solara.Text(f"Grey lines: {reference.label}", classes=["iei-reference"])
+        if year and model.records:
+            solara.Text(f"Year {year}: {headline_sentence(model)}", classes=["iei-headlines"])
+        solara.Text(next_step_hint(model, year, reference is not None), classes=["iei-hint"])
+
+
+def _lever_input(name: str, spec: dict[str, Any], value: Any, on_value: Callable) -> None:
+    """One control: its label and current value (with unit) on one line, the input below."""
+    lever = LEVER_BY_NAME[name]
+    kind = spec["type"]
+    with solara.Column(gap="0px", classes=["iei-lever", f"iei-lever-{name}"]):
+        if kind == "Checkbox":
+            solara.Checkbox(
+                label=f"{lever.label}: {readout(lever, value)}", value=value, on_value=on_value
             )
-        if year and model.outcomes:
-            _lines(
-                f"Year {year}:",
-                [
-                    f"{OUTCOMES[key].label}: {OUTCOMES[key].format(model.outcomes[key])}"
-                    for key in HEADLINES
-                ],
-                ["iei-headlines"],
+            return
+        with solara.Row(justify="space-between", classes=["iei-lever-head"]):
+            solara.Text(lever.label)
+            solara.Text(readout(lever, value), classes=["iei-readout"])
+        if kind == "Select":
+            solara.Select(
+                label=lever.label, value=value, values=spec["values"], on_value=on_value, dense=True
             )
-        elif not model.problems:
-            solara.Text("Press Step (or ▶) to simulate the first year.")
+        else:
+            slider = solara.SliderFloat if kind == "SliderFloat" else solara.SliderInt
+            slider(
+                label="",
+                value=value,
+                min=spec["min"],
+                max=spec["max"],
+                step=spec["step"],
+                on_value=on_value,
+                thumb_label=False,
+            )
+
+
+@solara.component
+def LeverPanel(  # noqa: N802
+    params: dict[str, Any], values: solara.Reactive[dict[str, Any]]
+) -> None:
+    """The levers in sections, one open at a time; a closed section shows its values."""
+    open_group = solara.use_reactive(LEVER_GROUPS[0][0])
+
+    def set_value(name: str) -> Callable[[Any], None]:
+        return lambda value: values.set({**values.value, name: value})
+
+    with solara.Column(gap="2px", classes=["iei-levers"]):
+        for title, names in LEVER_GROUPS:
+            is_open = open_group.value == title
+            summary = "" if is_open else group_summary(names, values.value)
+            solara.Button(
+                label=f"{'▾' if is_open else '▸'} {title}",
+                text=True,
+                on_click=lambda title=title: open_group.set(title),
+                classes=["iei-group", f"iei-group-{'open' if is_open else 'closed'}"],
+            )
+            if summary:
+                solara.Text(summary, classes=["iei-group-summary"])
+            if is_open:
+                for name in names:
+                    _lever_input(name, params[name], values.value.get(name), set_value(name))
+                if title == LEVER_GROUPS[-1][0]:
+                    solara.InputText(
+                        label="Random seed",
+                        value=str(values.value.get(SEED, "")),
+                        on_value=set_value(SEED),
+                        continuous_update=False,
+                    )
+                    solara.InputText(
+                        label="More overrides (dotted.path=value; …)",
+                        value=str(values.value.get(OVERRIDES, "")),
+                        on_value=set_value(OVERRIDES),
+                        continuous_update=False,
+                    )
+
+
+def _figure(name: str, title: str, png: bytes | None, large: bool) -> None:
+    with solara.Column(
+        classes=[
+            "iei-chart",
+            f"iei-chart-{name}",
+            "iei-chart-large" if large else "iei-chart-small",
+        ],
+        gap="0px",
+    ):
+        solara.Text(title, classes=["iei-chart-title"])
+        if png is None:
+            solara.Info("No year simulated yet.", dense=True)
+        else:
+            solara.Image(png, width="100%", classes=["iei-image"])
+        solara.Text(CAPTIONS[name], classes=["iei-caption"])
 
 
 @solara.component
 def Chart(  # noqa: N802 (Solara components are CamelCase)
-    model: DashboardModel, name: str, year: int, reference: RunSeries | None
+    model: DashboardModel, name: str, year: int, reference: RunSeries | None, large: bool
 ) -> None:
-    """One chart, drawn when it is first shown and again when the year or reference changes."""
-    spec = CHARTS[name]
+    """One chart, drawn when first shown and again when the year or the reference changes."""
     png = solara.use_memo(
         lambda: chart_png(name, live_series(model), reference),
         dependencies=[model, year, reference],
     )
-    _figure(name, spec.title, png, spec.size[0])
+    _figure(name, CHARTS[name].title, png, large)
 
 
 @solara.component
 def Network(model: DashboardModel, year: int) -> None:  # noqa: N802
     """The partnership network of the current year (the heaviest figure: its own tab)."""
     png = solara.use_memo(lambda: network_png(model), dependencies=[model, year])
-    _figure("network", f"Partnership network, year {year} (edges coloured by depth)", png, None)
-
-
-def _figure(name: str, title: str, png: bytes | None, width: int | None) -> Any:
-    # Shown at its own pixel size (capped by the column), so the text stays at TEXT_PX.
-    style = {"max-width": "100%"} | ({"width": f"{width}px"} if width else {})
-    with solara.Column(classes=["iei-chart", f"iei-chart-{name}"], gap="2px"):
-        solara.Text(title, style={"font-weight": "bold", "font-size": "1.1em"})
-        if png is None:
-            solara.Info("No year simulated yet.", dense=True)
-        else:
-            solara.Image(png, width=f"{width}px" if width else "100%", classes=["iei-image"])
-    return style
-
-
-# The tabs of the main area: (label, charts). The first opens with the page.
-VIEWS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Participation", ("participation",)),
-    ("Students and cost", ("student_outcomes", "fiscal_cost")),
-    ("Partnerships", ("depth", "project_mix")),
-    ("Network", ("network",)),
-)
+    _figure("network", f"Partnership network, year {year}", png, True)
 
 
 @solara.component
@@ -189,18 +298,14 @@ def MainView(  # noqa: N802
 ) -> None:
     """Tabs of charts; only the open tab's charts are drawn (the others cost nothing)."""
     view = solara.use_reactive(0)
-    with solara.Column(classes=["iei-main"], style={"padding": "0 8px"}, gap="0px"):
-        with solara.lab.Tabs(value=view, lazy=True):
-            for index, (label, names) in enumerate(VIEWS):
-                with solara.lab.Tab(label, classes=[f"iei-tab-{index}"]):
-                    if index != view.value:
-                        continue
-                    with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
-                        for name in names:
-                            if name == "network":
-                                Network(model, year)
-                            else:
-                                Chart(model, name, year, reference)
-                        if index == 0:
-                            with solara.Card(margin=0, style={"flex": "1", "min-width": "280px"}):
-                                Status(model, year, reference)
+    with solara.Column(classes=["iei-main"], gap="0px"), solara.lab.Tabs(value=view, lazy=True):
+        for index, (label, names) in enumerate(VIEWS):
+            with solara.lab.Tab(label, classes=[f"iei-tab-{index}"]):
+                if index != view.value:
+                    continue
+                with solara.Row(gap="8px", classes=["iei-charts"]):
+                    for position, name in enumerate(names):
+                        if name == "network":
+                            Network(model, year)
+                        else:
+                            Chart(model, name, year, reference, large=position == 0)

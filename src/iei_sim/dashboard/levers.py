@@ -34,8 +34,7 @@ class Lever:
 
     ``step`` is the slider increment; ``cap`` ends the slider of a field without an upper bound
     in the schema (the scenario's own value, if larger, extends it). ``unit`` is one of the
-    outcome registry's units (:mod:`iei_sim.outcomes`), so a lever reads as the outcomes do;
-    ``per`` says what a money amount is paid for ("per intern-year").
+    outcome registry's units (:mod:`iei_sim.outcomes`), so a lever reads as the outcomes do.
     """
 
     name: str
@@ -44,7 +43,6 @@ class Lever:
     step: float = 0.05
     cap: float | None = None
     unit: Unit | None = None
-    per: str = ""
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -62,7 +60,6 @@ LEVERS: tuple[Lever, ...] = (
         0.1,
         5.0,
         unit=MONEY,
-        per="per intern-year",
     ),
     Lever(
         "deep_project_subsidy",
@@ -71,7 +68,6 @@ LEVERS: tuple[Lever, ...] = (
         0.5,
         20.0,
         unit=MONEY,
-        per="per deep project-year",
     ),
     Lever("risk_rule", "policy.risk_sharing.rule", "Risk-sharing rule"),
     Lever("firm_share", "policy.risk_sharing.firm_share", "Shared loss: firm's share", unit=SHARE),
@@ -100,7 +96,6 @@ LEVERS: tuple[Lever, ...] = (
         10,
         500,
         unit=MONEY,
-        per="per region-year",
     ),
     Lever("monitoring", "policy.monitoring.intensity", "Monitoring intensity", unit=SHARE),
     Lever(
@@ -110,7 +105,6 @@ LEVERS: tuple[Lever, ...] = (
         0.5,
         10.0,
         unit=MONEY,
-        per="per project found genuine",
     ),
     Lever("platform", "policy.platform.enabled", "Digital matching platform"),
     Lever(
@@ -125,10 +119,29 @@ LEVERS: tuple[Lever, ...] = (
 )
 LEVER_BY_NAME = {lever.name: lever for lever in LEVERS}
 
+# The control panel's sections, in the order a lesson usually moves through them (the seeds'
+# instruments first: tax deduction, subsidies, risk sharing; then oversight and the rest). One
+# section is open at a time, so every control fits a 1280x720 screen; a closed section's header
+# still shows its values (:func:`group_summary`).
+LEVER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Tax deduction", ("tax_deduction", "tax_deduction_rate", "certified_only")),
+    ("Subsidies", ("intern_subsidy", "deep_project_subsidy")),
+    (
+        "Risk sharing",
+        ("risk_rule", "firm_share", "school_share", "fund_share", "insurance_share", "fund_budget"),
+    ),
+    ("Monitoring", ("monitoring", "education_bonus")),
+    (
+        "Platform, contracts, courses",
+        ("platform", "contract_support", "practical_floor", "pooled_bases"),
+    ),
+    ("Run", ("years",)),
+)
+
 
 def shown_value(lever: Lever, value: Any) -> str:
     """A lever's value in plain words, as the status card says it: "on", "40%", "shared",
-    "0.5 (10k CNY) per intern-year", "10 years"."""
+    "0.5 (10k CNY)", "10 years"."""
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, str):
@@ -136,8 +149,8 @@ def shown_value(lever: Lever, value: Any) -> str:
     unit = lever.unit
     if unit is SHARE:
         return f"{value:.0%}"
-    if unit is MONEY:
-        return " ".join(part for part in (f"{value:g} ({unit.name})", lever.per) if part)
+    if unit is MONEY:  # the label says what it is paid for ("Subsidy per intern-year")
+        return f"{value:g} ({unit.name})"
     if unit is not None:
         return f"{value:g} {unit.shown_as}"
     return f"{value:g}"
@@ -149,6 +162,20 @@ def readout(lever: Lever, value: Any) -> str:
     if lever.unit is SHARE and not isinstance(value, bool):
         return f"{value:.2f} = {value:.0%}"
     return shown_value(lever, value)
+
+
+def group_summary(names: tuple[str, ...], values: dict[str, Any]) -> str:
+    """One line of a section's values, in plain words ("on · 30% · certified firms only: on")."""
+    parts = []
+    for name in names:
+        lever = LEVER_BY_NAME[name]
+        if name in values and values[name] is not None:
+            parts.append(f"{_short(lever.label)}: {shown_value(lever, values[name])}")
+    return " · ".join(parts)
+
+
+def _short(label: str) -> str:
+    return label.removeprefix("Shared loss: ")
 
 
 def field_info(path: str) -> FieldInfo:
