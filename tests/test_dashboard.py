@@ -177,7 +177,7 @@ def test_a_kept_run_is_drawn_in_grey_behind_the_live_one(tiny_dashboard: Path) -
     kept = kept_run(rebuilt)
     assert kept.label.startswith("kept run: Tax deduction in force: on")
     assert kept.settings == (
-        "Tax deduction in force: on (file: off)".split(" (file:")[0],
+        "Tax deduction in force: on",
         "Deduction for certified firms only: off",
     )
 
@@ -375,3 +375,21 @@ def test_a_port_in_use_is_refused_before_any_address_is_printed() -> None:
     assert result.exit_code == 2
     assert f"port {port} on 127.0.0.1 is in use" in result.output
     assert "http://" not in result.output
+
+
+def test_every_legend_stays_inside_its_chart(tiny_dashboard: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from iei_sim.dashboard.charts import CHARTS, chart_figure
+    from iei_sim.dashboard.components import kept_run, live_series
+
+    model = build_model(tiny_dashboard, tax_deduction=True)
+    model.step()
+    reference = kept_run(model)
+    for name in CHARTS:
+        fig = chart_figure(name, live_series(model), reference)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        (legend,) = fig.legends
+        box, page = legend.get_window_extent(renderer), fig.bbox
+        assert box.x0 >= page.x0 and box.x1 <= page.x1 and box.y0 >= page.y0, name

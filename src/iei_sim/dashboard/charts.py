@@ -213,9 +213,10 @@ def chart_figure(
             from matplotlib.lines import Line2D
 
             handles.append(Line2D([], [], color=REFERENCE_COLOUR, lw=2))
-            labels.append(f"grey: {reference.label or 'kept run'}")
+            labels.append("grey: the kept run")  # the status card says what its levers were
         if handles:
-            fig.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+            columns = 2 if width >= 500 else 1  # a narrow chart's legend stays inside it
+            fig.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False)
     return fig
 
 

@@ -201,7 +201,7 @@ def _lever_input(name: str, spec: dict[str, Any], value: Any, on_value: Callable
             solara.Text(readout(lever, value), classes=["iei-readout"])
         if kind == "Select":
             solara.Select(
-                label=lever.label, value=value, values=spec["values"], on_value=on_value, dense=True
+                label="", value=value, values=spec["values"], on_value=on_value, dense=True
             )
         else:
             slider = solara.SliderFloat if kind == "SliderFloat" else solara.SliderInt
@@ -217,43 +217,68 @@ def _lever_input(name: str, spec: dict[str, Any], value: Any, on_value: Callable
 
 
 @solara.component
+def LeverGroup(  # noqa: N802
+    title: str,
+    names: tuple[str, ...],
+    params: dict[str, Any],
+    values: solara.Reactive[dict[str, Any]],
+    is_open: bool,
+    on_open: Callable[[str], None],
+    with_seed: bool,
+) -> None:
+    """One section: its header (with its values while closed) and, when open, its controls.
+
+    A component of its own, so that each section keeps its place on the page whatever the
+    others show.
+    """
+
+    def set_value(name: str) -> Callable[[Any], None]:
+        return lambda value: values.set({**values.value, name: value})
+
+    with solara.Column(gap="0px", classes=["iei-section"]):
+        solara.Button(
+            label=f"{'▾' if is_open else '▸'} {title}",
+            text=True,
+            on_click=lambda: on_open(title),
+            classes=["iei-group"],
+        )
+        if not is_open:
+            solara.Text(group_summary(names, values.value), classes=["iei-group-summary"])
+            return
+        for name in names:
+            _lever_input(name, params[name], values.value.get(name), set_value(name))
+        if with_seed:
+            solara.InputText(
+                label="Random seed",
+                value=str(values.value.get(SEED, "")),
+                on_value=set_value(SEED),
+                continuous_update=False,
+            )
+            solara.InputText(
+                label="More overrides (dotted.path=value; …)",
+                value=str(values.value.get(OVERRIDES, "")),
+                on_value=set_value(OVERRIDES),
+                continuous_update=False,
+            )
+
+
+@solara.component
 def LeverPanel(  # noqa: N802
     params: dict[str, Any], values: solara.Reactive[dict[str, Any]]
 ) -> None:
     """The levers in sections, one open at a time; a closed section shows its values."""
     open_group = solara.use_reactive(LEVER_GROUPS[0][0])
-
-    def set_value(name: str) -> Callable[[Any], None]:
-        return lambda value: values.set({**values.value, name: value})
-
     with solara.Column(gap="2px", classes=["iei-levers"]):
-        for title, names in LEVER_GROUPS:
-            is_open = open_group.value == title
-            summary = "" if is_open else group_summary(names, values.value)
-            solara.Button(
-                label=f"{'▾' if is_open else '▸'} {title}",
-                text=True,
-                on_click=lambda title=title: open_group.set(title),
-                classes=["iei-group", f"iei-group-{'open' if is_open else 'closed'}"],
-            )
-            if summary:
-                solara.Text(summary, classes=["iei-group-summary"])
-            if is_open:
-                for name in names:
-                    _lever_input(name, params[name], values.value.get(name), set_value(name))
-                if title == LEVER_GROUPS[-1][0]:
-                    solara.InputText(
-                        label="Random seed",
-                        value=str(values.value.get(SEED, "")),
-                        on_value=set_value(SEED),
-                        continuous_update=False,
-                    )
-                    solara.InputText(
-                        label="More overrides (dotted.path=value; …)",
-                        value=str(values.value.get(OVERRIDES, "")),
-                        on_value=set_value(OVERRIDES),
-                        continuous_update=False,
-                    )
+        for index, (title, names) in enumerate(LEVER_GROUPS):
+            LeverGroup(
+                title,
+                names,
+                params,
+                values,
+                is_open=open_group.value == title,
+                on_open=open_group.set,
+                with_seed=index == len(LEVER_GROUPS) - 1,
+            ).key(title)
 
 
 def _figure(name: str, title: str, png: bytes | None, large: bool) -> None:

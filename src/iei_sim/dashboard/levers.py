@@ -247,7 +247,7 @@ def widget(lever: Lever, scenario: Scenario) -> dict[str, Any]:
 
 
 def model_params(scenario: Scenario, scenario_path: str) -> dict[str, Any]:
-    """Everything SolaraViz needs to (re)build a DashboardModel: levers, seed and free overrides.
+    """Everything the page needs to (re)build a DashboardModel: levers, seed and free overrides.
 
     ``scenario_path`` is a fixed parameter (not a control): Reset rebuilds from the same file.
     """
