@@ -393,3 +393,20 @@ def test_every_legend_stays_inside_its_chart(tiny_dashboard: Path) -> None:
         (legend,) = fig.legends
         box, page = legend.get_window_extent(renderer), fig.bbox
         assert box.x0 >= page.x0 and box.x1 <= page.x1 and box.y0 >= page.y0, name
+
+
+def test_the_live_network_speaks_of_the_current_year(tiny_dashboard: Path) -> None:
+    from iei_sim.dashboard.components import network_png
+    from iei_sim.plots import partnership_network_figure
+    from iei_sim.run import collect_result
+
+    model = build_model(tiny_dashboard)
+    model.step()
+    model.step()
+    assert network_png(model) is not None
+    tables = collect_result(model, model.config, model.seed)
+    fig = partnership_network_figure(
+        tables.partnerships, tables.schools, tables.firms, step=2, tables_as_of="year 2"
+    )
+    notes = " ".join(text.get_text() for ax in fig.axes for text in ax.texts)
+    assert "year 2" in notes and "end of run" not in notes and "end of the run" not in notes

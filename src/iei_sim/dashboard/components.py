@@ -51,7 +51,10 @@ CAPTIONS = {
         "Share of projects that are genuinely educational, and how unequally projects are "
         "spread over firms (Gini; top 10% of firms' share)."
     ),
-    "network": "Schools (squares) and firms (dots) with an active partnership this year.",
+    "network": (
+        "Schools (circles, coloured by region, sized by their projects) and firms (small "
+        "squares), joined by the partnerships active this year; darker, wider lines are deeper."
+    ),
 }
 
 # The tabs of the main area: (label, charts). The first is open when the page loads.
@@ -100,7 +103,11 @@ def network_png(model: DashboardModel) -> bytes | None:
 
     tables = collect_result(model, model.config, model.seed)
     fig = partnership_network_figure(
-        tables.partnerships, tables.schools, tables.firms, step=model.steps
+        tables.partnerships,
+        tables.schools,
+        tables.firms,
+        step=model.steps,
+        tables_as_of=f"year {model.steps}",
     )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=NETWORK_DPI, metadata={"Software": None})
