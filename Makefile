@@ -74,6 +74,7 @@ bench: $(BIN)/iei-sim
 	$(BIN)/python benchmarks/bench_vs_ema.py
 	$(BIN)/python benchmarks/bench_cli_startup.py
 	$(BIN)/python benchmarks/bench_cli_overhead.py
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 bench-sensitivity: $(BIN)/iei-sim  # the shipped Sobol' analysis end to end (about 13 min)
 	$(BIN)/python benchmarks/bench_sensitivity.py
@@ -100,10 +101,10 @@ notebook: $(BIN)/iei-sim
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT)
 
 dashboard: $(BIN)/iei-sim
-	-$(BIN)/python -m iei_sim.dashboard.assets
 	$(BIN)/iei-sim dashboard $(DASHBOARD_SCENARIO)
 
-# Solara's page assets from the npm registry, for machines that cannot reach Solara's CDN (needs npm).
+# Only for an environment whose Solara is not the lock's (the lock's solara-assets holds the page's
+# front end): the assets from the npm registry, for machines that cannot reach Solara's CDN (needs npm).
 dashboard-assets: $(BIN)/iei-sim
 	$(BIN)/python -m iei_sim.dashboard.assets
 

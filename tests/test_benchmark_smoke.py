@@ -145,3 +145,9 @@ def test_quick_cli_overhead_benchmark_measures_every_process(tmp_path: Path) -> 
         for key in ("imports_seconds", "run_seconds", "cli_seconds", "cli_no_plots_seconds"):
             assert figures[key] > 0, (clock, key)
         assert figures["overhead_seconds"] == figures["cli_seconds"] - figures["run_seconds"]
+
+
+def test_dashboard_step_benchmark_smoke(tmp_path: Path) -> None:
+    figures = _bench_figures("bench_dashboard.py", tmp_path, "--quick")
+    assert len(figures["years"]) == 2
+    assert figures["step_s"] == figures["model_s"] + figures["charts_s"] > 0

@@ -30,6 +30,7 @@ from iei_sim.dashboard.levers import (
     value_at,
 )
 from iei_sim.dashboard.model import DashboardModel, build_model, lever_defaults
+from iei_sim.outcomes import OUTCOMES
 from iei_sim.scenario import load_scenario
 from iei_sim.scenario.constraints import bounds_of
 
@@ -137,16 +138,108 @@ def test_stepping_stops_with_the_scenario(tiny_dashboard: Path) -> None:
 
 
 def test_charts_are_drawn_from_the_live_model(tiny_dashboard: Path) -> None:
-    from iei_sim.dashboard.components import CHART_TITLES, chart_png
+    from iei_sim.dashboard.charts import CHARTS, chart_png
+    from iei_sim.dashboard.components import live_series, network_png
 
     model = build_model(tiny_dashboard)
-    names = ["network", *CHART_TITLES]
-    assert all(chart_png(model, name) is None for name in names)  # nothing simulated yet
+    assert live_series(model) is None and network_png(model) is None  # nothing simulated yet
+    assert all(chart_png(name, None) is None for name in CHARTS)
     model.step()
-    first = {name: chart_png(model, name) for name in names}
+    first = {name: chart_png(name, live_series(model)) for name in CHARTS}
+    first["network"] = network_png(model)
     assert all(png and png.startswith(b"\x89PNG") for png in first.values())
     model.step()
-    assert chart_png(model, "participation") != first["participation"]
+    assert chart_png("participation", live_series(model)) != first["participation"]
+
+
+def _lines_of(fig) -> list:
+    return [line for ax in fig.axes for line in ax.get_lines() if len(line.get_xdata())]
+
+
+def test_a_kept_run_is_drawn_in_grey_behind_the_live_one(tiny_dashboard: Path) -> None:
+    from iei_sim.dashboard.charts import REFERENCE_COLOUR, chart_figure
+    from iei_sim.dashboard.components import kept_run, live_series
+
+    model = build_model(tiny_dashboard)
+    for _ in range(3):
+        model.step()
+    reference = kept_run(model)
+    assert reference.label == "kept run: the scenario file's levers"
+    rebuilt = build_model(tiny_dashboard, tax_deduction=True, certified_only=False)
+    rebuilt.step()
+    live = live_series(rebuilt)
+    alone = _lines_of(chart_figure("participation", live))
+    both = _lines_of(chart_figure("participation", live, reference))
+    grey = [line for line in both if line.get_color() == REFERENCE_COLOUR]
+    assert len(both) == len(alone) + len(grey) and len(grey) == len(alone)
+    assert all(line.get_zorder() < min(o.get_zorder() for o in alone) for line in grey)
+    assert {len(line.get_xdata()) for line in grey} == {3}  # the whole kept run, not 1 year
+    kept = kept_run(rebuilt)
+    assert kept.label.startswith("kept run: Tax deduction in force: on")
+    assert kept.settings == (
+        "Tax deduction in force: on",
+        "Deduction for certified firms only: off",
+    )
+
+
+def test_an_all_zero_fiscal_cost_has_a_plain_axis(tiny_dashboard: Path) -> None:
+    from iei_sim.dashboard.charts import chart_figure
+    from iei_sim.dashboard.components import live_series
+
+    idle = build_model(tiny_dashboard)  # no instrument in force: nothing is spent
+    idle.step()
+    assert idle.records[-1]["fiscal_cost"] == 0
+    (ax,) = chart_figure("fiscal_cost", live_series(idle)).axes
+    assert ax.get_ylim() == (0.0, 1.0)
+    paying = build_model(tiny_dashboard, tax_deduction=True, certified_only=False)
+    while paying.running:
+        paying.step()
+    (ax,) = chart_figure("fiscal_cost", live_series(paying)).axes
+    spent = sum(record["fiscal_cost"] for record in paying.records)
+    assert spent > 0 and ax.get_ylim()[1] >= spent
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("tax_deduction_rate", 0.4, "0.40 = 40%"),
+        ("intern_subsidy", 0.5, "0.5 (10k CNY)"),
+        ("tax_deduction", True, "on"),
+        ("risk_rule", "bearer_pays", "bearer pays"),
+        ("years", 10, "10 years"),
+    ],
+)
+def test_lever_readouts_say_value_and_unit(name: str, value, shown: str) -> None:
+    from iei_sim.dashboard.levers import LEVER_BY_NAME, readout
+
+    assert readout(LEVER_BY_NAME[name], value) == shown
+
+
+def test_every_lever_is_in_one_control_section() -> None:
+    from iei_sim.dashboard.levers import LEVER_GROUPS, group_summary
+
+    grouped = [name for _, names in LEVER_GROUPS for name in names]
+    assert sorted(grouped) == sorted(lever.name for lever in LEVERS)
+    summary = group_summary(
+        ("tax_deduction", "tax_deduction_rate"), {"tax_deduction": False, "tax_deduction_rate": 0.3}
+    )
+    assert summary == "Tax deduction in force: off · Tax deduction rate: 30%"
+
+
+def test_status_counts_outcomes_only_once_they_mean_something(tiny_dashboard: Path) -> None:
+    from iei_sim.dashboard.components import headline_sentence, next_step_hint
+
+    model = build_model(tiny_dashboard, intern_subsidy=1.0)
+    assert "Press Step" in next_step_hint(model, 0, False)
+    model.step()
+    sentence = headline_sentence(model)
+    first = OUTCOMES["student_coverage"].first_meaningful_year(model.config)
+    assert first > 1 and f"Student coverage from year {first}" in sentence
+    spent = sum(r["fiscal_cost"] for r in model.records)
+    assert f"fiscal cost so far {OUTCOMES['fiscal_cost'].format(spent)}" in sentence
+    while model.running:
+        model.step()
+    assert "Keep as reference" in next_step_hint(model, model.steps, False)
 
 
 def test_page_builds_and_lists_problems_of_a_bad_file(write: WriteFile) -> None:
@@ -269,3 +362,51 @@ def test_page_assets_are_named_by_the_installed_solara() -> None:
     packages = required_packages()
     assert any(p.startswith("requirejs@") for p in packages)
     assert sum("solara-vuetify" in p for p in packages) == 1  # the front end in use only
+
+
+def test_a_port_in_use_is_refused_before_any_address_is_printed() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["dashboard", str(SMALL), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"port {port} on 127.0.0.1 is in use" in result.output
+    assert "http://" not in result.output
+
+
+def test_every_legend_stays_inside_its_chart(tiny_dashboard: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from iei_sim.dashboard.charts import CHARTS, chart_figure
+    from iei_sim.dashboard.components import kept_run, live_series
+
+    model = build_model(tiny_dashboard, tax_deduction=True)
+    model.step()
+    reference = kept_run(model)
+    for name in CHARTS:
+        fig = chart_figure(name, live_series(model), reference)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        (legend,) = fig.legends
+        box, page = legend.get_window_extent(renderer), fig.bbox
+        assert box.x0 >= page.x0 and box.x1 <= page.x1 and box.y0 >= page.y0, name
+
+
+def test_the_live_network_speaks_of_the_current_year(tiny_dashboard: Path) -> None:
+    from iei_sim.dashboard.components import network_png
+    from iei_sim.plots import partnership_network_figure
+    from iei_sim.run import collect_result
+
+    model = build_model(tiny_dashboard)
+    model.step()
+    model.step()
+    assert network_png(model) is not None
+    tables = collect_result(model, model.config, model.seed)
+    fig = partnership_network_figure(
+        tables.partnerships, tables.schools, tables.firms, step=2, tables_as_of="year 2"
+    )
+    notes = " ".join(text.get_text() for ax in fig.axes for text in ax.texts)
+    assert "year 2" in notes and "end of run" not in notes and "end of the run" not in notes

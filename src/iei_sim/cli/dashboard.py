@@ -9,8 +9,10 @@ unless ``--allow-remote`` says otherwise.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -100,11 +102,24 @@ def _warn_if_assets_missing() -> None:
     missing = missing_packages()
     if missing:
         typer.echo(
-            f"note: Solara's page assets ({', '.join(missing)}) are not cached; the page fetches "
-            "them from Solara's CDN on first load. Without internet access run "
-            "`make dashboard-assets` (needs npm) first.",
+            f"note: Solara's page assets ({', '.join(missing)}) are not installed; the page "
+            "fetches them from Solara's CDN on first load. For offline use install the "
+            "dashboard extra as the README says (its solara-assets package holds them), or "
+            "run `make dashboard-assets` (fetches them with npm).",
             err=True,
         )
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether ``port`` on ``host`` is taken (checked before the page's address is printed)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:  # another error (an address not on this machine) is the server's
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 def dashboard(
@@ -154,6 +169,11 @@ def dashboard(
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    if port and port_in_use(host, port):
+        raise _refuse(
+            f"port {port} on {host} is in use (another dashboard?): stop it, or pick another "
+            "port with --port N (--port 0 takes any free one)"
+        )
     _warn_if_assets_missing()
     if allow_remote:
         _warn_remote(host, port, remote_names)

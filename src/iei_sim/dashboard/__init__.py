@@ -1,8 +1,9 @@
-"""The interactive dashboard: ``iei-sim dashboard [SCENARIO.yaml]`` serves a Mesa SolaraViz page.
+"""The interactive dashboard: ``iei-sim dashboard [SCENARIO.yaml]`` serves a classroom page.
 
-Modules: ``levers`` (controls ↔ scenario fields), ``model`` (the model SolaraViz rebuilds on
-Reset), ``components`` (status, charts, network), ``page`` (the SolaraViz page), ``app`` (the
-Solara app module), ``server`` (serves it behind ``guard``, which refuses other web sites),
+Modules: ``levers`` (controls ↔ scenario fields), ``model`` (the model Reset rebuilds),
+``charts`` (projector-sized charts), ``components`` (status, levers, charts, network), ``page``
+(the page), ``app`` (the Solara app module), ``server`` (serves it behind ``guard``, which
+refuses other web sites),
 ``hosts`` (which addresses and host names are allowed) and ``assets`` (Solara's front end for
 machines without access to its CDN); the command itself is :mod:`iei_sim.cli.dashboard`. This
 package module stays light: ``iei-sim`` imports the command on every call, so Mesa and Solara
@@ -38,7 +39,7 @@ def __getattr__(name: str):
     if name == "make_page":
         from iei_sim.extras import needs_extra
 
-        with needs_extra("dashboard"):  # Solara and Mesa's SolaraViz
+        with needs_extra("dashboard"):  # Solara and Mesa's visualisation
             from iei_sim.dashboard.page import make_page
 
         return make_page

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from iei_sim.outcomes import MONEY, SHARE, YEARS, Unit
 from iei_sim.scenario import Problem, Scenario
 from iei_sim.scenario.constraints import Bounds, bounds_of
 from iei_sim.scenario.loading import YamlTooLargeError, parse_yaml_text
@@ -32,7 +33,8 @@ class Lever:
     """One control: a model keyword (``name``) that sets the scenario field at ``path``.
 
     ``step`` is the slider increment; ``cap`` ends the slider of a field without an upper bound
-    in the schema (the scenario's own value, if larger, extends it).
+    in the schema (the scenario's own value, if larger, extends it). ``unit`` is one of the
+    outcome registry's units (:mod:`iei_sim.outcomes`), so a lever reads as the outcomes do.
     """
 
     name: str
@@ -40,45 +42,140 @@ class Lever:
     label: str
     step: float = 0.05
     cap: float | None = None
+    unit: Unit | None = None
 
 
 LEVERS: tuple[Lever, ...] = (
     Lever("tax_deduction", "policy.tax_deduction.enabled", "Tax deduction in force"),
-    Lever("tax_deduction_rate", "policy.tax_deduction.rate", "Tax deduction rate"),
+    Lever("tax_deduction_rate", "policy.tax_deduction.rate", "Tax deduction rate", unit=SHARE),
     Lever(
         "certified_only",
         "policy.tax_deduction.certified_only",
         "Deduction for certified firms only",
     ),
-    Lever("intern_subsidy", "policy.subsidies.per_intern", "Subsidy per intern-year", 0.1, 5.0),
+    Lever(
+        "intern_subsidy",
+        "policy.subsidies.per_intern",
+        "Subsidy per intern-year",
+        0.1,
+        5.0,
+        unit=MONEY,
+    ),
     Lever(
         "deep_project_subsidy",
         "policy.subsidies.per_deep_project",
         "Subsidy per deep project-year",
         0.5,
         20.0,
+        unit=MONEY,
     ),
     Lever("risk_rule", "policy.risk_sharing.rule", "Risk-sharing rule"),
-    Lever("firm_share", "policy.risk_sharing.firm_share", "Shared loss: firm's share"),
-    Lever("school_share", "policy.risk_sharing.school_share", "Shared loss: school's share"),
-    Lever("fund_share", "policy.risk_sharing.fund_share", "Shared loss: risk fund's share"),
-    Lever("insurance_share", "policy.risk_sharing.insurance_share", "Shared loss: insurers' share"),
-    Lever("fund_budget", "policy.risk_sharing.fund_budget", "Risk fund budget per region", 10, 500),
-    Lever("monitoring", "policy.monitoring.intensity", "Monitoring intensity"),
+    Lever("firm_share", "policy.risk_sharing.firm_share", "Shared loss: firm's share", unit=SHARE),
+    Lever(
+        "school_share",
+        "policy.risk_sharing.school_share",
+        "Shared loss: school's share",
+        unit=SHARE,
+    ),
+    Lever(
+        "fund_share",
+        "policy.risk_sharing.fund_share",
+        "Shared loss: risk fund's share",
+        unit=SHARE,
+    ),
+    Lever(
+        "insurance_share",
+        "policy.risk_sharing.insurance_share",
+        "Shared loss: insurers' share",
+        unit=SHARE,
+    ),
+    Lever(
+        "fund_budget",
+        "policy.risk_sharing.fund_budget",
+        "Risk fund budget per region",
+        10,
+        500,
+        unit=MONEY,
+    ),
+    Lever("monitoring", "policy.monitoring.intensity", "Monitoring intensity", unit=SHARE),
     Lever(
         "education_bonus",
         "policy.monitoring.education_bonus",
         "Bonus per genuine education project",
         0.5,
         10.0,
+        unit=MONEY,
     ),
     Lever("platform", "policy.platform.enabled", "Digital matching platform"),
-    Lever("contract_support", "policy.formal_contract_support", "Formal-contract support"),
-    Lever("practical_floor", "policy.practical_share_floor", "Practical-course floor"),
+    Lever(
+        "contract_support",
+        "policy.formal_contract_support",
+        "Formal-contract support",
+        unit=SHARE,
+    ),
+    Lever("practical_floor", "policy.practical_share_floor", "Practical-course floor", unit=SHARE),
     Lever("pooled_bases", "associations.pooled_training_bases", "Pooled SME training bases"),
-    Lever("years", "steps", "Years to simulate", 1, 50),
+    Lever("years", "steps", "Years to simulate", 1, 50, unit=YEARS),
 )
 LEVER_BY_NAME = {lever.name: lever for lever in LEVERS}
+
+# The control panel's sections, in the order a lesson usually moves through them (the seeds'
+# instruments first: tax deduction, subsidies, risk sharing; then oversight and the rest). One
+# section is open at a time, so every control fits a 1280x720 screen; a closed section's header
+# still shows its values (:func:`group_summary`).
+LEVER_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Tax deduction", ("tax_deduction", "tax_deduction_rate", "certified_only")),
+    ("Subsidies", ("intern_subsidy", "deep_project_subsidy")),
+    (
+        "Risk sharing",
+        ("risk_rule", "firm_share", "school_share", "fund_share", "insurance_share", "fund_budget"),
+    ),
+    ("Monitoring", ("monitoring", "education_bonus")),
+    (
+        "Platform, contracts, courses",
+        ("platform", "contract_support", "practical_floor", "pooled_bases"),
+    ),
+    ("Run", ("years",)),
+)
+
+
+def shown_value(lever: Lever, value: Any) -> str:
+    """A lever's value in plain words, as the status card says it: "on", "40%", "shared",
+    "0.5 (10k CNY)", "10 years"."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    unit = lever.unit
+    if unit is SHARE:
+        return f"{value:.0%}"
+    if unit is MONEY:  # the label says what it is paid for ("Subsidy per intern-year")
+        return f"{value:g} ({unit.name})"
+    if unit is not None:
+        return f"{value:g} {unit.shown_as}"
+    return f"{value:g}"
+
+
+def readout(lever: Lever, value: Any) -> str:
+    """The text beside a control, always visible: a share as "0.40 = 40%" (the slider's number
+    and what it means), anything else as :func:`shown_value` says it."""
+    if lever.unit is SHARE and not isinstance(value, bool):
+        return f"{value:.2f} = {value:.0%}"
+    return shown_value(lever, value)
+
+
+def group_summary(names: tuple[str, ...], values: dict[str, Any]) -> str:
+    """One line of a section's values, in plain words ("on · 30% · certified firms only: on")."""
+    parts = []
+    for name in names:
+        lever = LEVER_BY_NAME[name]
+        if name in values and values[name] is not None:
+            parts.append(f"{_short(lever.label)}: {shown_value(lever, values[name])}")
+    return " · ".join(parts)
+
+
+def _short(label: str) -> str:
+    return label.removeprefix("Shared loss: ")
 
 
 def field_info(path: str) -> FieldInfo:
@@ -150,7 +247,7 @@ def widget(lever: Lever, scenario: Scenario) -> dict[str, Any]:
 
 
 def model_params(scenario: Scenario, scenario_path: str) -> dict[str, Any]:
-    """Everything SolaraViz needs to (re)build a DashboardModel: levers, seed and free overrides.
+    """Everything the page needs to (re)build a DashboardModel: levers, seed and free overrides.
 
     ``scenario_path`` is a fixed parameter (not a control): Reset rebuilds from the same file.
     """

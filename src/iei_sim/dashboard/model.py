@@ -1,6 +1,6 @@
-"""DashboardModel: the IEIModel that SolaraViz rebuilds from the page's controls.
+"""DashboardModel: the IEIModel that the page's Reset rebuilds from its controls.
 
-SolaraViz's Reset calls the model class with one keyword per control. This subclass turns those
+Reset calls the model class with one keyword per control (as Mesa's SolaraViz does). This subclass turns those
 keywords into scenario overrides, validates them like a scenario file, and never raises on a bad
 combination: it records the problems, builds the scenario file's own model instead, and refuses
 to step until the values are fixed. The page shows the problems, not a traceback.

@@ -18,6 +18,7 @@ import argparse
 import os
 import threading
 import time
+import warnings
 import webbrowser
 
 import uvicorn
@@ -46,7 +47,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def configure_solara() -> None:
-    """Set Solara up as ``solara run APP --production --no-check-version`` does."""
+    """Set Solara up as ``solara run APP --production --no-check-version`` does.
+
+    Solara warns on every page load served over plain http to a host other than ``localhost``
+    (127.0.0.1, say) that its session cookie falls back to ``SameSite=Lax``: what a page that is
+    not embedded in another site needs, so the warning only floods the terminal.
+    """
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     os.environ["SOLARA_APP"] = APP_MODULE  # before solara.server.app is imported
     from solara.server import settings
 

@@ -343,8 +343,12 @@ def partnership_network_figure(
     max_edges: int = MAX_EDGES,
     label_top: int = LABELLED_SCHOOLS,
     run: RunContext | None = None,
+    tables_as_of: str = "end of run",
 ) -> Figure:
     """The network of partnerships active at ``step`` (default: at the end of the run).
+
+    ``tables_as_of`` says when the tables were collected, for the notes: a live model's
+    tables (the dashboard's) are as of its current year, not of the end of the run.
 
     Schools are circles coloured by region and sized by ``size_by`` (``projects_total`` or
     ``enrolment``, as recorded at the end of the run), the ``label_top`` biggest named S<id>;
@@ -373,10 +377,11 @@ def partnership_network_figure(
     n_firms = sum(1 for n in graph if graph.nodes[n]["kind"] == "firm")
     n_schools = len(graph) - n_firms - len(idle_schools)
     notes = [f"{run.caption()}." if run else ""]
-    notes.append(f"School size grows with {size_by.replace('_', ' ')} (end of run)")
+    notes.append(f"School size grows with {size_by.replace('_', ' ')} ({tables_as_of})")
     notes[-1] += f"; S<id> labels the {len(labelled)} biggest." if labelled else "."
     if step is not None:
-        notes.append("Edges show the rung at dissolution or at the end of the run.")
+        ended = "the end of the run" if tables_as_of == "end of run" else tables_as_of
+        notes.append(f"Edges show the rung at dissolution or at {ended}.")
     if idle_schools:
         notes.append(f"{len(idle_schools)} schools without an active partnership not shown.")
     if hidden_components:
