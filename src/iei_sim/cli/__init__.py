@@ -41,6 +41,16 @@ def _options(
     ] = False,
 ) -> None:
     """Simulate school–enterprise cooperation under incentive and risk-sharing policies."""
+    from iei_sim.phases import report_phases_with
+
+    report_phases_with(_spinner)
+
+
+def _spinner(message: str):
+    """A command's phases without a count (``drawing figures…``) as a spinner on stderr."""
+    from iei_sim.cli.common import status
+
+    return status(message)
 
 
 # In this order in `iei-sim --help` (command groups such as `diagnose` come last).

@@ -219,12 +219,15 @@ def patterns(
         atomic_write_text(out, table.to_csv(index=False, float_format="%.6g"))
         typer.echo(f"Pattern table written to {out}")
     if figure_path is not None:
+        from iei_sim.cli.common import status
+        from iei_sim.phases import DRAWING_FIGURES
         from iei_sim.plots.pattern_figures import patterns_figure
         from iei_sim.plots.saving import save_figure
 
-        fig = patterns_figure(table, loaded.name, replicates)
-        title = f"{loaded.name}: patterns over {replicates} replicates"
-        save_figure(fig, figure_path.parent, figure_path.stem, figures, title=title)
+        with status(DRAWING_FIGURES):
+            fig = patterns_figure(table, loaded.name, replicates)
+            title = f"{loaded.name}: patterns over {replicates} replicates"
+            save_figure(fig, figure_path.parent, figure_path.stem, figures, title=title)
         typer.echo(f"Pattern figure written to {figure_path}")
     if strict and not table["holds"].all():
         raise typer.Exit(1)

@@ -24,6 +24,7 @@ from iei_sim.docking import abm, replicator
 from iei_sim.docking.game import Game
 from iei_sim.docking.replicator import Outcome, RestPoint
 from iei_sim.output_folders import staged_folder
+from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions, save_figure
 from iei_sim.provenance import invocation, now
 
@@ -263,14 +264,15 @@ class DockingResult:
             )
             (staging / "game.resolved.yaml").write_text(self.game.to_yaml(), encoding="utf-8")
             if plots:
-                save_figure(
-                    self.figure(),
-                    staging,
-                    "trajectories",
-                    figures,
-                    title=f"{self.game.name}: replicator ODE and ABM "
-                    f"(N = {self.agents}, {self.replicates} replicates, seed {self.seed})",
-                )
+                with phase(DRAWING_FIGURES):
+                    save_figure(
+                        self.figure(),
+                        staging,
+                        "trajectories",
+                        figures,
+                        title=f"{self.game.name}: replicator ODE and ABM "
+                        f"(N = {self.agents}, {self.replicates} replicates, seed {self.seed})",
+                    )
         return out_dir
 
 

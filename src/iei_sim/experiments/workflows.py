@@ -24,6 +24,7 @@ from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data, load_experiment
 from iei_sim.experiments.store import ResultsStore, tables_in
 from iei_sim.outcomes import HEADLINES, OUTCOMES_SIDECAR, outcome_table
+from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions
 
 if TYPE_CHECKING:
@@ -139,29 +140,33 @@ def compare(
             cost.to_csv(out_dir / COST_EFFECTIVENESS_CSV, index=False, float_format="%.6g")
         outcome_table(outcomes).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
         if plots and (runs["status"] == "ok").any():
-            from iei_sim.plots.experiment_figures import (
-                cost_effectiveness_figure,
-                forest_figure,
-                timeseries_bands_figure,
-            )
-            from iei_sim.plots.saving import save_figure
-
-            notes = caveats_for(chosen, regimes)
-            save_figure(
-                timeseries_bands_figure(store.steps(), runs, chosen, first_years, notes),
-                out_dir,
-                "timeseries",
-                figures,
-            )
-            order = {name: k for k, name in enumerate(chosen)}
-            diffs = table[table["outcome"].isin(chosen)].sort_values(
-                "outcome", key=lambda names: names.map(order), kind="stable"
-            )
-            save_figure(forest_figure(diffs, notes), out_dir, "differences", figures)
-            if len(cost) > 1:
-                save_figure(
-                    cost_effectiveness_figure(cost, caveats), out_dir, "cost_effectiveness", figures
+            with phase(DRAWING_FIGURES):
+                from iei_sim.plots.experiment_figures import (
+                    cost_effectiveness_figure,
+                    forest_figure,
+                    timeseries_bands_figure,
                 )
+                from iei_sim.plots.saving import save_figure
+
+                notes = caveats_for(chosen, regimes)
+                save_figure(
+                    timeseries_bands_figure(store.steps(), runs, chosen, first_years, notes),
+                    out_dir,
+                    "timeseries",
+                    figures,
+                )
+                order = {name: k for k, name in enumerate(chosen)}
+                diffs = table[table["outcome"].isin(chosen)].sort_values(
+                    "outcome", key=lambda names: names.map(order), kind="stable"
+                )
+                save_figure(forest_figure(diffs, notes), out_dir, "differences", figures)
+                if len(cost) > 1:
+                    save_figure(
+                        cost_effectiveness_figure(cost, caveats),
+                        out_dir,
+                        "cost_effectiveness",
+                        figures,
+                    )
     early = {
         o: y
         for o, y in first_years.items()

@@ -49,6 +49,7 @@ from iei_sim.experiments.workflows import default_out as sweep_out
 from iei_sim.extras import check_extra
 from iei_sim.identity import model_identity
 from iei_sim.outcomes import OUTCOMES_SIDECAR, outcome_table
+from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions, save_figure
 from iei_sim.resources import check_design_size
 from iei_sim.sensitivity import report
@@ -309,8 +310,10 @@ def write_analysis(
         }
         if method.name == "morris":
             drawn["morris_mu_sigma"] = lambda: report.morris_figure(indices, kinds)
-        for stem, draw in drawn.items():
-            save_figure(draw(), out_dir, stem, figures, title=f"{stem} of {plan.experiment.name}")
+        with phase(DRAWING_FIGURES):
+            for stem, draw in drawn.items():
+                title = f"{stem} of {plan.experiment.name}"
+                save_figure(draw(), out_dir, stem, figures, title=title)
     output.indices = indices
     output.convergence = convergence
     output.noise = noise
@@ -482,11 +485,12 @@ def discover(
     )
     atomic_write_text(folder / "discovery.txt", text)
     if plots:
-        save_figure(
-            tradeoff_figure(result, target.text),
-            folder,
-            "prim_tradeoff",
-            figures,
-            title=f"PRIM peeling trajectory of {experiment.name}: {target.text}",
-        )
+        with phase(DRAWING_FIGURES):
+            save_figure(
+                tradeoff_figure(result, target.text),
+                folder,
+                "prim_tradeoff",
+                figures,
+                title=f"PRIM peeling trajectory of {experiment.name}: {target.text}",
+            )
     return output
