@@ -356,3 +356,52 @@ def test_caveats_show_only_where_they_matter():
     assert names(["fiscal_cost"], [plain, platform]) == ["stylised_money", "platform_not_costed"]
     assert names(["fiscal_cost"], [plain, funded]) == ["stylised_money", "risk_fund_payouts"]
     assert names(["school_budget"], [platform]) == ["stylised_money"]
+
+
+def test_effects_at_stated_horizons_after_the_policy_starts(tiny_scenario, write, tmp_path):
+    """effects.csv: each regime's paired effect 5 years after the policies start and in the
+    long run, recomputed here from the store's yearly outcomes; 10 years is beyond a 6-year run."""
+    from iei_sim.experiments import compare
+    from iei_sim.experiments.store import ResultsStore
+
+    base = write("base6.yaml", f"extends: {tiny_scenario.name}\nname: base6\nsteps: 6\n")
+    deduction = write(
+        "deduction6.yaml",
+        "extends: base6.yaml\nname: deduction6\n"
+        "policy: {tax_deduction: {enabled: true, certified_only: false}}\n",
+    )
+    out = compare([base, deduction], replicates=3, out=tmp_path / "store", plots=False)
+    effects = pd.read_csv(tmp_path / "store" / "effects.csv")
+    for column in (
+        "scenario",
+        "outcome",
+        "horizon_years",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "p_value",
+    ):
+        assert column in effects
+    assert set(effects["scenario"]) == {"deduction6"}
+    assert sorted(set(zip(effects["horizon"], effects["horizon_years"], strict=True))) == [
+        ("5 years", 5),
+        ("long run", 6),
+    ]
+    steps = ResultsStore(tmp_path / "store").steps()
+    runs = ResultsStore(tmp_path / "store").runs().set_index("run_key")
+    steps = steps.join(runs[["scenario", "replicate"]], on="run_key")
+
+    def by_replicate(scenario: str, outcome: str, years: range) -> pd.Series:
+        rows = steps[(steps["scenario"] == scenario) & steps["step"].isin(years)]
+        return rows.groupby("replicate")[outcome].sum()
+
+    for outcome, years in (("firm_participation_rate", range(5, 6)), ("fiscal_cost", range(1, 6))):
+        expected = (
+            by_replicate("deduction6", outcome, years) - by_replicate("base6", outcome, years)
+        ).mean()
+        row = effects[(effects["outcome"] == outcome) & (effects["horizon_years"] == 5)].iloc[0]
+        assert row["diff"] == pytest.approx(expected, rel=1e-5, abs=1e-9)
+        assert row["diff_ci_low"] <= row["diff"] <= row["diff_ci_high"]
+    # the deduction costs money: its 5-year fiscal effect is positive, unlike the reference's 0
+    assert effects.query("outcome == 'fiscal_cost' and horizon_years == 5")["diff"].iloc[0] > 0
+    assert len(out.effects) == len(effects)  # also returned to Python callers

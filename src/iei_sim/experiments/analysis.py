@@ -40,8 +40,6 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     and the paired test's p-value, all in the outcome's raw unit (shares 0-1). ``diff_sd``
     against ``sd`` shows how much the pairing (common random numbers) narrows the difference:
     independent runs would give about √2 × sd."""
-    from scipy.stats import ttest_1samp  # here: the comparison runs in the parent only
-
     ok = runs[runs["status"] == "ok"]
     order = list(dict.fromkeys(runs.sort_values("point")["scenario"]))
     reference = order[0]
@@ -70,18 +68,99 @@ def comparison_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                 "p_value": np.nan,
             }
             if scenario != reference:
-                paired = own[[outcome]].merge(
-                    ref[[outcome]], left_index=True, right_index=True, suffixes=("", "_ref")
-                )
-                diff = (paired[outcome] - paired[f"{outcome}_ref"]).to_numpy()
-                d_mean, d_sd, d_low, d_high = mean_ci(diff)
-                row.update(diff=d_mean, diff_sd=d_sd, diff_ci_low=d_low, diff_ci_high=d_high)
-                if len(diff) >= 2 and np.nanstd(diff) > 0:
-                    row["p_value"] = float(ttest_1samp(diff, 0.0).pvalue)
-                elif len(diff) >= 2:
-                    row["p_value"] = 1.0 if d_mean == 0 else 0.0
+                row.update(paired_difference(own[outcome], ref[outcome]))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def paired_difference(values: pd.Series, reference: pd.Series) -> dict[str, float]:
+    """Mean of ``values - reference`` paired by index (the replicate), its SD, 95% t-interval
+    and the paired t-test's p-value (1 or 0 when every difference is the same)."""
+    from scipy.stats import ttest_1samp  # here: the comparison runs in the parent only
+
+    paired = pd.concat({"own": values, "ref": reference}, axis=1, join="inner")
+    diff = (paired["own"] - paired["ref"]).to_numpy(dtype=float)
+    d_mean, d_sd, d_low, d_high = mean_ci(diff)
+    p_value = np.nan
+    if len(diff) >= 2 and np.nanstd(diff) > 0:
+        p_value = float(ttest_1samp(diff, 0.0, nan_policy="omit").pvalue)
+    elif len(diff) >= 2:
+        p_value = 1.0 if d_mean == 0 else 0.0
+    return {
+        "diff": d_mean,
+        "diff_sd": d_sd,
+        "diff_ci_low": d_low,
+        "diff_ci_high": d_high,
+        "p_value": p_value,
+    }
+
+
+# Years after ``policy_start`` at which ``compare`` states each regime's effect, besides the
+# long run (the run's last year).
+EFFECT_HORIZONS = (5, 10)
+LONG_RUN = "long run"
+
+
+def effects_table(
+    steps: pd.DataFrame,
+    runs: pd.DataFrame,
+    outcomes: list[str],
+    policy_start: int = 1,
+    horizons: tuple[int, ...] = EFFECT_HORIZONS,
+) -> pd.DataFrame:
+    """Each regime's effect against the first, paired by replicate, ``h`` years after the
+    policies switch on (``policy_start``; year ``policy_start + h - 1``) for every ``h`` in
+    ``horizons`` that the runs reach, and in the long run (their last year).
+
+    The effect is on the outcome's value in that year; for an outcome the run summary adds up
+    (a whole-run total such as the fiscal cost), on its sum from ``policy_start`` to that year.
+    Columns: scenario, outcome, label, unit, horizon (the horizon's name), horizon_years, year,
+    replicates, diff, diff_ci_low, diff_ci_high, p_value.
+    """
+    ok = runs[runs["status"] == "ok"]
+    columns = [
+        "scenario", "outcome", "label", "unit", "horizon", "horizon_years", "year",
+        "replicates", "diff", "diff_ci_low", "diff_ci_high", "p_value",
+    ]  # fmt: skip
+    if ok.empty or steps.empty:
+        return pd.DataFrame(columns=columns)
+    labelled = steps.merge(ok[["run_key", "scenario", "replicate"]], on="run_key")
+    order = list(dict.fromkeys(runs.sort_values("point")["scenario"]))
+    last = int(labelled["step"].max())
+    reach = [(f"{h} years", h) for h in horizons if policy_start + h - 1 <= last]
+    reach.append((LONG_RUN, last - policy_start + 1))
+    rows = []
+    for outcome in (o for o in outcomes if o in labelled):
+        known = OUTCOMES.get(outcome)
+        adds_up = known is not None and known.summary == "total"
+        for horizon, years in reach:
+            year = policy_start + years - 1
+            window = labelled[
+                (labelled["step"] >= policy_start if adds_up else labelled["step"] == year)
+                & (labelled["step"] <= year)
+            ]
+            by_run = window.groupby(["scenario", "replicate"])[outcome].sum(min_count=1)
+            reference = by_run.xs(order[0], level="scenario")
+            for scenario in order[1:]:
+                if scenario not in by_run.index.get_level_values("scenario"):
+                    continue
+                own = by_run.xs(scenario, level="scenario")
+                difference = paired_difference(own, reference)
+                del difference["diff_sd"]
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "outcome": outcome,
+                        "label": known.label if known else "",
+                        "unit": known.unit.name if known else "",
+                        "horizon": horizon,
+                        "horizon_years": years,
+                        "year": year,
+                        "replicates": int(own.notna().sum()),
+                        **difference,
+                    }
+                )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def point_summary(runs: pd.DataFrame, outcomes: list[str], factors: list[str]) -> pd.DataFrame:

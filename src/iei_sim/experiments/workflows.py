@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from iei_sim.caveats import Caveat, caveats_for
-from iei_sim.experiments.analysis import comparison_table, point_summary
+from iei_sim.experiments.analysis import comparison_table, effects_table, point_summary
 from iei_sim.experiments.cost_effectiveness import COST, cost_effectiveness_table
 from iei_sim.experiments.design import RunTask, plan_runs
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 COMPARISON_CSV = "comparison.csv"
 COST_EFFECTIVENESS_CSV = "cost_effectiveness.csv"
+EFFECTS_CSV = "effects.csv"
 
 
 @dataclass
@@ -44,6 +45,7 @@ class CompareOutput:
     caveats: list[Caveat] = field(default_factory=list)  # those the shown results need
     # shown outcomes whose summary reaches back before their first meaningful year: that year
     early: dict[str, int] = field(default_factory=dict)
+    effects: pd.DataFrame = field(default_factory=pd.DataFrame)  # effects.csv: at horizons
 
 
 @dataclass
@@ -113,8 +115,9 @@ def compare(
     figures: FigureOptions | None = None,
 ) -> CompareOutput:
     """Run each scenario ``replicates`` times (replicate i with the same seed everywhere) and
-    write ``comparison.csv``, ``cost_effectiveness.csv`` and figures (``shown``: the outcomes
-    to draw, default the headlines; ``figures``: their format and resolution)."""
+    write ``comparison.csv``, ``effects.csv`` (each regime's effect 5 and 10 years after the
+    policies start and in the long run), ``cost_effectiveness.csv`` and figures (``shown``: the
+    outcomes to draw, default the headlines; ``figures``: their format and resolution)."""
     experiment = (
         scenarios
         if isinstance(scenarios, LoadedExperiment)
@@ -131,11 +134,14 @@ def compare(
     table = comparison_table(runs, outcomes)
     chosen = shown_outcomes(outcomes, shown)
     regimes = list({t.point: t.scenario for t in tasks}.values())
+    steps = store.steps()
+    effects = effects_table(steps, runs, outcomes, policy_start=policy_start_of(regimes))
     cost = cost_effectiveness_table(runs) if COST in runs else pd.DataFrame()
     caveats = caveats_for([*chosen, *([COST] if len(cost) else [])], regimes)
     first_years = {o: first_meaningful_year(o, regimes) for o in chosen}
     with tables_in(out_dir):
         table.to_csv(out_dir / COMPARISON_CSV, index=False, float_format="%.6g")
+        effects.to_csv(out_dir / EFFECTS_CSV, index=False, float_format="%.6g")
         if len(cost):
             cost.to_csv(out_dir / COST_EFFECTIVENESS_CSV, index=False, float_format="%.6g")
         outcome_table(outcomes).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
@@ -150,7 +156,7 @@ def compare(
 
                 notes = caveats_for(chosen, regimes)
                 save_figure(
-                    timeseries_bands_figure(store.steps(), runs, chosen, first_years, notes),
+                    timeseries_bands_figure(steps, runs, chosen, first_years, notes),
                     out_dir,
                     "timeseries",
                     figures,
@@ -172,7 +178,13 @@ def compare(
         for o, y in first_years.items()
         if y > 1 and y > min(summary_start(o, s) for s in regimes)
     }
-    return CompareOutput(report, table, out_dir, cost, chosen, caveats, early)
+    return CompareOutput(report, table, out_dir, cost, chosen, caveats, early, effects)
+
+
+def policy_start_of(regimes: list[dict]) -> int:
+    """The year the regimes' policies switch on (``policy_start``; year 1 where a scenario has
+    no such field). Regimes that disagree are compared from the latest one."""
+    return max((int(s.get("policy_start", 1)) for s in regimes), default=1)
 
 
 def summary_start(outcome: str, scenario: dict) -> int:
