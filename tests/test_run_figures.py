@@ -19,7 +19,7 @@ from iei_sim.outcomes import OUTCOMES
 from iei_sim.plots import RUN_FIGURES, write_network_plots, write_run_plots
 from iei_sim.plots.network import depth_ladder_figure, partnership_network_figure, top_schools
 from iei_sim.plots.run_figures import RunContext
-from iei_sim.plots.saving import FigureFormat, FigureOptions
+from iei_sim.plots.saving import FigureFormat, FigureOptions, save_figure
 from iei_sim.run import run_scenario
 
 SRC = Path(iei_sim.__file__).parent
@@ -194,3 +194,20 @@ def test_vector_figures_are_byte_identical_when_written_twice(result, run, tmp_p
     first = write_run_plots(result.timeseries, tmp_path / "one", run, FigureOptions(format))
     second = write_run_plots(result.timeseries, tmp_path / "two", run, FigureOptions(format))
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_png_figures_are_the_bytes_savefig_writes_and_leave_the_figure_as_it_was(
+    result, run, tmp_path
+):
+    """PNGs are drawn once on an Agg canvas rather than through ``savefig`` (which lays a figure
+    out in a draw of its own first): the file must be what savefig writes of the same figure
+    drawn afresh, and the figure keep its canvas and resolution."""
+    ours, theirs = _all_figures(result, run), _all_figures(result, run)
+    for name, fig in ours.items():
+        canvas, dpi = fig.canvas, fig.dpi
+        path = save_figure(fig, tmp_path, name, FigureOptions(dpi=120), title=name)
+        assert fig.canvas is canvas and fig.dpi == dpi, name
+        expected = tmp_path / f"{name}-savefig.png"
+        metadata = {"Software": None, "Title": name}
+        theirs[name].savefig(expected, format="png", dpi=120, metadata=metadata)
+        assert path.read_bytes() == expected.read_bytes(), name

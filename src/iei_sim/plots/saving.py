@@ -83,6 +83,9 @@ def save_figure(
         metadata["Title"] = title
     if description:
         metadata["Subject" if options.format is FigureFormat.PDF else "Description"] = description
+    if options.format is FigureFormat.PNG:
+        _write_png(fig, path, options.dpi, metadata)
+        return path
     import matplotlib
 
     # SVG element ids are salted with a random value unless a salt is set: a fixed one keeps
@@ -90,3 +93,24 @@ def save_figure(
     with matplotlib.rc_context({"svg.hashsalt": "iei-sim"}):
         fig.savefig(path, format=options.format.value, dpi=options.dpi, metadata=metadata)
     return path
+
+
+def _write_png(fig: Figure, path: Path, dpi: int, metadata: dict[str, str | None]) -> None:
+    """What ``fig.savefig(path, format="png", dpi=dpi)`` writes (the same bytes), drawn once.
+
+    ``savefig`` first draws a figure that has a layout engine without rendering, only to lay
+    it out, and then draws it again; an Agg canvas lays out and renders in a single draw. The
+    figure's own canvas and resolution are put back afterwards, as ``savefig`` does.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.image import imsave
+
+    canvas, figure_dpi = fig.canvas, fig.dpi
+    try:
+        fig.dpi = dpi
+        agg = FigureCanvasAgg(fig)
+        agg.draw()
+        imsave(path, agg.buffer_rgba(), format="png", origin="upper", dpi=dpi, metadata=metadata)
+    finally:
+        fig.set_canvas(canvas)
+        fig.dpi = figure_dpi
