@@ -25,6 +25,9 @@ class FigureFormat(StrEnum):
 
 
 DEFAULT_DPI = 150
+# zlib level of PNG files: 3 of 9 encodes opaque RGB figures about twice as fast as the
+# default 6 does their RGBA, in files of about the same size.
+PNG_COMPRESSION = 3
 MIN_DPI, MAX_DPI = 50, 1200
 
 
@@ -96,21 +99,31 @@ def save_figure(
 
 
 def _write_png(fig: Figure, path: Path, dpi: int, metadata: dict[str, str | None]) -> None:
-    """What ``fig.savefig(path, format="png", dpi=dpi)`` writes (the same bytes), drawn once.
+    """The image ``fig.savefig(path, format="png", dpi=dpi)`` writes, drawn once, and as RGB
+    when the figure is opaque.
 
     ``savefig`` first draws a figure that has a layout engine without rendering, only to lay
-    it out, and then draws it again; an Agg canvas lays out and renders in a single draw. The
-    figure's own canvas and resolution are put back afterwards, as ``savefig`` does.
+    it out, and then draws it again; an Agg canvas lays out and renders in one draw. An opaque
+    figure's alpha channel says nothing: without it, and at zlib level ``PNG_COMPRESSION``,
+    the file is encoded in about half the time and no bigger. The figure's canvas and
+    resolution are put back afterwards, as ``savefig`` does.
     """
+    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.image import imsave
+    from PIL import Image, PngImagePlugin
 
     canvas, figure_dpi = fig.canvas, fig.dpi
     try:
         fig.dpi = dpi
         agg = FigureCanvasAgg(fig)
         agg.draw()
-        imsave(path, agg.buffer_rgba(), format="png", origin="upper", dpi=dpi, metadata=metadata)
+        rgba = np.asarray(agg.buffer_rgba())
     finally:
         fig.set_canvas(canvas)
         fig.dpi = figure_dpi
+    image = Image.fromarray(rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba)
+    text = PngImagePlugin.PngInfo()
+    for key, value in metadata.items():
+        if value is not None:
+            text.add_text(key, value)
+    image.save(path, format="png", pnginfo=text, dpi=(dpi, dpi), compress_level=PNG_COMPRESSION)
