@@ -117,11 +117,14 @@ def _write_png(fig: Figure, path: Path, dpi: int, metadata: dict[str, str | None
         fig.dpi = dpi
         agg = FigureCanvasAgg(fig)
         agg.draw()
-        rgba = np.asarray(agg.buffer_rgba())
+        pixels = agg.buffer_rgba()
+        size = agg.get_width_height(physical=True)
     finally:
         fig.set_canvas(canvas)
         fig.dpi = figure_dpi
-    image = Image.fromarray(rgba[..., :3] if (rgba[..., 3] == 255).all() else rgba)
+    image = Image.frombuffer("RGBA", size, pixels, "raw", "RGBA", 0, 1)
+    if (np.asarray(pixels)[..., 3] == 255).all():
+        image = image.convert("RGB")
     text = PngImagePlugin.PngInfo()
     for key, value in metadata.items():
         if value is not None:
