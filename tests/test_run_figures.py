@@ -73,6 +73,23 @@ def test_titles_lie_inside_the_figure(result, run):
             assert whole.y0 <= box.y0 and box.y1 <= whole.y1, (name, text.get_text())
 
 
+def test_titles_clear_their_axes_tick_labels(result, run):
+    """Titles sit at a fixed height just above their axes (``panel_title``), which is right
+    only while no axis puts tick labels on top: a title must overlap none of them."""
+    for name, fig in _all_figures(result, run).items():
+        renderer = _drawn(fig)
+        for ax in fig.axes:
+            if not ax.get_title():
+                continue
+            title = ax.title.get_window_extent(renderer)
+            for other in fig.axes:
+                labels = other.get_xticklabels() + other.get_yticklabels()
+                for label in labels:
+                    if label.get_visible() and label.get_text():
+                        box = label.get_window_extent(renderer)
+                        assert not title.overlaps(box), (name, ax.get_title(), label.get_text())
+
+
 def test_cohort_outcomes_are_blank_before_the_first_cohort_graduates(result, run):
     first = OUTCOMES["intern_retention_rate"].first_meaningful_year(result.scenario)
     assert 1 < first <= 6  # the run is long enough to show both sides

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 
 class FigureFormat(StrEnum):
@@ -55,6 +57,17 @@ def new_figure(**kwargs) -> Figure:
 
     kwargs.setdefault("layout", "constrained")
     return Figure(**kwargs)
+
+
+def panel_title(ax: Axes, label: str, **kwargs) -> Text:
+    """``ax.set_title(label, **kwargs)`` at a fixed height, just above the axes.
+
+    Left to itself, matplotlib places a title above any tick labels on top of the axes, which
+    means measuring every tick of every axis sharing it on each draw (and a constrained
+    layout draws several times); for axes with their ticks below, as every figure here has,
+    the place is the same.
+    """
+    return ax.set_title(label, y=1.0, **kwargs)
 
 
 def save_figure(
