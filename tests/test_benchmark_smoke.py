@@ -6,6 +6,7 @@ Speed targets are checked by the benchmark itself (`make bench`), never here.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,16 @@ def test_dashboard_step_benchmark_smoke(tmp_path: Path) -> None:
     figures = _bench_figures("bench_dashboard.py", tmp_path, "--quick")
     assert len(figures["years"]) == 2
     assert figures["step_s"] == figures["model_s"] + figures["charts_s"] > 0
+
+
+def test_quick_run_figures_benchmark_times_every_figure_of_both_checkouts(tmp_path: Path) -> None:
+    """This checkout against itself: each of the run's figures is timed on both sides."""
+    data = _bench_figures(
+        "bench_run_figures.py", tmp_path, "--quick", "--against", str(ROOT / "src")
+    )
+    figures = {"participation", "depth", "project_mix", "student_outcomes", "fiscal_cost"}
+    figures |= {"network", "depth_ladder", "imports"}
+    for side in ("this", "against"):
+        best = data["best"][side]
+        assert set(best) == figures | {"total"} and all(best[k] > 0 for k in figures), side
+        assert math.isclose(best["total"], sum(best[k] for k in figures)), side  # one repeat

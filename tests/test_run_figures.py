@@ -19,7 +19,7 @@ from iei_sim.outcomes import OUTCOMES
 from iei_sim.plots import RUN_FIGURES, write_network_plots, write_run_plots
 from iei_sim.plots.network import depth_ladder_figure, partnership_network_figure, top_schools
 from iei_sim.plots.run_figures import RunContext
-from iei_sim.plots.saving import FigureFormat, FigureOptions
+from iei_sim.plots.saving import FigureFormat, FigureOptions, save_figure
 from iei_sim.run import run_scenario
 
 SRC = Path(iei_sim.__file__).parent
@@ -71,6 +71,23 @@ def test_titles_lie_inside_the_figure(result, run):
             box = text.get_window_extent(renderer)
             assert whole.x0 <= box.x0 and box.x1 <= whole.x1, (name, text.get_text())
             assert whole.y0 <= box.y0 and box.y1 <= whole.y1, (name, text.get_text())
+
+
+def test_titles_clear_their_axes_tick_labels(result, run):
+    """Titles sit at a fixed height just above their axes (``panel_title``), which is right
+    only while no axis puts tick labels on top: a title must overlap none of them."""
+    for name, fig in _all_figures(result, run).items():
+        renderer = _drawn(fig)
+        for ax in fig.axes:
+            if not ax.get_title():
+                continue
+            title = ax.title.get_window_extent(renderer)
+            for other in fig.axes:
+                labels = other.get_xticklabels() + other.get_yticklabels()
+                for label in labels:
+                    if label.get_visible() and label.get_text():
+                        box = label.get_window_extent(renderer)
+                        assert not title.overlaps(box), (name, ax.get_title(), label.get_text())
 
 
 def test_cohort_outcomes_are_blank_before_the_first_cohort_graduates(result, run):
@@ -192,3 +209,24 @@ def test_vector_figures_are_byte_identical_when_written_twice(result, run, tmp_p
     first = write_run_plots(result.timeseries, tmp_path / "one", run, FigureOptions(format))
     second = write_run_plots(result.timeseries, tmp_path / "two", run, FigureOptions(format))
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_png_figures_are_the_pixels_savefig_draws_and_leave_the_figure_as_it_was(
+    result, run, tmp_path
+):
+    """PNGs are drawn once on an Agg canvas rather than through ``savefig`` (which lays a figure
+    out in a draw of its own first) and stored without the alpha channel of an opaque figure:
+    the image and its text must be what savefig writes of the same figure drawn afresh, and the
+    figure keep its canvas and resolution."""
+    ours, theirs = _all_figures(result, run), _all_figures(result, run)
+    for name, fig in ours.items():
+        canvas, dpi = fig.canvas, fig.dpi
+        path = save_figure(fig, tmp_path, name, FigureOptions(dpi=120), title=name)
+        assert fig.canvas is canvas and fig.dpi == dpi, name
+        expected = tmp_path / f"{name}-savefig.png"
+        metadata = {"Software": None, "Title": name}
+        theirs[name].savefig(expected, format="png", dpi=120, metadata=metadata)
+        mine, savefig = Image.open(path), Image.open(expected)
+        assert mine.mode == "RGB" and savefig.mode == "RGBA", name
+        assert np.array_equal(np.asarray(mine.convert("RGBA")), np.asarray(savefig)), name
+        assert mine.text == savefig.text and mine.info["dpi"] == savefig.info["dpi"], name

@@ -29,7 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from iei_sim.plots.run_figures import DEPTH_COLOURS, RunContext
-from iei_sim.plots.saving import FigureOptions, new_figure, save_figure
+from iei_sim.plots.saving import FigureOptions, new_figure, panel_title, save_figure
 from iei_sim.vocabulary import Depth, Orientation
 
 DEPTH_NAMES = {int(depth): depth.label for depth in Depth}
@@ -496,7 +496,8 @@ def partnership_network_figure(
         fontsize=8,
         color="#555555",
     )
-    ax.set_title(
+    panel_title(
+        ax,
         f"School–firm partnerships active at {when}: "
         f"{n_edges} partnerships between {n_schools} schools and {n_firms} firms",
         fontsize=11,
@@ -561,7 +562,8 @@ def depth_ladder_figure(
     flows.xaxis.set_major_locator(MaxNLocator(integer=True))
     flows.set_xlim(years.min() - 0.6, years.max() + 0.6)
     flows.set(xlabel="year", ylabel="partnerships")
-    flows.set_title(
+    panel_title(
+        flows,
         "(a) Started (up) and dissolved (down, hatched) each year by highest rung reached; "
         "active stock",
         fontsize=10,
@@ -592,7 +594,7 @@ def depth_ladder_figure(
         rungs, [f"{DEPTH_NAMES[d]}\n(n={n})" for d, n in zip(rungs, totals, strict=True)]
     )
     fates.set(xlabel="highest rung reached", ylabel="share of partnerships", ylim=(0, 1))
-    fates.set_title("(b) Fate of partnerships by highest rung", fontsize=10)
+    panel_title(fates, "(b) Fate of partnerships by highest rung", fontsize=10)
     fates.legend(fontsize=7, **BESIDE)
 
     done = partnerships[ended]
@@ -633,7 +635,7 @@ def depth_ladder_figure(
         xlabel="years with a project (start to dissolution, inclusive)",
         ylabel="dissolved partnerships",
     )
-    durations.set_title("(c) Lifetimes of dissolved partnerships", fontsize=10)
+    panel_title(durations, "(c) Lifetimes of dissolved partnerships", fontsize=10)
     return fig
 
 

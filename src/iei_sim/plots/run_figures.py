@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from iei_sim.outcomes import MONEY_YEAR, OUTCOMES
-from iei_sim.plots.saving import FigureOptions, new_figure, save_figure
+from iei_sim.plots.saving import FigureOptions, new_figure, panel_title, save_figure
 from iei_sim.vocabulary import DEPTH_LABELS, Orientation
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def participation_figure(ts: pd.DataFrame, run: RunContext | None = None) -> Fig
         ts["step"], firm, school, color="#d95f02", alpha=0.08, label=_label("hot_cold_index")
     )
     ax.set(ylabel=f"{_unit('firm_participation_rate')}", ylim=(0, 1))
-    ax.set_title("Willingness and participation")
+    panel_title(ax, "Willingness and participation")
     _frame(fig, ts, run, [ax])
     _legend_outside(fig, [ax])
     return fig
@@ -133,7 +133,7 @@ def depth_figure(ts: pd.DataFrame, run: RunContext | None = None) -> Figure:
         colors=list(DEPTH_COLOURS.values()),
     )
     ax.set(ylabel=f"share of active partnerships ({_unit('deep_partnership_share')})", ylim=(0, 1))
-    ax.set_title("Partnership depth over time")
+    panel_title(ax, "Partnership depth over time")
     twin = ax.twinx()
     twin.plot(
         ts["step"],
@@ -160,11 +160,11 @@ def project_mix_figure(ts: pd.DataFrame, run: RunContext | None = None) -> Figur
         colors=["#66a61e", "#e6ab02"],
     )
     left.set(ylabel=f"share of active projects ({_unit('education_project_share')})", ylim=(0, 1))
-    left.set_title("Project orientation")
+    panel_title(left, "Project orientation")
     for column in ("project_gini", "project_top_decile_share"):
         right.plot(ts["step"], _series(ts, column, run), label=_line_label(ts, column, run))
     right.set(ylabel=_unit("project_gini"), ylim=(0, 1))
-    right.set_title("Concentration of projects")
+    panel_title(right, "Concentration of projects")
     _frame(fig, ts, run, [left, right])
     _legend_outside(fig, [left, right], where="outside lower center", columns=2)
     return fig
@@ -185,7 +185,7 @@ def student_figure(ts: pd.DataFrame, run: RunContext | None = None) -> Figure:
     for column in STUDENT_OUTCOMES:
         ax.plot(ts["step"], _series(ts, column, run), label=_line_label(ts, column, run))
     ax.set(ylabel=f"share of graduates ({_unit('student_coverage')})", ylim=(0, 1))
-    ax.set_title("Student outcomes")
+    panel_title(ax, "Student outcomes")
     _frame(fig, ts, run, [ax])
     _legend_outside(fig, [ax])
     return fig
@@ -200,7 +200,7 @@ def fiscal_figure(ts: pd.DataFrame, run: RunContext | None = None) -> Figure:
     ax.set_ylim(bottom=0)
     if not yearly.fillna(0).any():
         ax.text(0.5, 0.5, "no incentive spending in this run", ha="center", transform=ax.transAxes)
-    ax.set_title("Government cost of IEI incentives")
+    panel_title(ax, "Government cost of IEI incentives")
     twin = ax.twinx()
     twin.plot(ts["step"], yearly.cumsum(), color="black", label="cumulative")
     twin.set_ylabel(f"cumulative ({_unit('fiscal_cost')})")

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 
 class FigureFormat(StrEnum):
@@ -25,6 +27,9 @@ class FigureFormat(StrEnum):
 
 
 DEFAULT_DPI = 150
+# zlib level of PNG files: 3 of 9 encodes opaque RGB figures about twice as fast as the
+# default 6 does their RGBA, in files of about the same size.
+PNG_COMPRESSION = 3
 MIN_DPI, MAX_DPI = 50, 1200
 
 
@@ -52,6 +57,17 @@ def new_figure(**kwargs) -> Figure:
 
     kwargs.setdefault("layout", "constrained")
     return Figure(**kwargs)
+
+
+def panel_title(ax: Axes, label: str, **kwargs) -> Text:
+    """``ax.set_title(label, **kwargs)`` at a fixed height, just above the axes.
+
+    Left to itself, matplotlib places a title above any tick labels on top of the axes, which
+    means measuring every tick of every axis sharing it on each draw (and a constrained
+    layout draws several times); for axes with their ticks below, as every figure here has,
+    the place is the same.
+    """
+    return ax.set_title(label, y=1.0, **kwargs)
 
 
 def save_figure(
@@ -83,6 +99,9 @@ def save_figure(
         metadata["Title"] = title
     if description:
         metadata["Subject" if options.format is FigureFormat.PDF else "Description"] = description
+    if options.format is FigureFormat.PNG:
+        _write_png(fig, path, options.dpi, metadata)
+        return path
     import matplotlib
 
     # SVG element ids are salted with a random value unless a salt is set: a fixed one keeps
@@ -90,3 +109,37 @@ def save_figure(
     with matplotlib.rc_context({"svg.hashsalt": "iei-sim"}):
         fig.savefig(path, format=options.format.value, dpi=options.dpi, metadata=metadata)
     return path
+
+
+def _write_png(fig: Figure, path: Path, dpi: int, metadata: dict[str, str | None]) -> None:
+    """The image ``fig.savefig(path, format="png", dpi=dpi)`` writes, drawn once, and as RGB
+    when the figure is opaque.
+
+    ``savefig`` first draws a figure that has a layout engine without rendering, only to lay
+    it out, and then draws it again; an Agg canvas lays out and renders in one draw. An opaque
+    figure's alpha channel says nothing: without it, and at zlib level ``PNG_COMPRESSION``,
+    the file is encoded in about half the time and no bigger. The figure's canvas and
+    resolution are put back afterwards, as ``savefig`` does.
+    """
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image, PngImagePlugin
+
+    canvas, figure_dpi = fig.canvas, fig.dpi
+    try:
+        fig.dpi = dpi
+        agg = FigureCanvasAgg(fig)
+        agg.draw()
+        pixels = agg.buffer_rgba()
+        size = agg.get_width_height(physical=True)
+    finally:
+        fig.set_canvas(canvas)
+        fig.dpi = figure_dpi
+    image = Image.frombuffer("RGBA", size, pixels, "raw", "RGBA", 0, 1)
+    if (np.asarray(pixels)[..., 3] == 255).all():
+        image = image.convert("RGB")
+    text = PngImagePlugin.PngInfo()
+    for key, value in metadata.items():
+        if value is not None:
+            text.add_text(key, value)
+    image.save(path, format="png", pnginfo=text, dpi=(dpi, dpi), compress_level=PNG_COMPRESSION)
