@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from iei_sim.outcomes import OUTCOMES, SHARE
-from iei_sim.plots.saving import new_figure
+from iei_sim.plots.saving import new_figure, write_png
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -238,7 +238,7 @@ def _font_context():
 def figure_png(fig: Figure) -> bytes:
     """PNG bytes of a dashboard figure, at its own size (one pixel per pixel on the page)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    write_png(fig, buffer, DPI, {"Software": None})
     return buffer.getvalue()
 
 

@@ -99,6 +99,7 @@ def network_png(model: DashboardModel) -> bytes | None:
     if model.steps == 0 or not model.records:
         return None
     from iei_sim.plots import partnership_network_figure
+    from iei_sim.plots.saving import write_png
     from iei_sim.run import collect_result
 
     tables = collect_result(model, model.config, model.seed)
@@ -110,7 +111,7 @@ def network_png(model: DashboardModel) -> bytes | None:
         tables_as_of=f"year {model.steps}",
     )
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=NETWORK_DPI, metadata={"Software": None})
+    write_png(fig, buffer, NETWORK_DPI, {"Software": None})
     return buffer.getvalue()
 
 

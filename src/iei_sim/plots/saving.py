@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -100,7 +100,7 @@ def save_figure(
     if description:
         metadata["Subject" if options.format is FigureFormat.PDF else "Description"] = description
     if options.format is FigureFormat.PNG:
-        _write_png(fig, path, options.dpi, metadata)
+        write_png(fig, path, options.dpi, metadata)
         return path
     import matplotlib
 
@@ -111,7 +111,9 @@ def save_figure(
     return path
 
 
-def _write_png(fig: Figure, path: Path, dpi: int, metadata: dict[str, str | None]) -> None:
+def write_png(
+    fig: Figure, path: Path | BinaryIO, dpi: int, metadata: dict[str, str | None]
+) -> None:
     """The image ``fig.savefig(path, format="png", dpi=dpi)`` writes, drawn once, and as RGB
     when the figure is opaque.
 
