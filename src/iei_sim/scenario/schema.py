@@ -415,7 +415,9 @@ class SubsidySpec(Section):
         0.0, description="paid to the firm per deep partnership-year"
     )
     per_dual_teacher: NonNegative = Field(
-        0.0, description="paid to the school per percentage point of dual-qualified teachers"
+        0.0,
+        description="paid to the school per teacher newly dual-qualified that year "
+        "(by its own training or a secondment); not paid on teachers already qualified",
     )
 
 
