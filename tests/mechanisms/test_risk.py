@@ -50,6 +50,8 @@ def test_shared_rule_splits_each_loss_by_its_shares():
         "policy.risk_sharing.fund_share": 0.3,
         "policy.risk_sharing.insurance_share": 0.1,
         "policy.risk_sharing.fund_budget": 1e6,
+        # Schools with money enough to pay every loss and share in full (they pay from their money).
+        "schools.cooperation_reserve_share": 0.5,
     }
     result = run_scenario(tiny({**RISKY, **shares}, steps=6), seed=2)
     losses = _purpose_total(result, "risk_loss_firm") + _purpose_total(result, "risk_loss_school")

@@ -170,6 +170,11 @@ class School(TableView, mesa.Agent):
     def budget(self) -> float:
         return self.model.ledger.balance(self.account, "money")
 
+    def affordable(self, amount: float, committed: float = 0.0) -> float:
+        """The part of ``amount`` the school can pay from its money, ``committed`` of which is
+        already promised this year: a school with no money cannot spend it."""
+        return min(amount, max(0.0, self.budget - committed))
+
     def seeking_draw(self) -> float:
         """This year's keyed draw for seeking: handed over by the model when the whole
         population steps, drawn the same way when this agent steps alone."""

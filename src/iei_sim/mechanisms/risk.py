@@ -224,8 +224,11 @@ class Risk(Mechanism):
         ledger = self.model.ledger
         firm, school = partnership.firm, partnership.school
         bearer_account = firm.account if bearer == "firm" else school.account
+        # A school pays a loss only from the money it has; the rest goes unpaid (written off)
+        # but still weighs on its view of the partnership.
+        paid_by_bearer = loss if bearer == "firm" else school.affordable(loss)
         ledger.transfer(
-            bearer_account, ledger.outside["market"], "money", loss, f"risk_loss_{bearer}"
+            bearer_account, ledger.outside["market"], "money", paid_by_bearer, f"risk_loss_{bearer}"
         )
         self.year_losses += loss
         kept = loss
@@ -235,8 +238,11 @@ class Risk(Mechanism):
             partner_account = school.account if bearer == "firm" else firm.account
             fund = self.fund_accounts[firm.region]
             fund_pays = min(s.fund_share * loss, max(0.0, self.model.ledger.balance(fund, "money")))
+            partner_pays = partner_share * loss
+            if bearer == "firm":  # the school pays its share from the money it has
+                partner_pays = school.affordable(partner_pays)
             payments = [
-                (partner_account, partner_share * loss, "risk_share_partner"),
+                (partner_account, partner_pays, "risk_share_partner"),
                 (fund, fund_pays, "risk_compensation"),
                 (self.insurers, s.insurance_share * loss, "insurance_payout"),
             ]
@@ -244,9 +250,9 @@ class Risk(Mechanism):
                 ledger.transfer(account, bearer_account, "money", amount, purpose)
                 kept -= amount
             if bearer == "firm":
-                partnership.school_loss += partner_share * loss
+                partnership.school_loss += partner_pays
             else:
-                partnership.firm_loss += partner_share * loss
+                partnership.firm_loss += partner_pays
             self.year_compensation += fund_pays
         if bearer == "firm":
             partnership.firm_loss += kept

@@ -183,6 +183,13 @@ class SchoolSpec(Section):
     budget_per_student: NonNegative = Field(
         1.2, description="yearly public funding per student (10k CNY)"
     )
+    cooperation_reserve_share: Probability = Field(
+        0.01,
+        description="share of a year's public funding a school holds at the start of each year "
+        "for cooperation (partner search, coordination, curriculum adaptation, its part of "
+        "losses); the rest, and money above it, pays for operations. It spends no more than it "
+        "has",
+    )
     max_partnerships_per_programme: int = Field(
         6,
         ge=0,
