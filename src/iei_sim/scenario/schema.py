@@ -184,7 +184,7 @@ class SchoolSpec(Section):
         1.2, description="yearly public funding per student (10k CNY)"
     )
     cooperation_reserve_share: Probability = Field(
-        0.01,
+        0.02,
         description="share of a year's public funding a school holds at the start of each year "
         "for cooperation (partner search, coordination, curriculum adaptation, its part of "
         "losses); the rest, and money above it, pays for operations. It spends no more than it "
