@@ -4,7 +4,7 @@ the subsidies, region by region."""
 import numpy as np
 import pytest
 from scipy import stats
-from tests.helpers import FAST_DEPTH, tiny
+from tests.helpers import FAST_DEPTH, stepped, tiny
 
 from iei_sim.model import IEIModel
 from iei_sim.run import run_scenario
@@ -81,3 +81,49 @@ def test_a_region_tuned_subsidy_is_paid_only_in_that_region():
     gov = {g.region: g for g in model.government_of.values()}
     # the east's government pays no intern subsidy: its budget is untouched by it
     assert gov["east"].budget == pytest.approx(model.config.regions["east"].government_budget * 6)
+
+
+def _dual_teacher_subsidy_by_year(overrides: dict, steps: int = 5) -> list[tuple[float, float]]:
+    """(subsidy paid, teachers newly qualified) in each year of a tiny run, budgets ample."""
+    budgets = {f"regions.{r}.government_budget": 1e6 for r in ("east", "west")}
+    model = IEIModel(tiny({**FAST_DEPTH, **budgets, **overrides}, steps=steps), seed=5)
+    qualified = {}
+    for _ in range(steps):
+        model.step()
+        qualified[model.steps] = float(model.schools.newly_qualified.sum())
+    flows = model.ledger.flows()
+    paid = flows[flows.purpose == "dual_teacher_subsidy"].groupby("step")["amount"].sum()
+    assert set(paid.index) <= set(qualified)
+    return [(float(paid.get(year, 0.0)), q) for year, q in qualified.items()]
+
+
+def test_the_dual_teacher_subsidy_pays_nothing_when_no_teacher_qualifies():
+    """Schools keep their dual-qualified stock, but no one is newly qualified: no payment."""
+    nobody_qualifies = {
+        "policy.subsidies.per_dual_teacher": 1.0,
+        "teachers.secondments": [0.0, 0.0, 0.0],
+        "teachers.training_rate": 0.0,
+        "teachers.subsidy_response": 0.0,
+    }
+    model = stepped(nobody_qualifies, steps=3)
+    assert model.schools.dual_qualified_share.mean() > 0.1  # a stock the old rule paid on
+    assert (model.schools.newly_qualified == 0).all()
+    assert not (model.ledger.flows().purpose == "dual_teacher_subsidy").any()
+
+
+def test_the_dual_teacher_subsidy_is_proportional_to_teachers_newly_qualified():
+    """Each year's payment is per_dual_teacher × that year's newly qualified teachers, and
+    doubling the rate (no behavioural response) doubles the payment."""
+    fixed_response = {"teachers.subsidy_response": 0.0}
+    single = _dual_teacher_subsidy_by_year(
+        {**fixed_response, "policy.subsidies.per_dual_teacher": 0.5}
+    )
+    double = _dual_teacher_subsidy_by_year(
+        {**fixed_response, "policy.subsidies.per_dual_teacher": 1.0}
+    )
+    assert all(q > 0 for _, q in single)
+    for paid, qualified in single:
+        assert paid == pytest.approx(0.5 * qualified, rel=1e-9)
+    for (paid_single, q_single), (paid_double, q_double) in zip(single, double, strict=True):
+        assert q_double == pytest.approx(q_single, rel=1e-9)
+        assert paid_double == pytest.approx(2 * paid_single, rel=1e-9)

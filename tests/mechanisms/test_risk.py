@@ -50,6 +50,8 @@ def test_shared_rule_splits_each_loss_by_its_shares():
         "policy.risk_sharing.fund_share": 0.3,
         "policy.risk_sharing.insurance_share": 0.1,
         "policy.risk_sharing.fund_budget": 1e6,
+        # Schools with money enough to pay every loss and share in full (they pay from their money).
+        "schools.cooperation_reserve_share": 0.5,
     }
     result = run_scenario(tiny({**RISKY, **shares}, steps=6), seed=2)
     losses = _purpose_total(result, "risk_loss_firm") + _purpose_total(result, "risk_loss_school")
@@ -159,3 +161,29 @@ def test_a_risk_averse_firm_declines_a_rung_a_neutral_one_would_climb():
     neutral = firm_prefers_deeper(model, partnership)
     firm.risk_aversion = 1.0
     assert neutral and not firm_prefers_deeper(model, partnership)
+
+
+SHARED = {
+    "policy.risk_sharing.rule": "shared",
+    "policy.risk_sharing.firm_share": 0.3,
+    "policy.risk_sharing.school_share": 0.0,
+    "policy.risk_sharing.fund_share": 0.7,
+    "policy.risk_sharing.insurance_share": 0.0,
+}
+
+
+def test_firms_expect_from_the_fund_only_what_it_pays():
+    """An unfunded fund relieves nobody; a fund that paid all its claims relieves its full share;
+    one that ran dry relieves the share of claims it paid."""
+    unfunded = IEIModel(tiny({**RISKY, **SHARED, "policy.risk_sharing.fund_budget": 0.0}), seed=3)
+    assert unfunded.risk.borne_share("east") == pytest.approx(1.0)
+    ample = IEIModel(tiny({**RISKY, **SHARED, "policy.risk_sharing.fund_budget": 1e6}), seed=3)
+    dry = IEIModel(tiny({**RISKY, **SHARED, "policy.risk_sharing.fund_budget": 1.0}), seed=3)
+    for model in (ample, dry):
+        assert model.risk.borne_share("east") == pytest.approx(0.3)  # before any claim
+        for _ in range(3):
+            model.step()
+    assert ample.risk.borne_share("east") == pytest.approx(0.3)
+    coverage = dry.risk.fund_coverage["east"]
+    assert 0.0 <= coverage < 1.0
+    assert dry.risk.borne_share("east") == pytest.approx(0.3 + 0.7 * (1.0 - coverage))

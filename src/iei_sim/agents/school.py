@@ -36,6 +36,9 @@ class SchoolTable(Table):
         np.float64, 0.0, "firm experts teaching here, as a share of the teaching staff"
     )
     practical_share: NDArray[np.float64] = column(np.float64, 0.0, "practice share of teaching")
+    newly_qualified: NDArray[np.float64] = column(
+        np.float64, 0.0, "teachers who became dual-qualified this year (training, secondments)"
+    )
     # Partnerships the school can run at once: grows with its standing (a prestigious school runs
     # a bigger cooperation office); set by School.set_capacity whenever reputations change.
     capacity: NDArray[np.int64] = column(np.int64, 1, "partnerships run at once")
@@ -79,6 +82,7 @@ class School(TableView, mesa.Agent):
     dual_qualified_share = Column[float]()
     expert_share = Column[float]()
     practical_share = Column[float]()
+    newly_qualified = Column[float]()
     capacity = Column[int]()
     research_capacity = Column[float]()
     account = Column[int]()
@@ -165,6 +169,11 @@ class School(TableView, mesa.Agent):
     @property
     def budget(self) -> float:
         return self.model.ledger.balance(self.account, "money")
+
+    def affordable(self, amount: float, committed: float = 0.0) -> float:
+        """The part of ``amount`` the school can pay from its money, ``committed`` of which is
+        already promised this year: a school with no money cannot spend it."""
+        return min(amount, max(0.0, self.budget - committed))
 
     def seeking_draw(self) -> float:
         """This year's keyed draw for seeking: handed over by the model when the whole

@@ -139,7 +139,13 @@ class Incentives(Mechanism):
 
     # -- payment -------------------------------------------------------------------------------
     def step(self) -> None:
-        """Pay this year's deductions and subsidies through the ledger."""
+        """Pay this year's deductions and subsidies through the ledger.
+
+        Each instrument pays per unit of what it buys, in the year it is bought: the deduction
+        per partnership-year's spending, ``per_intern`` per intern hosted this year,
+        ``per_deep_project`` per deep partnership-year, ``per_dual_teacher`` per teacher newly
+        dual-qualified this year (by training or secondment; ``teachers`` runs before this).
+        """
         model = self.model
         ledger = model.ledger
         treasury = ledger.outside["treasury"]
@@ -167,10 +173,12 @@ class Incentives(Mechanism):
                         "deep_project_subsidy",
                     )
                 )
+        # Per teacher newly dual-qualified this year (the teachers phase runs earlier in the
+        # same year): the subsidy pays for the qualifications it buys, not for the stock.
         for school in model.school_list:
-            per_point = self.subsidies[school.region].per_dual_teacher
-            if per_point:
-                amount = per_point * 100 * school.dual_qualified_share
+            per_teacher = self.subsidies[school.region].per_dual_teacher
+            amount = per_teacher * school.newly_qualified
+            if amount:
                 subsidy_claims[school.region].append(
                     (None, school.account, amount, "dual_teacher_subsidy")
                 )

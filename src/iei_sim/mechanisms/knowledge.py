@@ -4,7 +4,8 @@ Each sector's technology frontier grows every year and sometimes jumps (a techno
 Each school programme teaches a curriculum that lags it: its *currency* is curriculum / frontier.
 A school closes part of the gap alone (more with dual-qualified staff); partnerships close more,
 in proportion to their depth and to the partner firm's openness, which falls with its
-technology level (secrecy). Adapting technology for teaching costs the school money. R&D
+technology level (secrecy). Adapting technology for teaching costs the school money, and it
+adapts only what it can pay for. R&D
 projects may also feed their results back into teaching. Graduates' skills are worth more the
 more current their curriculum was.
 """
@@ -93,6 +94,8 @@ class Knowledge(Mechanism):
         sector_index, openness = model.sector_index, self.openness
         transfer_rate, feedback_probability = spec.transfer_rate, spec.rnd_feedback_probability
         adaptation_cost = spec.adaptation_cost
+        # Adaptation is paid from the school's money: what it has already committed this year.
+        committed = [0.0] * len(model.school_list)
         transferred, meaningful = 0.0, 0  # the year's totals, summed in loop order
         with flows:
             for i, partnership in enumerate(model.active_partnerships):
@@ -115,10 +118,18 @@ class Knowledge(Mechanism):
                 closed = share * gap
                 if closed <= 0:
                     continue
+                cost = adaptation_cost * closed / frontier[sector]
+                paid = school.affordable(cost, committed[school.index])
+                if paid < cost:  # it adapts into teaching only what it can pay for
+                    closed *= paid / cost
+                    share *= paid / cost
+                    if closed <= 0:
+                        continue
                 taught[sector] += closed
                 relative = closed / frontier[sector]
                 transfers.append((firm.account, school.account, relative))
                 cost = adaptation_cost * relative
+                committed[school.index] += cost
                 adaptation.append((school.account, market, cost))
                 partnership.school_value -= cost
                 partnership.knowledge_this_year = relative

@@ -213,6 +213,8 @@ def form_partnerships(model: IEIModel, market: PartnershipMarket) -> int:
                 continue
             partners = {p.firm for p in school.partnerships}
             candidates = [f for f in reached[i] if f not in partners]
+            if len(candidates) * cost_each > school.budget:  # it screens what it can pay for
+                candidates = candidates[: int(max(0.0, school.budget) // cost_each)]
             cost = len(candidates) * cost_each
             school.search_costs += cost
             transfer(school.account, outside, "money", cost, "partner_search")

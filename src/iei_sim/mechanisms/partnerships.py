@@ -218,9 +218,10 @@ def operate(model: IEIModel) -> None:
         ("mentor_hours", "mentoring"),
         ("money", "firm_overhead"),
         ("rnd_output", "joint_rnd"),
-        ("money", "school_coordination"),
     )
-    funding, donations, mentoring, overheads, joint_rnd, coordination = flows.rows.values()
+    funding, donations, mentoring, overheads, joint_rnd = flows.rows.values()
+    coordination_due = [0.0] * len(model.school_list)
+    coordinated: list[tuple[Partnership, _Rung]] = []
     formalistic_effort = p.formalistic_effort
     sector_index = model.sector_index
     firm_accounts, school_accounts = model.firms.account.tolist(), model.schools.account.tolist()
@@ -279,12 +280,42 @@ def operate(model: IEIModel) -> None:
                     )
                 places = rung.education_interns
             partnership.school_value = rung.school_value
-            coordination.append((school_account, market, rung.coordination))
+            coordination_due[school.index] += rung.coordination
+            coordinated.append((partnership, rung))
             sector = sector_index[firm.sector]
             slots.extend([(partnership.id, school.index, sector, firm.index)] * places)
             if depth == 3:
                 model.deep_programmes[school.index, sector] = True
     model.intern_slots = np.array(slots, dtype=INTERN_SLOT)
+    pay_coordination(model, coordination_due, coordinated)
+
+
+def pay_coordination(
+    model: IEIModel, due: list[float], coordinated: list[tuple[Partnership, _Rung]]
+) -> None:
+    """Each school pays its partnerships' coordination staff from its money (this year's firm
+    funding included). A school that cannot pay it all coordinates that share of its
+    partnerships less: it neither pays nor gains that share of their cooperation value."""
+    schools = [s for s, amount in zip(model.school_list, due, strict=True) if amount > 0]
+    if not schools:
+        return
+    paid = [school.affordable(due[school.index]) for school in schools]
+    model.ledger.transfer_many(
+        model.schools.account[[school.index for school in schools]],
+        model.ledger.outside["market"],
+        "money",
+        np.array(paid),
+        "school_coordination",
+    )
+    shortfall = {
+        school.index: 1.0 - amount / due[school.index]
+        for school, amount in zip(schools, paid, strict=True)
+        if amount < due[school.index]
+    }
+    for partnership, rung in coordinated:
+        unpaid = shortfall.get(partnership.school.index)
+        if unpaid:
+            partnership.school_value -= unpaid * (rung.cooperation_value - rung.coordination)
 
 
 @dataclass(frozen=True)
@@ -297,6 +328,7 @@ class _Rung:
     overhead: tuple[float, float]  # (firm cost, firm overhead paid to the market)
     sme_overhead: tuple[float, float]  # the same for an SME (pooled training bases)
     school_value: float
+    cooperation_value: float
     coordination: float
     education_interns: int
     rnd_interns: int
@@ -324,6 +356,7 @@ def _rung_constants(model: IEIModel) -> dict[int, _Rung]:
             + p.firm_money[d]
             + p.firm_equipment[d]
             - schools.coordination_cost[d],
+            cooperation_value=schools.cooperation_value[d],
             coordination=schools.coordination_cost[d],
             education_interns=intern_places(model, Orientation.EDUCATION, depth),
             rnd_interns=intern_places(model, Orientation.RND, depth),

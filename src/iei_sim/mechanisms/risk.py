@@ -48,6 +48,13 @@ class Risk(Mechanism):
             for i, region in enumerate(model.region_names)
         }
         self.insurers = ledger.open_account("insurers", 0)
+        # Share of its claims each region's fund paid when last claimed on (full while it has
+        # never been claimed on and has a budget): what firms expect it to pay.
+        self.fund_coverage = {
+            region: 1.0 if sharing.fund_budget > 0 else 0.0
+            for region, sharing in self.sharing.items()
+        }
+        self._fund_claims: dict[str, list[float]] = {}
         self.year_losses = 0.0
         self.year_compensation = 0.0
         self.year_events = 0
@@ -94,9 +101,13 @@ class Risk(Mechanism):
         return variance + _bernoulli_variance(e.defection_rate / 2, e.defection_loss)
 
     def borne_share(self, region: str) -> float:
-        """Share of a loss striking a firm that the firm itself ends up paying."""
+        """Share of a loss striking a firm that the firm itself expects to pay: under the shared
+        rule its own share, plus the fund's share that the fund did not pay last time (an empty
+        or unfunded fund relieves nobody)."""
         sharing = self.sharing[region]
-        return sharing.firm_share if sharing.rule == "shared" else 1.0
+        if sharing.rule != "shared":
+            return 1.0
+        return sharing.firm_share + sharing.fund_share * (1.0 - self.fund_coverage[region])
 
     def certainty_cost(self, firm: Firm, orientation: str, interns: int, rnd_value: float) -> float:
         """What the risk of such a project-year costs ``firm``, as a sure amount.
@@ -143,6 +154,7 @@ class Risk(Mechanism):
             partnership.firm_loss = partnership.school_loss = 0.0
         if not active:
             return
+        self._fund_claims = {}
         year = model.steps
         schools, firms = pair_keys(model, active)
         interns = np.array([p.interns_this_year for p in active])
@@ -192,6 +204,9 @@ class Risk(Mechanism):
                 self._settle(partnership, "firm", float(firm_loss))
             if school_loss:
                 self._settle(partnership, "school", school_loss)
+        for region, (claimed, paid) in self._fund_claims.items():
+            if claimed > 0:
+                self.fund_coverage[region] = paid / claimed
         # Donated equipment wears out: a share of each school's stock a year.
         stock = ledger.balances(model.schools.account, "equipment")
         worn = stock > 0
@@ -224,8 +239,11 @@ class Risk(Mechanism):
         ledger = self.model.ledger
         firm, school = partnership.firm, partnership.school
         bearer_account = firm.account if bearer == "firm" else school.account
+        # A school pays a loss only from the money it has; the rest goes unpaid (written off)
+        # but still weighs on its view of the partnership.
+        paid_by_bearer = loss if bearer == "firm" else school.affordable(loss)
         ledger.transfer(
-            bearer_account, ledger.outside["market"], "money", loss, f"risk_loss_{bearer}"
+            bearer_account, ledger.outside["market"], "money", paid_by_bearer, f"risk_loss_{bearer}"
         )
         self.year_losses += loss
         kept = loss
@@ -235,8 +253,14 @@ class Risk(Mechanism):
             partner_account = school.account if bearer == "firm" else firm.account
             fund = self.fund_accounts[firm.region]
             fund_pays = min(s.fund_share * loss, max(0.0, self.model.ledger.balance(fund, "money")))
+            claims = self._fund_claims.setdefault(firm.region, [0.0, 0.0])
+            claims[0] += s.fund_share * loss
+            claims[1] += fund_pays
+            partner_pays = partner_share * loss
+            if bearer == "firm":  # the school pays its share from the money it has
+                partner_pays = school.affordable(partner_pays)
             payments = [
-                (partner_account, partner_share * loss, "risk_share_partner"),
+                (partner_account, partner_pays, "risk_share_partner"),
                 (fund, fund_pays, "risk_compensation"),
                 (self.insurers, s.insurance_share * loss, "insurance_payout"),
             ]
@@ -244,9 +268,9 @@ class Risk(Mechanism):
                 ledger.transfer(account, bearer_account, "money", amount, purpose)
                 kept -= amount
             if bearer == "firm":
-                partnership.school_loss += partner_share * loss
+                partnership.school_loss += partner_pays
             else:
-                partnership.firm_loss += partner_share * loss
+                partnership.firm_loss += partner_pays
             self.year_compensation += fund_pays
         if bearer == "firm":
             partnership.firm_loss += kept

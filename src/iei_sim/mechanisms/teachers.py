@@ -65,8 +65,13 @@ def update_teachers(model: IEIModel) -> None:
         staff = max(1.0, school.enrolment / spec.students_per_teacher)
         dual = school.dual_qualified_share * staff
         training = spec.training_rate + spec.subsidy_response * policy.subsidies.per_dual_teacher
-        dual += min(seconded[school.index] * spec.secondment_conversion, staff - dual)
-        dual += training * (staff - dual) - spec.attrition * dual
+        converted = min(seconded[school.index] * spec.secondment_conversion, staff - dual)
+        trained = training * (staff - dual - converted)
+        # Teachers newly dual-qualified this year: the per-dual-teacher subsidy pays for them
+        # (Incentives.step, later in the same year), not for the whole stock.
+        school.newly_qualified = converted + trained
+        dual += converted
+        dual += trained - spec.attrition * dual
         school.dual_qualified_share = min(1.0, max(0.0, dual / staff))
         school.expert_share = min(1.0 - school.dual_qualified_share, experts[school.index] / staff)
         school.practical_share = max(school.practical_share, policy.practical_share_floor)

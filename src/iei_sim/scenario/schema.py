@@ -183,6 +183,13 @@ class SchoolSpec(Section):
     budget_per_student: NonNegative = Field(
         1.2, description="yearly public funding per student (10k CNY)"
     )
+    cooperation_reserve_share: Probability = Field(
+        0.02,
+        description="share of a year's public funding a school holds at the start of each year "
+        "for cooperation (partner search, coordination, curriculum adaptation, its part of "
+        "losses); the rest, and money above it, pays for operations. It spends no more than it "
+        "has",
+    )
     max_partnerships_per_programme: int = Field(
         6,
         ge=0,
@@ -415,7 +422,9 @@ class SubsidySpec(Section):
         0.0, description="paid to the firm per deep partnership-year"
     )
     per_dual_teacher: NonNegative = Field(
-        0.0, description="paid to the school per percentage point of dual-qualified teachers"
+        0.0,
+        description="paid to the school per teacher newly dual-qualified that year "
+        "(by its own training or a secondment); not paid on teachers already qualified",
     )
 
 
