@@ -219,6 +219,28 @@ def test_results_are_identical_inline_and_in_a_two_worker_pool(tmp_path):
     assert runs.groupby("point")["firm_participation_rate"].nunique().max() > 1
 
 
+def test_a_run_of_an_experiment_keeps_what_a_full_run_computes(tmp_path):
+    """A worker computes only the kept outcomes (and the tally's): their values, per year and
+    summarised, and the tally's counts are those of a run that computes every outcome."""
+    from iei_sim.experiments.cost_effectiveness import RunTally
+    from iei_sim.experiments.executors import execute_run
+    from iei_sim.run import simulate_outcomes
+    from iei_sim.scenario import Scenario
+
+    kept = ["fiscal_cost", "student_coverage"]
+    task = plan_runs(load_experiment(write_experiment(tmp_path, outcomes=kept)))[-1]
+    result = execute_run(task)
+    assert result["row"]["status"] == "ok", result["row"]["error"]
+    tally = RunTally()
+    timeseries, summary = simulate_outcomes(
+        Scenario.model_validate(task.scenario), task.seed, tally.record
+    )
+    assert len(timeseries.columns) > len(kept) + 1 + len(RunTally.OUTCOMES_READ)
+    assert {name: result["row"][name] for name in kept} == {name: summary[name] for name in kept}
+    assert result["steps"] == {name: timeseries[name].tolist() for name in ("step", *kept)}
+    assert {name: result["row"][name] for name in tally.columns()} == tally.columns()
+
+
 def test_dask_cluster_gives_the_same_results_as_local_runs(tmp_path):
     distributed = pytest.importorskip("distributed")
     path = write_experiment(tmp_path)
@@ -430,13 +452,15 @@ def test_a_dask_executor_keeps_the_security_it_was_given(tls_security):
 
 def test_a_failing_run_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeypatch):
     import iei_sim.run
+    from iei_sim.identity import model_identity
 
+    model_identity()  # its fingerprint runs the model: computed (or read) before the mock
     real = iei_sim.run.simulate_outcomes
 
-    def flaky(scenario, seed, each_year=None):
+    def flaky(scenario, seed, each_year=None, outcomes=None):
         if seed == 1:
             raise RuntimeError("boom in the model")
-        return real(scenario, seed=seed, each_year=each_year)
+        return real(scenario, seed=seed, each_year=each_year, outcomes=outcomes)
 
     monkeypatch.setattr(iei_sim.run, "simulate_outcomes", flaky)
     path = write_experiment(tmp_path)

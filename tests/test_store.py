@@ -315,7 +315,7 @@ def test_execute_run_returns_steps_as_plain_lists(monkeypatch):
     monkeypatch.setattr(
         iei_sim.run,
         "simulate_outcomes",
-        lambda scenario, seed, each_year=None: (
+        lambda scenario, seed, each_year=None, outcomes=None: (
             timeseries,
             {"firm_participation_rate": 0.3, "fiscal_cost": 1.0},
         ),

@@ -86,6 +86,8 @@ class IEIModel(mesa.Model):
         self.labour = LabourMarketResult()
         self.outcomes: dict[str, float] = {}
         self.records: list[dict[str, float]] = []  # one row of outcomes per year
+        # The outcomes computed each year: every one, or only these (what an experiment keeps).
+        self.kept_outcomes: frozenset[str] | None = None
         self.depth_mix = {r: {1: 1.0, 2: 0.0, 3: 0.0} for r in self.region_names}
         self.partnerships_started_this_year = 0
         self.intern_slots = np.zeros(0, dtype=partnerships.INTERN_SLOT)
@@ -139,7 +141,7 @@ class IEIModel(mesa.Model):
 
     def close_year(self) -> None:
         """Outcomes of the year computed and recorded; the ledger closes the year."""
-        self.outcomes = compute_outcomes(self)
+        self.outcomes = compute_outcomes(self, self.kept_outcomes)
         self.records.append(self.outcomes)
         self.ledger.close_step(self.steps)
 

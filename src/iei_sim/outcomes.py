@@ -10,8 +10,9 @@ anything after the model's start. Summary rules: ``mean`` = mean over the final
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -457,85 +458,111 @@ def _share(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator else 0.0
 
 
-def compute_outcomes(model: IEIModel) -> dict[str, float]:
+def compute_outcomes(model: IEIModel, names: Collection[str] | None = None) -> dict[str, float]:
+    """The year's outcomes, in registry order: every one, or only ``names`` (what an experiment
+    keeps). Each is read from the model, never changing it, so a kept outcome has the same value
+    whichever others are computed beside it; the parts several share are computed once, and
+    only if one of them is asked for."""
     # Here, not at the top: the registry above is read by every command (`iei-sim --help`,
     # `validate`), and the agents import Mesa.
     from iei_sim.agents.firm import willingness_of
 
     firms = model.firm_list
     active = model.active_partnerships
-    depths = np.array([p.depth for p in active], dtype=int)
-    participating = [f for f in firms if f.partnerships]
-    temperature = model.config.learning.temperature
-    school_w = float(np.mean([logistic(b / temperature) for b in model.schools.belief.tolist()]))
-    firm_w = float(np.mean(willingness_of(model, firms)))
-    projects = model.schools.projects_total
     labour = model.labour
-    fiscal = (
-        model.ledger.open_total(from_kind="government", resource="money", purposes=POLICY_PURPOSES)
-        + model.ledger.open_total(from_kind="risk_fund", resource="money")
-        - model.ledger.open_total(to_kind="government", resource="money", purposes=("clawback",))
-    )
-    made = int(model.schools.proposals_made.sum())
-    out = {
-        "firm_participation_rate": _share(len(participating), len(firms)),
+    n_active = len(active)
+
+    @cache
+    def participating() -> list:
+        return [f for f in firms if f.partnerships]
+
+    @cache
+    def depths() -> np.ndarray:
+        return np.array([p.depth for p in active], dtype=int)
+
+    @cache
+    def school_w() -> float:
+        temperature = model.config.learning.temperature
+        return float(np.mean([logistic(b / temperature) for b in model.schools.belief.tolist()]))
+
+    @cache
+    def firm_w() -> float:
+        return float(np.mean(willingness_of(model, firms)))
+
+    @cache
+    def fiscal() -> float:
+        ledger = model.ledger
+        return (
+            ledger.open_total(from_kind="government", resource="money", purposes=POLICY_PURPOSES)
+            + ledger.open_total(from_kind="risk_fund", resource="money")
+            - ledger.open_total(to_kind="government", resource="money", purposes=("clawback",))
+        )
+
+    def depth_share(depth: int) -> float:
+        return _share((depths() == depth).sum(), len(depths()))
+
+    rules: dict[str, Callable[[], float]] = {
+        "firm_participation_rate": lambda: _share(len(participating()), len(firms)),
         "firm_willingness": firm_w,
         "school_willingness": school_w,
-        "hot_cold_index": school_w - firm_w,
-        "school_offer_refusal_rate": _share(int(model.schools.proposals_refused.sum()), made),
-        "partnerships_active": float(len(active)),
-        "partnerships_new": float(model.partnerships_started_this_year),
-        "shallow_partnership_share": _share((depths == 1).sum(), len(depths)),
-        "medium_partnership_share": _share((depths == 2).sum(), len(depths)),
-        "deep_partnership_share": _share((depths == 3).sum(), len(depths)),
-        "mean_partnership_depth": float(depths.mean()) if len(depths) else 1.0,
-        "mean_partnership_duration": float(
-            np.mean([model.steps - p.start_step + 1 for p in active])
-        )
-        if active
-        else 0.0,
-        "education_project_share": _share(
-            sum(p.orientation == Orientation.EDUCATION for p in active), len(active)
+        "hot_cold_index": lambda: school_w() - firm_w(),
+        "school_offer_refusal_rate": lambda: _share(
+            int(model.schools.proposals_refused.sum()), int(model.schools.proposals_made.sum())
         ),
-        "project_gini": gini(projects),
-        "project_top_decile_share": top_share(projects, 0.1),
-        "student_coverage": _share(labour.covered, labour.graduates),
-        "skills_mismatch": _share(labour.employed - labour.in_sector, labour.employed),
-        "graduate_employment_rate": _share(labour.employed, labour.graduates),
-        "graduate_job_skill": labour.mean_job_skill,
-        "mean_graduate_wage": labour.mean_wage,
-        "intern_retention_rate": _share(labour.retained, labour.interned),
-        "lagging_region_outflow": _share(
+        "partnerships_active": lambda: float(n_active),
+        "partnerships_new": lambda: float(model.partnerships_started_this_year),
+        "shallow_partnership_share": lambda: depth_share(1),
+        "medium_partnership_share": lambda: depth_share(2),
+        "deep_partnership_share": lambda: depth_share(3),
+        "mean_partnership_depth": lambda: float(depths().mean()) if n_active else 1.0,
+        "mean_partnership_duration": lambda: (
+            float(np.mean([model.steps - p.start_step + 1 for p in active])) if active else 0.0
+        ),
+        "education_project_share": lambda: _share(
+            sum(p.orientation == Orientation.EDUCATION for p in active), n_active
+        ),
+        "project_gini": lambda: gini(model.schools.projects_total),
+        "project_top_decile_share": lambda: top_share(model.schools.projects_total, 0.1),
+        "student_coverage": lambda: _share(labour.covered, labour.graduates),
+        "skills_mismatch": lambda: _share(labour.employed - labour.in_sector, labour.employed),
+        "graduate_employment_rate": lambda: _share(labour.employed, labour.graduates),
+        "graduate_job_skill": lambda: labour.mean_job_skill,
+        "mean_graduate_wage": lambda: labour.mean_wage,
+        "intern_retention_rate": lambda: _share(labour.retained, labour.interned),
+        "lagging_region_outflow": lambda: _share(
             labour.lagging_outflow - labour.lagging_inflow, labour.lagging_graduates
         ),
-        "firm_net_benefit": float(
-            np.mean(model.firms.realised_net_benefit[[f.index for f in participating]])
-        )
-        if participating
-        else 0.0,
-        "school_budget": float(np.mean(model.ledger.balances(model.schools.account, "money"))),
-        "certified_firm_share": _share(int(model.firms.certified.sum()), len(firms)),
-        "formalistic_project_share": _share(sum(p.formalistic for p in active), len(active)),
-        "projects_evaluated": float(model.monitoring.year_evaluated),
-        "projects_exposed": float(model.monitoring.year_exposed),
-        "risk_events": float(model.risk.year_events),
-        "risk_losses": model.risk.year_losses,
-        "risk_fund_payouts": model.risk.year_compensation,
-        "knowledge_transfer": _share(model.knowledge.year_transferred, len(active)),
-        "meaningful_transfer_share": _share(model.knowledge.year_meaningful, len(active)),
-        "curriculum_currency": _offered_currency(model),
-        "technology_shocks": float(model.knowledge.year_shocks),
-        "dual_qualified_share": float(np.mean(model.schools.dual_qualified_share)),
-        "formal_contract_share": _share(sum(p.formal for p in active), len(active)),
-        "graduate_mobility": labour.mean_mobility,
-        "graduate_level_share": labour.graduate_level_share,
-        "brokered_matches": float(sum(a.brokered for a in model.associations.values())),
-        "participation_leading": _participation(model, lagging=False),
-        "participation_lagging": _participation(model, lagging=True),
+        "firm_net_benefit": lambda: (
+            float(np.mean(model.firms.realised_net_benefit[[f.index for f in participating()]]))
+            if participating()
+            else 0.0
+        ),
+        "school_budget": lambda: float(
+            np.mean(model.ledger.balances(model.schools.account, "money"))
+        ),
+        "certified_firm_share": lambda: _share(int(model.firms.certified.sum()), len(firms)),
+        "formalistic_project_share": lambda: _share(sum(p.formalistic for p in active), n_active),
+        "projects_evaluated": lambda: float(model.monitoring.year_evaluated),
+        "projects_exposed": lambda: float(model.monitoring.year_exposed),
+        "risk_events": lambda: float(model.risk.year_events),
+        "risk_losses": lambda: model.risk.year_losses,
+        "risk_fund_payouts": lambda: model.risk.year_compensation,
+        "knowledge_transfer": lambda: _share(model.knowledge.year_transferred, n_active),
+        "meaningful_transfer_share": lambda: _share(model.knowledge.year_meaningful, n_active),
+        "curriculum_currency": lambda: _offered_currency(model),
+        "technology_shocks": lambda: float(model.knowledge.year_shocks),
+        "dual_qualified_share": lambda: float(np.mean(model.schools.dual_qualified_share)),
+        "formal_contract_share": lambda: _share(sum(p.formal for p in active), n_active),
+        "graduate_mobility": lambda: labour.mean_mobility,
+        "graduate_level_share": lambda: labour.graduate_level_share,
+        "brokered_matches": lambda: float(sum(a.brokered for a in model.associations.values())),
+        "participation_leading": lambda: _participation(model, lagging=False),
+        "participation_lagging": lambda: _participation(model, lagging=True),
         "fiscal_cost": fiscal,
-        "fiscal_cost_per_participating_firm": _share(fiscal, len(participating)),
+        "fiscal_cost_per_participating_firm": lambda: _share(fiscal(), len(participating())),
     }
-    return out
+    wanted = rules if names is None else [name for name in rules if name in names]
+    return {name: rules[name]() for name in wanted}
 
 
 def _offered_currency(model: IEIModel) -> float:
@@ -548,17 +575,19 @@ def _participation(model: IEIModel, lagging: bool) -> float:
     return _share(sum(1 for f in firms if f.partnerships), len(firms))
 
 
-def summarise(timeseries, window: int) -> dict[str, float]:
-    """Collapse a per-step outcome table into one value per outcome (see ``OUTCOMES``).
+def summarise(timeseries, window: int, names: Iterable[str] | None = None) -> dict[str, float]:
+    """Collapse a per-step outcome table into one value per outcome (see ``OUTCOMES``): every
+    one, or those in ``names`` (the table then needs only their columns).
 
     ``mean``: mean of the final ``window`` years, ignoring years where the outcome is undefined
     (NaN; NaN if it is undefined in all of them); ``total``: sum over the run, ignoring NaN;
     ``final``: the value after the last year.
     """
     summary: dict[str, float] = {}
-    values = timeseries[list(OUTCOMES)].to_numpy(dtype=np.float64).T
-    for (name, outcome), column in zip(OUTCOMES.items(), values, strict=True):
-        rule = outcome.summary
+    columns = list(OUTCOMES) if names is None else list(names)
+    values = timeseries[columns].to_numpy(dtype=np.float64).T
+    for name, column in zip(columns, values, strict=True):
+        rule = OUTCOMES[name].summary
         defined = column[~np.isnan(column)]
         if rule == "total":
             value = defined.sum()

@@ -8,7 +8,7 @@ half-finished folder where a complete one is expected.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,12 +119,18 @@ def run_scenario(
 
 
 def simulate_outcomes(
-    scenario: Scenario, seed: int, each_year: Callable[[IEIModel], None] | None = None
+    scenario: Scenario,
+    seed: int,
+    each_year: Callable[[IEIModel], None] | None = None,
+    outcomes: Collection[str] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Just the outcomes of a run (time series and summary), without the agent and ledger
-    tables: what experiments keep, at a fraction of the collection cost. ``each_year`` is
-    called with the model after each year, to read (never change) what the year computed."""
+    tables: what experiments keep, at a fraction of the collection cost. ``outcomes``: only
+    these are computed each year (the others are not, and are absent from both); a kept one
+    has the value a full run gives it. ``each_year`` is called with the model after each
+    year, to read (never change) what the year computed."""
     model = IEIModel(scenario, seed=seed)
+    model.kept_outcomes = None if outcomes is None else frozenset(outcomes)
     for _ in range(scenario.steps):
         model.step()
         if each_year is not None:
@@ -133,7 +139,8 @@ def simulate_outcomes(
 
 
 def _outcomes(model: IEIModel, scenario: Scenario, seed: int) -> tuple[pd.DataFrame, dict]:
-    timeseries = _timeseries(model)
+    names = _recorded(model)
+    timeseries = _timeseries(model, names)
     timeseries.insert(0, "step", range(1, len(timeseries) + 1))
     summary = {
         "scenario": scenario.name,
@@ -141,17 +148,21 @@ def _outcomes(model: IEIModel, scenario: Scenario, seed: int) -> tuple[pd.DataFr
         "seed": seed,
         "steps": int(model.steps),
         "iei_sim_version": __version__,
-        **summarise(timeseries, scenario.summary_window),
+        **summarise(timeseries, scenario.summary_window, names),
     }
     return timeseries, summary
 
 
-def _timeseries(model: IEIModel) -> pd.DataFrame:
+def _recorded(model: IEIModel) -> list[str]:
+    """The outcomes the model computed each year, in registry order."""
+    kept = model.kept_outcomes
+    return list(OUTCOMES) if kept is None else [name for name in OUTCOMES if name in kept]
+
+
+def _timeseries(model: IEIModel, names: list[str]) -> pd.DataFrame:
     """The outcomes the model recorded each year, one row per year (all floats)."""
-    rows = [[record[name] for name in OUTCOMES] for record in model.records]
-    return pd.DataFrame(
-        np.array(rows, dtype=float).reshape(-1, len(OUTCOMES)), columns=list(OUTCOMES)
-    )
+    rows = [[record[name] for name in names] for record in model.records]
+    return pd.DataFrame(np.array(rows, dtype=float).reshape(-1, len(names)), columns=names)
 
 
 def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:

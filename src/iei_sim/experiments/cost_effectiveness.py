@@ -21,7 +21,7 @@ run's fiscal cost split by instrument (they sum to the ``fiscal_cost`` outcome).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -107,6 +107,13 @@ def fiscal_cost_by_instrument(flows: pd.DataFrame) -> dict[str, float]:
 class RunTally:
     """Counts read from the model after each year (``simulate_outcomes(each_year=...)``),
     never changing it: what cost-effectiveness divides by the fiscal cost."""
+
+    # The year's outcomes :meth:`record` reads (a run computing only some must include these).
+    OUTCOMES_READ: ClassVar[tuple[str, ...]] = (
+        "firm_participation_rate",
+        "deep_partnership_share",
+        "partnerships_active",
+    )
 
     participating: list[int] = field(default_factory=list)
     deep: list[int] = field(default_factory=list)

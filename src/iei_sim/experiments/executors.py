@@ -56,8 +56,10 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     try:
         scenario = Scenario.model_validate(task.scenario)
         tally = RunTally()
-        timeseries, summary = run.simulate_outcomes(scenario, task.seed, tally.record)
         outcomes = list(task.outcomes)
+        # Only what the store keeps is computed each year: the kept outcomes and the tally's.
+        computed = {*outcomes, *RunTally.OUTCOMES_READ}
+        timeseries, summary = run.simulate_outcomes(scenario, task.seed, tally.record, computed)
         row.update({name: float(summary[name]) for name in outcomes})
         row.update(tally.columns())
         # plain lists: cheap to pickle back from a worker and to write as a journal line
