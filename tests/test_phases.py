@@ -58,3 +58,13 @@ def test_the_command_line_shows_phases_as_a_spinner() -> None:
     CliRunner().invoke(app, ["outcomes"])
     assert _reporter.get() is not None and _reporter.get().__name__ == "_spinner"
     report_phases_with(None)
+
+
+def test_a_run_folder_marks_its_figures_as_one_phase(tiny_scenario: Path, tmp_path, seen):
+    from iei_sim import load_scenario, run_scenario
+
+    result = run_scenario(load_scenario(tiny_scenario), seed=1)
+    result.write(tmp_path / "run")
+    assert seen == [f"start {DRAWING_FIGURES}", f"end {DRAWING_FIGURES}"]
+    result.write(tmp_path / "bare", plots=False)
+    assert len(seen) == 2  # no figures: no phase

@@ -19,6 +19,7 @@ from iei_sim import __version__
 from iei_sim.model import IEIModel
 from iei_sim.outcomes import OUTCOMES, OUTCOMES_SIDECAR, outcome_table, summarise
 from iei_sim.output_folders import staged_folder
+from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions
 from iei_sim.provenance import invocation, now
 from iei_sim.scenario import Scenario, scenario_hash, scenario_to_yaml
@@ -79,21 +80,25 @@ class RunResult:
                 staging / "partnerships.csv", index=False, float_format="%.10g"
             )
             if plots:
-                from iei_sim.plots import write_network_plots, write_run_plots
-                from iei_sim.plots.run_figures import RunContext
-
-                run = RunContext(self.scenario, self.seed, int(self.timeseries["step"].max()))
-                write_run_plots(self.timeseries, staging / "plots", run, figures)
-                write_network_plots(
-                    self.partnerships,
-                    self.schools,
-                    self.firms,
-                    self.timeseries["step"],
-                    staging / "plots",
-                    run,
-                    figures,
-                )
+                with phase(DRAWING_FIGURES):
+                    self._write_figures(staging / "plots", figures)
         return out_dir
+
+    def _write_figures(self, folder: Path, figures: FigureOptions | None) -> None:
+        from iei_sim.plots import write_network_plots, write_run_plots
+        from iei_sim.plots.run_figures import RunContext
+
+        run = RunContext(self.scenario, self.seed, int(self.timeseries["step"].max()))
+        write_run_plots(self.timeseries, folder, run, figures)
+        write_network_plots(
+            self.partnerships,
+            self.schools,
+            self.firms,
+            self.timeseries["step"],
+            folder,
+            run,
+            figures,
+        )
 
 
 def run_scenario(

@@ -244,5 +244,6 @@ def sweep(
             from iei_sim.plots.saving import save_figure
 
             drawn = [o for o in shown if o in outcomes] if shown else outcomes
-            save_figure(sweep_figure(summary, factors, drawn), out_dir, "sweep", figures)
+            with phase(DRAWING_FIGURES):
+                save_figure(sweep_figure(summary, factors, drawn), out_dir, "sweep", figures)
     return SweepOutput(report, summary, out_dir)
