@@ -293,3 +293,27 @@ def test_run_options_override_scenario(tiny_scenario: Path, tmp_path: Path):
     assert not (out / "plots").exists()
     for name in RUN_FILES:
         assert (out / name).is_file(), name
+
+
+def test_run_takes_scenario_overrides_with_set(tiny_scenario: Path, tmp_path: Path) -> None:
+    """`run --set` as `compare --set`: the override is in effect (and in the resolved
+    scenario), a malformed one is refused naming it, an unknown field names the field."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from iei_sim.cli import app
+
+    out = tmp_path / "run"
+    args = ["run", str(tiny_scenario), "--out", str(out), "--no-plots"]
+    result = CliRunner().invoke(
+        app, [*args, "--set", "steps=1", "--set", "policy.subsidies.per_intern=2"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 1
+    assert "per_intern: 2" in (out / "scenario.resolved.yaml").read_text()
+    bad = CliRunner().invoke(app, [*args, "--set", "steps"])
+    assert bad.exit_code == 2 and "--set 'steps': expected dotted.field=value" in bad.output
+    unknown = CliRunner().invoke(app, [*args, "--set", "policy.subsidies.per_intren=2"])
+    assert unknown.exit_code == 2 and "per_intren" in unknown.output

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -333,10 +333,53 @@ def checked(load: Callable, *args):
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def load_scenario_or_exit(path: Path):
+def parse_settings(settings: list[str] | None) -> dict[str, Any]:
+    """``--set key=value`` options as dotted scenario overrides (values are YAML: numbers,
+    true/false, lists); a malformed one is refused naming it (exit 2)."""
+    import yaml
+
+    from iei_sim.scenario.loading import YamlTooLargeError, parse_yaml_text
+
+    overrides: dict[str, Any] = {}
+    for entry in settings or []:
+        key, sep, raw = entry.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            errors.print(
+                f"error: --set {entry!r}: expected dotted.field=value "
+                "(e.g. --set policy.tax_deduction.rate=0.4)",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
+        try:
+            overrides[key] = parse_yaml_text(raw) if raw.strip() else None
+        except (yaml.YAMLError, YamlTooLargeError) as exc:
+            errors.print(
+                f"error: --set {key}: not a value: {' '.join(str(exc).split())}",
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    return overrides
+
+
+SettingsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="FIELD=VALUE",
+        help="override a scenario field, as dotted.field=value (repeatable; e.g. "
+        "--set policy.tax_deduction.rate=0.4)",
+        show_default=False,
+    ),
+]
+
+
+def load_scenario_or_exit(path: Path, overrides: dict[str, Any] | None = None):
     from iei_sim.scenario import load_scenario
 
-    return checked(load_scenario, path)
+    return checked(load_scenario, path, overrides or None)
 
 
 def load_experiment_or_exit(path: Path):

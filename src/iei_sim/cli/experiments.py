@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +24,7 @@ from iei_sim.cli.common import (
     execute,
     figure_options,
     load_experiment_or_exit,
+    parse_settings,
     report_line,
     store_folder,
 )
@@ -61,37 +62,6 @@ def check_store(out_dir: Path, identity: dict, tasks: list) -> None:
     from iei_sim.experiments import ResultsStore
 
     ResultsStore(out_dir).check_plan(identity, [t.key for t in tasks])
-
-
-def parse_settings(settings: list[str] | None) -> dict[str, Any]:
-    """``--set key=value`` options as dotted scenario overrides (values are YAML: numbers,
-    true/false, lists); a malformed one is refused naming it (exit 2)."""
-    import yaml
-
-    from iei_sim.scenario.loading import YamlTooLargeError, parse_yaml_text
-
-    overrides: dict[str, Any] = {}
-    for entry in settings or []:
-        key, sep, raw = entry.partition("=")
-        key = key.strip()
-        if not sep or not key or any(not part for part in key.split(".")):
-            errors.print(
-                f"error: --set {entry!r}: expected dotted.field=value "
-                "(e.g. --set policy.tax_deduction.rate=0.4)",
-                markup=False,
-                highlight=False,
-            )
-            raise typer.Exit(EXIT_BAD_INPUT)
-        try:
-            overrides[key] = parse_yaml_text(raw) if raw.strip() else None
-        except (yaml.YAMLError, YamlTooLargeError) as exc:
-            errors.print(
-                f"error: --set {key}: not a value: {' '.join(str(exc).split())}",
-                markup=False,
-                highlight=False,
-            )
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-    return overrides
 
 
 def parse_outcomes(values: list[str] | None) -> list[str] | None:

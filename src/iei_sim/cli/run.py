@@ -14,9 +14,11 @@ from iei_sim.cli.common import (
     MAX_STEPS,
     DpiOption,
     FormatOption,
+    SettingsOption,
     console,
     figure_options,
     load_scenario_or_exit,
+    parse_settings,
     progress_bar,
 )
 from iei_sim.outcomes import HEADLINES, OUTCOMES
@@ -120,6 +122,7 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="output folder (default: results/<name>/<hash>-seed<seed>)")
     ] = None,
+    settings: SettingsOption = None,
     plots: Annotated[bool, typer.Option(help="draw the figures (into plots/)")] = True,
     format: FormatOption = FigureFormat.PNG,
     dpi: DpiOption = DEFAULT_DPI,
@@ -133,7 +136,7 @@ def run(
     from iei_sim.cli.input_files import InputKind, refuse_other_kind
 
     refuse_other_kind(scenario, InputKind.SCENARIO)
-    loaded = load_scenario_or_exit(scenario)
+    loaded = load_scenario_or_exit(scenario, parse_settings(settings))
     from iei_sim.output_folders import check_output_folder
     from iei_sim.run import default_out_dir, run_scenario
 
