@@ -66,24 +66,27 @@ VIEWS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def changed_settings(model: DashboardModel) -> list[str]:
-    """What the controls changed from the scenario file, in plain words
-    ("Tax deduction rate: 40% (file: 30%)")."""
-    lines = []
+def changed_levers(model: DashboardModel) -> list[tuple[str, str, str]]:
+    """What the controls changed from the scenario file, in plain words: (label, now, file),
+    e.g. ("Tax deduction rate", "40%", "30%")."""
+    changed = []
     for path, (before, now) in model.changed_fields().items():
         lever = LEVER_BY_PATH.get(path)
         if lever is None:  # the seed
-            lines.append(f"Random seed: {now} (file: {before})")
+            changed.append(("Random seed", str(now), str(before)))
         else:
-            lines.append(
-                f"{lever.label}: {shown_value(lever, now)} (file: {shown_value(lever, before)})"
-            )
-    return lines
+            changed.append((lever.label, shown_value(lever, now), shown_value(lever, before)))
+    return changed
+
+
+def changed_settings(model: DashboardModel) -> list[str]:
+    """:func:`changed_levers` as the status card says them ("Tax deduction rate: 40% (file: 30%)")."""
+    return [f"{label}: {now} (file: {before})" for label, now, before in changed_levers(model)]
 
 
 def kept_run(model: DashboardModel) -> RunSeries:
     """The model's run so far as a reference, labelled by what its levers were."""
-    settings = tuple(line.split(" (file:")[0] for line in changed_settings(model))
+    settings = tuple(f"{label}: {now}" for label, now, _ in changed_levers(model))
     label = "kept run: " + ("; ".join(settings) if settings else "the scenario file's levers")
     if len(label) > 60:
         label = label[:57] + "…"

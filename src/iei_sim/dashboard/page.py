@@ -20,7 +20,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from iei_sim.dashboard.components import LeverPanel, MainView, Status, kept_run
 from iei_sim.dashboard.levers import model_params
-from iei_sim.dashboard.model import DashboardModel
+from iei_sim.dashboard.model import DashboardModel, lever_defaults
 from iei_sim.scenario import ScenarioError, load_scenario
 
 PLAY_INTERVAL_MS = 300
@@ -149,10 +149,7 @@ def Dashboard(scenario_path: str, params: dict[str, Any], name: str) -> None:  #
     """The controls on the left, the status and the charts on the right."""
     initial = solara.use_memo(lambda: DashboardModel(scenario_path=scenario_path), [scenario_path])
     model = solara.use_reactive(initial)
-    defaults = {
-        key: spec["value"] if isinstance(spec, dict) else spec for key, spec in params.items()
-    }
-    values = solara.use_reactive(defaults)
+    values = solara.use_reactive({"scenario_path": scenario_path, **lever_defaults(initial.base)})
     reference = solara.use_reactive(None)
     update_counter.get()  # re-render when the model steps
     year = model.value.steps
