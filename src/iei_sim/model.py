@@ -13,7 +13,12 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 
-from iei_sim.agents.build import build_organisations, build_students, draw_priors
+from iei_sim.agents.build import (
+    build_organisations,
+    build_students,
+    draw_priors,
+    information_quality,
+)
 from iei_sim.agents.firm import Firm, seeking_of
 from iei_sim.agents.school import School
 from iei_sim.agents.students import Student
@@ -67,6 +72,11 @@ class IEIModel(mesa.Model):
     decision its keyed random numbers (:mod:`iei_sim.random_streams`), so the run is a function
     of the scenario and the seed, and two scenarios run from one seed share their luck wherever
     their agents face the same choice.
+
+    A scenario with ``spin_up_years`` is built already spun up: the model runs those years
+    under the baseline policy (:meth:`Scenario.under_baseline_policy`), forgets their outcome
+    rows, and brings the scenario's own policy into force; the reported years follow. Regimes
+    that differ only in policy therefore share every draw and state up to ``policy_start``.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
@@ -74,7 +84,8 @@ class IEIModel(mesa.Model):
         seed = scenario.seed if seed is None else seed
         super().__init__(rng=seed)
         self.seed = seed
-        self.config = scenario
+        self.spin_up_years = scenario.spin_up_years
+        self.config = scenario.under_baseline_policy() if self.spin_up_years else scenario
         self.streams = RandomStreams(seed)
         self.ledger = Ledger()
         self.sectors = scenario.sectors
@@ -107,6 +118,24 @@ class IEIModel(mesa.Model):
         draw_priors(self)
         build_students(self)
         self.plan = self._plan()
+        if self.spin_up_years:
+            self._spin_up(scenario)
+
+    def _spin_up(self, scenario: Scenario) -> None:
+        """Run the spin-up years under the baseline policy, then bring ``scenario``'s into force.
+
+        The spin-up's outcome rows are dropped (they are not reported); its ledger flows stay
+        in the ledger under their model years, which :func:`iei_sim.run.collect_result` leaves
+        out of ``ledger.csv``.
+        """
+        for _ in range(self.spin_up_years):
+            self.step()
+        self.records = []
+        self.config = scenario
+        for mechanism in self.mechanisms.values():
+            mechanism.read_policy()
+        for association in self.associations.values():
+            association.information_quality = information_quality(self)
 
     # -- the year ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -130,7 +159,10 @@ class IEIModel(mesa.Model):
     def start_year(self) -> None:
         """Demand grows; the year's running figures (costs, proposals, new partnerships) reset."""
         growth = np.array([r.labour_demand_growth for r in self.config.regions.values()])
-        self.demand_index = (1.0 + growth[self.firms.region]) ** self.steps
+        # Demand holds at its starting level through a spin-up and grows from policy_start on,
+        # so the first reported year meets the demand it would meet without a spin-up.
+        years_grown = max(0, self.steps - self.spin_up_years)
+        self.demand_index = (1.0 + growth[self.firms.region]) ** years_grown
         self.partnerships_started_this_year = 0
         self.firms.search_costs[:] = 0.0
         self.schools.search_costs[:] = 0.0
@@ -168,6 +200,12 @@ class IEIModel(mesa.Model):
         consider = self.incentives.consider_certification
         for i in order.tolist():
             consider(self.firm_list[i])
+
+    @property
+    def reported_years(self) -> int:
+        """Years run since the scenario's policy came into force (``policy_start``): the rows
+        of the time series so far."""
+        return self.steps - self.spin_up_years
 
     # -- queries used by agents and mechanisms ------------------------------------------------
     def standing(self, school: School) -> float:

@@ -139,7 +139,7 @@ def _outcomes(model: IEIModel, scenario: Scenario, seed: int) -> tuple[pd.DataFr
         "scenario": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "seed": seed,
-        "steps": int(model.steps),
+        "steps": int(model.reported_years),
         "iei_sim_version": __version__,
         **summarise(timeseries, scenario.summary_window),
     }
@@ -155,17 +155,30 @@ def _timeseries(model: IEIModel) -> pd.DataFrame:
 
 
 def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:
-    """Turn a finished model into a RunResult."""
+    """Turn a finished model into a RunResult.
+
+    Years in the tables count from the policy's start: a spin-up's ledger flows are left out,
+    and a partnership formed during the spin-up has a ``start_step`` of 0 or less. Stocks and
+    running totals (balances, ``partnerships_ever``, ``net_benefit_total``) are the state the
+    spin-up left plus what the reported years added.
+    """
     timeseries, summary = _outcomes(model, scenario, seed)
+    ledger = model.ledger.flows()
+    partnerships = _partnership_table(model)
+    if model.spin_up_years:
+        ledger = ledger[ledger["step"] > model.spin_up_years].reset_index(drop=True)
+        ledger["step"] -= model.spin_up_years
+        for column in ("start_step", "end_step"):
+            partnerships[column] = pd.to_numeric(partnerships[column]) - model.spin_up_years
     return RunResult(
         scenario=scenario,
         seed=seed,
         timeseries=timeseries,
         summary=summary,
-        ledger=model.ledger.flows(),
+        ledger=ledger,
         firms=_firm_table(model),
         schools=_school_table(model),
-        partnerships=_partnership_table(model),
+        partnerships=partnerships,
     )
 
 

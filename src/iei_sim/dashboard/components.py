@@ -58,7 +58,7 @@ def figure_png(draw: Callable[[], Figure], years: int | None = None, dpi: int = 
 
 def run_tables(model: DashboardModel) -> RunResult | None:
     """The run's tables so far (None before the first year: there is nothing to plot)."""
-    if model.steps == 0 or not model.records:
+    if model.reported_years == 0 or not model.records:
         return None
     return collect_result(model, model.config, model.seed)
 
@@ -71,7 +71,7 @@ def chart_png(model: DashboardModel, name: str) -> bytes | None:
     if name == "network":
         return figure_png(
             lambda: partnership_network_figure(
-                tables.partnerships, tables.schools, tables.firms, step=model.steps
+                tables.partnerships, tables.schools, tables.firms, step=model.reported_years
             )
         )
     return figure_png(lambda: RUN_FIGURES[name](tables.timeseries), years=model.config.steps)
@@ -97,7 +97,8 @@ def Status(model: DashboardModel) -> None:  # noqa: N802 (Solara components are 
         solara.Text(config.name, style={"font-size": "1.4em"})
         solara.Text(model.scenario_path, style={"font-family": "monospace", "font-size": "0.85em"})
         solara.Text(
-            f"Year {model.steps} of {config.steps} · seed {config.seed}", classes=["iei-year"]
+            f"Year {model.reported_years} of {config.steps} · seed {config.seed}",
+            classes=["iei-year"],
         )
         if model.problems:
             lines = [f"• {problem.field}: {problem.message}" for problem in model.problems]
@@ -125,9 +126,9 @@ def Status(model: DashboardModel) -> None:  # noqa: N802 (Solara components are 
             )
         elif not model.problems:
             solara.Text("All levers as in the scenario file.")
-        if model.steps and model.outcomes:
+        if model.reported_years and model.outcomes:
             _lines(
-                f"Year {model.steps}:",
+                f"Year {model.reported_years}:",
                 [
                     f"{OUTCOMES[key].label}: {OUTCOMES[key].format(model.outcomes[key])}"
                     for key in HEADLINES
