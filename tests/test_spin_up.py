@@ -10,9 +10,10 @@ from tests.helpers import SCENARIOS, tiny
 from tests.sizes import BEHAVIOUR, SMALL_20_YEARS
 from tools.stationarity import HEADLINE, TOLERANCE, diagnose
 
-from iei_sim.model import IEIModel
+from iei_sim import model as model_module
+from iei_sim.model import IEIModel, build_model
 from iei_sim.outcomes import OUTCOMES
-from iei_sim.run import run_scenario
+from iei_sim.run import collect_result, run_scenario
 from iei_sim.scenario import load_scenario
 from iei_sim.scenario.schema import PolicySpec
 
@@ -64,6 +65,33 @@ def test_regimes_share_their_spin_up_and_differ_from_policy_start():
     regime.step()
     assert regime.config.policy.tax_deduction.enabled
     assert regime.outcomes["fiscal_cost"] > 0
+
+
+def test_a_reused_spin_up_runs_as_a_fresh_one(monkeypatch):
+    """build_model (what run_scenario and experiments use) spins up once per structure and
+    seed and copies the result for every regime; the copy must run exactly as a fresh build."""
+    monkeypatch.setattr(model_module, "_SPUN_UP", type(model_module._SPUN_UP)())
+    regime = tiny_regime("tax_deduction", 5, **DEDUCTION_FOR_ALL)
+    run_scenario(tiny_regime("baseline", 5), seed=2)  # computes the spin-up
+    assert len(model_module._SPUN_UP) == 1
+    reused = run_scenario(regime, seed=2)
+    assert len(model_module._SPUN_UP) == 1  # the regime found the baseline's spin-up
+    fresh_model = IEIModel(regime, seed=2)
+    for _ in range(regime.steps):
+        fresh_model.step()
+    fresh = collect_result(fresh_model, regime, 2)
+    for table in ("timeseries", "ledger", "partnerships", "firms", "schools"):
+        assert getattr(reused, table).equals(getattr(fresh, table)), table
+    assert reused.summary == fresh.summary
+    assert reused.timeseries["fiscal_cost"].sum() > 0
+
+
+def test_the_spin_up_cache_keeps_within_its_bound(monkeypatch):
+    monkeypatch.setattr(model_module, "_SPUN_UP", type(model_module._SPUN_UP)())
+    monkeypatch.setattr(model_module, "SPIN_UP_CACHE_RECORDS", 0)
+    for seed in (0, 1):
+        build_model(tiny_regime("baseline", 2), seed)
+    assert [seed for _, seed in model_module._SPUN_UP] == [1]  # the latest one is kept
 
 
 def test_demand_grows_from_policy_start():

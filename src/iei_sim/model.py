@@ -8,6 +8,8 @@ the scheduled phases in order.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import Callable
 
 import mesa
@@ -41,6 +43,7 @@ from iei_sim.mechanisms.teachers import Teachers
 from iei_sim.outcomes import compute_outcomes
 from iei_sim.random_streams import RandomStreams
 from iei_sim.resources import check_run_fits
+from iei_sim.scenario.loading import scenario_hash
 from iei_sim.scenario.schema import Scenario
 from iei_sim.schedule import FIRMS, MODEL, SCHEDULE, SCHOOLS, Phase
 
@@ -119,10 +122,11 @@ class IEIModel(mesa.Model):
         build_students(self)
         self.plan = self._plan()
         if self.spin_up_years:
-            self._spin_up(scenario)
+            self._spin_up()
+            self.bring_policy_into_force(scenario)
 
-    def _spin_up(self, scenario: Scenario) -> None:
-        """Run the spin-up years under the baseline policy, then bring ``scenario``'s into force.
+    def _spin_up(self) -> None:
+        """Run the spin-up years under the baseline policy.
 
         The spin-up's outcome rows are dropped (they are not reported); its ledger flows stay
         in the ledger under their model years, which :func:`iei_sim.run.collect_result` leaves
@@ -131,6 +135,10 @@ class IEIModel(mesa.Model):
         for _ in range(self.spin_up_years):
             self.step()
         self.records = []
+
+    def bring_policy_into_force(self, scenario: Scenario) -> None:
+        """From now on run ``scenario`` (its policy; every other field as the spin-up's): the
+        mechanisms and associations re-read their levers."""
         self.config = scenario
         for mechanism in self.mechanisms.values():
             mechanism.read_policy()
@@ -254,3 +262,41 @@ class IEIModel(mesa.Model):
     def student(self, index: int) -> Student:
         """Inspect one student as a (read-only, unregistered) Mesa agent view."""
         return self.students.student(index)
+
+
+# Spun-up models kept for reuse (build_model), least recently used first, and the bound on the
+# student records they may hold together (about 64 bytes each: 256 MB).
+_SPUN_UP: OrderedDict[tuple[str, int], IEIModel] = OrderedDict()
+SPIN_UP_CACHE_RECORDS = 4_000_000
+
+
+def spin_up_key(scenario: Scenario) -> str:
+    """What a spin-up depends on: the scenario under the baseline policy, without the fields
+    that never change a model year (name, description, horizon, default seed, summary)."""
+    neutral = scenario.under_baseline_policy().model_copy(
+        update={"name": "spin-up", "description": "", "steps": 1, "seed": 0, "summary_window": 1}
+    )
+    return scenario_hash(neutral)
+
+
+def build_model(scenario: Scenario, seed: int | None = None) -> IEIModel:
+    """``IEIModel(scenario, seed)``, with its spin-up computed once per (structure, seed) in this
+    process and reused by every scenario that shares it (regimes, design points that differ
+    only in policy): a copy of the spun-up model has its policy brought into force. The result
+    is the same as building the model afresh; only the time differs."""
+    seed = scenario.seed if seed is None else seed
+    if not scenario.spin_up_years:
+        return IEIModel(scenario, seed)
+    check_run_fits(scenario, f"scenario '{scenario.name}'")
+    key = (spin_up_key(scenario), seed)
+    spun_up = _SPUN_UP.pop(key, None)
+    if spun_up is None:
+        spun_up = IEIModel(scenario.under_baseline_policy(), seed)
+    _SPUN_UP[key] = spun_up
+    while len(_SPUN_UP) > 1 and sum(m.students.n for m in _SPUN_UP.values()) > (
+        SPIN_UP_CACHE_RECORDS
+    ):
+        _SPUN_UP.popitem(last=False)
+    model = copy.deepcopy(spun_up)
+    model.bring_policy_into_force(scenario)
+    return model

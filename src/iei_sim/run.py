@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from iei_sim import __version__
-from iei_sim.model import IEIModel
+from iei_sim.model import IEIModel, build_model
 from iei_sim.outcomes import OUTCOMES, OUTCOMES_SIDECAR, outcome_table, summarise
 from iei_sim.output_folders import staged_folder
 from iei_sim.plots.saving import FigureOptions
@@ -108,7 +108,7 @@ def run_scenario(
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     started = now()
-    model = IEIModel(scenario, seed=seed)
+    model = build_model(scenario, seed)
     for done in range(1, steps + 1):
         model.step()
         if progress is not None:
@@ -124,7 +124,7 @@ def simulate_outcomes(
     """Just the outcomes of a run (time series and summary), without the agent and ledger
     tables: what experiments keep, at a fraction of the collection cost. ``each_year`` is
     called with the model after each year, to read (never change) what the year computed."""
-    model = IEIModel(scenario, seed=seed)
+    model = build_model(scenario, seed)
     for _ in range(scenario.steps):
         model.step()
         if each_year is not None:
