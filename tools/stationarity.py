@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from iei_sim.model import IEIModel
 from iei_sim.outcomes import OUTCOMES, summarise
@@ -284,12 +285,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="horizons H to report, comma-separated (default: every 5 years)",
     )
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="scenario override"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="scenario override, the value read as YAML (e.g. spin_up_years=80)",
     )
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--trajectory", type=Path, help="write the seed-mean series (CSV) here")
     args = parser.parse_args(argv)
-    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = {key: yaml.safe_load(value) for key, value in (s.split("=", 1) for s in args.set)}
     results = []
     for path in args.scenarios:
         scenario = load_scenario(path, overrides=overrides or None)

@@ -45,6 +45,14 @@ class Account:
 class Ledger:
     """Double-entry ledger with per-step aggregation by (from kind, to kind, resource, purpose)."""
 
+    def __getstate__(self) -> dict:
+        """A copy (``copy.deepcopy``, ``pickle``) holds the balances, not their flat view."""
+        return {k: v for k, v in self.__dict__.items() if k != "_cells"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._cells = _flat_view(self._store)
+
     def __init__(self) -> None:
         self.accounts: list[Account] = []
         self._kind_codes: dict[str, int] = {}

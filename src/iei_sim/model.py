@@ -8,12 +8,19 @@ the scheduled phases in order.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import Callable
 
 import mesa
 import numpy as np
 
-from iei_sim.agents.build import build_organisations, build_students, draw_priors
+from iei_sim.agents.build import (
+    build_organisations,
+    build_students,
+    draw_priors,
+    information_quality,
+)
 from iei_sim.agents.firm import Firm, seeking_of
 from iei_sim.agents.school import School
 from iei_sim.agents.students import Student
@@ -36,6 +43,7 @@ from iei_sim.mechanisms.teachers import Teachers
 from iei_sim.outcomes import compute_outcomes
 from iei_sim.random_streams import RandomStreams
 from iei_sim.resources import check_run_fits
+from iei_sim.scenario.loading import scenario_hash
 from iei_sim.scenario.schema import Scenario
 from iei_sim.schedule import FIRMS, MODEL, SCHEDULE, SCHOOLS, Phase
 
@@ -67,6 +75,11 @@ class IEIModel(mesa.Model):
     decision its keyed random numbers (:mod:`iei_sim.random_streams`), so the run is a function
     of the scenario and the seed, and two scenarios run from one seed share their luck wherever
     their agents face the same choice.
+
+    A scenario with ``spin_up_years`` is built already spun up: the model runs those years
+    under the baseline policy (:meth:`Scenario.under_baseline_policy`), forgets their outcome
+    rows, and brings the scenario's own policy into force; the reported years follow. Regimes
+    that differ only in policy therefore share every draw and state up to ``policy_start``.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
@@ -74,7 +87,8 @@ class IEIModel(mesa.Model):
         seed = scenario.seed if seed is None else seed
         super().__init__(rng=seed)
         self.seed = seed
-        self.config = scenario
+        self.spin_up_years = scenario.spin_up_years
+        self.config = scenario.under_baseline_policy() if self.spin_up_years else scenario
         self.streams = RandomStreams(seed)
         self.ledger = Ledger()
         self.sectors = scenario.sectors
@@ -109,6 +123,29 @@ class IEIModel(mesa.Model):
         draw_priors(self)
         build_students(self)
         self.plan = self._plan()
+        if self.spin_up_years:
+            self._spin_up()
+            self.bring_policy_into_force(scenario)
+
+    def _spin_up(self) -> None:
+        """Run the spin-up years under the baseline policy.
+
+        The spin-up's outcome rows are dropped (they are not reported); its ledger flows stay
+        in the ledger under their model years, which :func:`iei_sim.run.collect_result` leaves
+        out of ``ledger.csv``.
+        """
+        for _ in range(self.spin_up_years):
+            self.step()
+        self.records = []
+
+    def bring_policy_into_force(self, scenario: Scenario) -> None:
+        """From now on run ``scenario`` (its policy; every other field as the spin-up's): the
+        mechanisms and associations re-read their levers."""
+        self.config = scenario
+        for mechanism in self.mechanisms.values():
+            mechanism.read_policy()
+        for association in self.associations.values():
+            association.information_quality = information_quality(self)
 
     # -- the year ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -132,7 +169,10 @@ class IEIModel(mesa.Model):
     def start_year(self) -> None:
         """Demand grows; the year's running figures (costs, proposals, new partnerships) reset."""
         growth = np.array([r.labour_demand_growth for r in self.config.regions.values()])
-        self.demand_index = (1.0 + growth[self.firms.region]) ** self.steps
+        # Demand holds at its starting level through a spin-up and grows from policy_start on,
+        # so the first reported year meets the demand it would meet without a spin-up.
+        years_grown = max(0, self.steps - self.spin_up_years)
+        self.demand_index = (1.0 + growth[self.firms.region]) ** years_grown
         self.partnerships_started_this_year = 0
         self.firms.search_costs[:] = 0.0
         self.schools.search_costs[:] = 0.0
@@ -170,6 +210,12 @@ class IEIModel(mesa.Model):
         consider = self.incentives.consider_certification
         for i in order.tolist():
             consider(self.firm_list[i])
+
+    @property
+    def reported_years(self) -> int:
+        """Years run since the scenario's policy came into force (``policy_start``): the rows
+        of the time series so far."""
+        return self.steps - self.spin_up_years
 
     # -- queries used by agents and mechanisms ------------------------------------------------
     def standing(self, school: School) -> float:
@@ -218,3 +264,41 @@ class IEIModel(mesa.Model):
     def student(self, index: int) -> Student:
         """Inspect one student as a (read-only, unregistered) Mesa agent view."""
         return self.students.student(index)
+
+
+# Spun-up models kept for reuse (build_model), least recently used first, and the bound on the
+# student records they may hold together (about 64 bytes each: 256 MB).
+_SPUN_UP: OrderedDict[tuple[str, int], IEIModel] = OrderedDict()
+SPIN_UP_CACHE_RECORDS = 4_000_000
+
+
+def spin_up_key(scenario: Scenario) -> str:
+    """What a spin-up depends on: the scenario under the baseline policy, without the fields
+    that never change a model year (name, description, horizon, default seed, summary)."""
+    neutral = scenario.under_baseline_policy().model_copy(
+        update={"name": "spin-up", "description": "", "steps": 1, "seed": 0, "summary_window": 1}
+    )
+    return scenario_hash(neutral)
+
+
+def build_model(scenario: Scenario, seed: int | None = None) -> IEIModel:
+    """``IEIModel(scenario, seed)``, with its spin-up computed once per (structure, seed) in this
+    process and reused by every scenario that shares it (regimes, design points that differ
+    only in policy): a copy of the spun-up model has its policy brought into force. The result
+    is the same as building the model afresh; only the time differs."""
+    seed = scenario.seed if seed is None else seed
+    if not scenario.spin_up_years:
+        return IEIModel(scenario, seed)
+    check_run_fits(scenario, f"scenario '{scenario.name}'")
+    key = (spin_up_key(scenario), seed)
+    spun_up = _SPUN_UP.pop(key, None)
+    if spun_up is None:
+        spun_up = IEIModel(scenario.under_baseline_policy(), seed)
+    _SPUN_UP[key] = spun_up
+    while len(_SPUN_UP) > 1 and sum(m.students.n for m in _SPUN_UP.values()) > (
+        SPIN_UP_CACHE_RECORDS
+    ):
+        _SPUN_UP.popitem(last=False)
+    model = copy.deepcopy(spun_up)
+    model.bring_policy_into_force(scenario)
+    return model

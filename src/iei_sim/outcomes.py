@@ -72,9 +72,9 @@ class Outcome:
     meaningful_from: str = START
 
     def first_meaningful_year(self, scenario: Scenario) -> int:
-        """The first year whose value can reflect the model's mechanisms (1 = from the start):
-        for cohort outcomes, the year after the shortest programme's first cohort, which
-        started with the model, graduates."""
+        """The first reported year whose value can reflect the model's mechanisms (1 = from
+        the start): for cohort outcomes, the year after the shortest programme's first cohort,
+        which started with the model, graduates (a spin-up's years count towards it)."""
         if self.meaningful_from == START:
             return 1
         students = scenario.students
@@ -83,7 +83,7 @@ class Outcome:
             students.duration_undergraduate,
             students.duration_graduate,
         )
-        return shortest + 1
+        return max(1, shortest + 1 - scenario.spin_up_years)
 
     def format(self, value: float) -> str:
         """The value as tables and figures show it (``nan`` as ``n/a``)."""

@@ -99,8 +99,9 @@ def estimate_run(scenario) -> RunEstimate:
     students = scenario.students
     shortest = max(1, min(students.duration_vocational, students.duration_undergraduate))
     # School sizes are log-normal with mean 1 (×1.1 for the tail); intake is enrolment/duration.
-    records = math.ceil(1.1 * enrolled * (1 + (scenario.steps + 1) / shortest))
-    return RunEstimate(schools, firms, records, scenario.steps)
+    years = scenario.simulated_years
+    records = math.ceil(1.1 * enrolled * (1 + (years + 1) / shortest))
+    return RunEstimate(schools, firms, records, years)
 
 
 def check_run_fits(scenario, what: str = "the scenario", limit: int | None = None) -> RunEstimate:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from iei_sim import __version__
-from iei_sim.model import IEIModel
+from iei_sim.model import IEIModel, build_model
 from iei_sim.outcomes import OUTCOMES, OUTCOMES_SIDECAR, outcome_table, summarise
 from iei_sim.output_folders import staged_folder
 from iei_sim.phases import DRAWING_FIGURES, phase
@@ -113,7 +113,7 @@ def run_scenario(
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     started = now()
-    model = IEIModel(scenario, seed=seed)
+    model = build_model(scenario, seed)
     for done in range(1, steps + 1):
         model.step()
         if progress is not None:
@@ -134,7 +134,7 @@ def simulate_outcomes(
     these are computed each year (the others are not, and are absent from both); a kept one
     has the value a full run gives it. ``each_year`` is called with the model after each
     year, to read (never change) what the year computed."""
-    model = IEIModel(scenario, seed=seed)
+    model = build_model(scenario, seed)
     model.kept_outcomes = None if outcomes is None else frozenset(outcomes)
     for _ in range(scenario.steps):
         model.step()
@@ -151,7 +151,7 @@ def _outcomes(model: IEIModel, scenario: Scenario, seed: int) -> tuple[pd.DataFr
         "scenario": scenario.name,
         "scenario_hash": scenario_hash(scenario),
         "seed": seed,
-        "steps": int(model.steps),
+        "steps": int(model.reported_years),
         "iei_sim_version": __version__,
         **summarise(timeseries, scenario.summary_window, names),
     }
@@ -171,17 +171,30 @@ def _timeseries(model: IEIModel, names: list[str]) -> pd.DataFrame:
 
 
 def collect_result(model: IEIModel, scenario: Scenario, seed: int) -> RunResult:
-    """Turn a finished model into a RunResult."""
+    """Turn a finished model into a RunResult.
+
+    Years in the tables count from the policy's start: a spin-up's ledger flows are left out,
+    and a partnership formed during the spin-up has a ``start_step`` of 0 or less. Stocks and
+    running totals (balances, ``partnerships_ever``, ``net_benefit_total``) are the state the
+    spin-up left plus what the reported years added.
+    """
     timeseries, summary = _outcomes(model, scenario, seed)
+    ledger = model.ledger.flows()
+    partnerships = _partnership_table(model)
+    if model.spin_up_years:
+        ledger = ledger[ledger["step"] > model.spin_up_years].reset_index(drop=True)
+        ledger["step"] -= model.spin_up_years
+        for column in ("start_step", "end_step"):
+            partnerships[column] = pd.to_numeric(partnerships[column]) - model.spin_up_years
     return RunResult(
         scenario=scenario,
         seed=seed,
         timeseries=timeseries,
         summary=summary,
-        ledger=model.ledger.flows(),
+        ledger=ledger,
         firms=_firm_table(model),
         schools=_school_table(model),
-        partnerships=_partnership_table(model),
+        partnerships=partnerships,
     )
 
 

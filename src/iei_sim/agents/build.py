@@ -84,9 +84,7 @@ def build_organisations(model: IEIModel) -> None:
             model.school_list.append(school)
         _build_firms(model, region, spec, sectors, shares)
         for sector in sectors:
-            quality = cfg.associations.information_quality
-            quality += model.market.information_gain * (1.0 - quality)
-            association = IndustryAssociation(model, region, sector, quality)
+            association = IndustryAssociation(model, region, sector, information_quality(model))
             association.key = entity_key(region, "association", sector)
     # The keys of the keyed draws about organisations: the tables' own columns, not copies.
     model.school_keys = model.schools.key
@@ -174,6 +172,12 @@ def _index_organisations(model: IEIModel) -> None:
     model.refresh_standing()
 
 
+def information_quality(model: IEIModel) -> float:
+    """An association's information quality: its own, improved by the platform when it is on."""
+    quality = model.config.associations.information_quality
+    return quality + model.market.information_gain * (1.0 - quality)
+
+
 def draw_priors(model: IEIModel) -> None:
     """Prior beliefs: the true expectation of a partnership-year, read with noise."""
     cfg = model.config
@@ -196,7 +200,7 @@ def build_students(model: IEIModel) -> None:
     yearly_intake = sum(s.enrolment / s.duration for s in model.school_list)
     total = sum(s.enrolment for s in model.school_list)
     model.students = StudentPopulation(
-        model, capacity=int(total + yearly_intake * (model.config.steps + 1))
+        model, capacity=int(total + yearly_intake * (model.config.simulated_years + 1))
     )
     cohorts = model.students.cohorts()
     spec = model.config.students

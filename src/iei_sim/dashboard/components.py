@@ -99,7 +99,7 @@ def live_series(model: DashboardModel) -> RunSeries | None:
 
 def network_png(model: DashboardModel) -> bytes | None:
     """The network of partnerships active in the model's current year (None before year 1)."""
-    if model.steps == 0 or not model.records:
+    if model.reported_years == 0 or not model.records:
         return None
     from iei_sim.plots import partnership_network_figure
     from iei_sim.plots.saving import write_png
@@ -110,8 +110,8 @@ def network_png(model: DashboardModel) -> bytes | None:
         tables.partnerships,
         tables.schools,
         tables.firms,
-        step=model.steps,
-        tables_as_of=f"year {model.steps}",
+        step=model.reported_years,
+        tables_as_of=f"year {model.reported_years}",
     )
     buffer = io.BytesIO()
     write_png(fig, buffer, NETWORK_DPI, {"Software": None})

@@ -61,7 +61,7 @@ class DashboardModel(IEIModel):
         if not self.running:
             return
         self._mesa_step()
-        if self.steps >= self.config.steps:
+        if self.reported_years >= self.config.steps:
             self.running = False
 
     def changed_fields(self) -> dict[str, tuple[Any, Any]]:

@@ -152,7 +152,7 @@ def Dashboard(scenario_path: str, params: dict[str, Any], name: str) -> None:  #
     values = solara.use_reactive({"scenario_path": scenario_path, **lever_defaults(initial.base)})
     reference = solara.use_reactive(None)
     update_counter.get()  # re-render when the model steps
-    year = model.value.steps
+    year = model.value.reported_years
     solara.Title(f"iei-sim: {name}")
     solara.Style(CSS)
     with solara.Row(classes=["iei-page"], gap="12px", style={"align-items": "flex-start"}):

@@ -55,6 +55,11 @@ class Mechanism:
     def setup(self) -> None:
         """Once, after the populations exist."""
 
+    def read_policy(self) -> None:
+        """Take the policy levers from ``model.config``: at build, and again when the
+        scenario's policy comes into force after a spin-up (``Scenario.policy_start``). A
+        mechanism that keeps levers of its own reads them here, never only in ``__init__``."""
+
     def step(self) -> None:
         """This mechanism's phase of the year."""
 

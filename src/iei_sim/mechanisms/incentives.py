@@ -37,9 +37,13 @@ class Incentives(Mechanism):
 
     def __init__(self, model: IEIModel) -> None:
         super().__init__(model)
-        # Each region's own rules: the national policy unless the region has a tuned one.
-        self.deduction = {r: model.config.policy_for(r).tax_deduction for r in model.config.regions}
-        self.subsidies = {r: model.config.policy_for(r).subsidies for r in model.config.regions}
+        self.read_policy()
+
+    def read_policy(self) -> None:
+        """Each region's own rules: the national policy unless the region has a tuned one."""
+        config = self.model.config
+        self.deduction = {r: config.policy_for(r).tax_deduction for r in config.regions}
+        self.subsidies = {r: config.policy_for(r).subsidies for r in config.regions}
         # Expectations depend only on region and certification status: cache them per year.
         self._expected_cache: dict[tuple[str, bool], float] = {}
 

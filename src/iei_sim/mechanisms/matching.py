@@ -38,10 +38,14 @@ class PartnershipMarket(Mechanism):
     odd = "§7.1"
 
     def __init__(self, model: IEIModel) -> None:
+        super().__init__(model)
+        self.read_policy()
+
+    def read_policy(self) -> None:
         """The search's terms, set by the digital platform when it is on (seed 002 §4.1):
         more candidates a search, a cheaper search, candidates from other regions, better
         information, and a list of schools with open places."""
-        super().__init__(model)
+        model = self.model
         platform = model.config.policy.platform
         on = platform.enabled
         p = model.config.partnerships

@@ -34,9 +34,14 @@ class Monitoring(Mechanism):
 
     def __init__(self, model: IEIModel) -> None:
         super().__init__(model)
-        self.spec = {r: model.config.policy_for(r).monitoring for r in model.config.regions}
+        self.read_policy()
         self.year_evaluated = 0
         self.year_exposed = 0
+
+    def read_policy(self) -> None:
+        """Each region's evaluation regime (the national one unless the region tunes its own)."""
+        config = self.model.config
+        self.spec = {r: config.policy_for(r).monitoring for r in config.regions}
 
     def step(self) -> None:
         """Evaluate a sample of active projects after this year's incentives were paid."""

@@ -41,7 +41,7 @@ class Risk(Mechanism):
     def __init__(self, model: IEIModel) -> None:
         super().__init__(model)
         self.events = model.config.risk
-        self.sharing = {r: model.config.policy_for(r).risk_sharing for r in model.config.regions}
+        self.read_policy()
         ledger = model.ledger
         self.fund_accounts = {
             region: ledger.open_account("risk_fund", i)
@@ -58,6 +58,11 @@ class Risk(Mechanism):
         self.year_losses = 0.0
         self.year_compensation = 0.0
         self.year_events = 0
+
+    def read_policy(self) -> None:
+        """Each region's risk-sharing rule (the national one unless the region tunes its own)."""
+        config = self.model.config
+        self.sharing = {r: config.policy_for(r).risk_sharing for r in config.regions}
 
     def fund_balance(self, region: str) -> float:
         return self.model.ledger.balance(self.fund_accounts[region], "money")

@@ -631,6 +631,13 @@ class Scenario(Section):
     summary_window: int = Field(
         5, ge=1, le=MAX_STEPS, description="final years averaged into summary rates"
     )
+    spin_up_years: int = Field(
+        0,
+        ge=0,
+        le=MAX_STEPS,
+        description="years run under the baseline policy before the reported years, so that "
+        "policies act on a settled status quo (docs/stationarity.md); not reported",
+    )
     regions: dict[str, RegionSpec] = Field(
         max_length=MAX_KEYS,
         default_factory=lambda: {
@@ -690,6 +697,27 @@ class Scenario(Section):
                     {"region": name},
                 )
         return self
+
+    @property
+    def policy_start(self) -> int:
+        """The model year in which the scenario's policy comes into force: the first reported
+        year, after ``spin_up_years`` years under the baseline policy."""
+        return self.spin_up_years + 1
+
+    @property
+    def simulated_years(self) -> int:
+        """Years the model runs: the spin-up and the reported ``steps``."""
+        return self.spin_up_years + self.steps
+
+    def under_baseline_policy(self) -> Scenario:
+        """This scenario with the baseline policy (the schema's defaults, as
+        ``scenarios/baseline.yaml`` runs: no instrument in force) everywhere: what its spin-up
+        runs, so that every regime on one structure and seed shares its spin-up exactly."""
+        regions = {
+            name: region.model_copy(update={"policy": None})
+            for name, region in self.regions.items()
+        }
+        return self.model_copy(update={"policy": PolicySpec(), "regions": regions})
 
     def policy_for(self, region: str) -> PolicySpec:
         """The policy in force in ``region``: its tuned policy if it has one, else the national."""
