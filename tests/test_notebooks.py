@@ -135,7 +135,8 @@ def test_the_library_never_switches_the_matplotlib_backend() -> None:
 def test_notebook_01s_sentences_hold_for_the_run_it_makes() -> None:
     """The claims of notebook 01's text (cells tagged ``claims-checked-by-tests``), on the same
     scenario and seed: schools stay keener than firms every year, firms cool over the run,
-    participation stays low, most offers are refused, internships are rare, and almost no firm
+    participation stays low, most offers are refused, fewer than half of the graduates had an
+    internship, and almost no firm
     gains from a partnership at any rung, deeper rungs no more than the shallow one."""
     from iei_sim import IEIModel, load_scenario, run_scenario
     from iei_sim.mechanisms.partnerships import expected_private_benefit
@@ -148,12 +149,11 @@ def test_notebook_01s_sentences_hold_for_the_run_it_makes() -> None:
     assert years["firm_willingness"].iloc[-1] < years["firm_willingness"].iloc[0]
     assert summary["firm_participation_rate"] < 0.5
     assert summary["school_offer_refusal_rate"] > 0.5
+    assert summary["student_coverage"] < 0.5
 
     model = IEIModel(scenario)
     for _ in range(scenario.steps):
         model.step()
-    students = model.students
-    assert np.count_nonzero(students.internships[: students.n]) < 0.05 * students.n
     gaining = {
         depth: np.mean(
             [expected_private_benefit(model, f, int(depth)) > 0 for f in model.firm_list]

@@ -45,6 +45,20 @@ def test_informal_ties_break_up_at_their_rate_and_defection_ends_any_partnership
     assert ends_this_year(model, defected, 0.99)
 
 
+def test_a_contract_whose_holder_left_during_its_term_is_not_renewed():
+    """At rate 0.3 and a 3-year term the holder has left by the term's end with chance
+    1 − 0.7³ = 0.657: below that draw the contract ends despite high trust, above it renews;
+    before the term's end the holder's leaving ends nothing."""
+    overrides = {"contracts.informal_breakup_rate": 0.3, "contracts.term_years": 3}
+    model = IEIModel(tiny(overrides, steps=1), seed=0)
+    model.steps = 3
+    left = 1.0 - 0.7**3
+    assert ends_this_year(model, _partnership(model, True, 5.0, contract_end=3), left - 0.001)
+    renewed = _partnership(model, True, 5.0, contract_end=3)
+    assert not ends_this_year(model, renewed, left + 0.001) and renewed.formal
+    assert not ends_this_year(model, _partnership(model, True, 5.0, contract_end=4), 0.0)
+
+
 def test_no_contracts_when_formal_share_is_zero_and_all_when_supported():
     none = stepped({"contracts.formal_share": 0.0}, steps=3)
     assert not any(p.formal for p in none.partnerships)

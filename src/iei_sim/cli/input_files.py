@@ -73,6 +73,14 @@ def scenario_lines(scenario: Scenario) -> list[str]:
     lines = [
         f"{scenario.steps} years, seed {scenario.seed}; summaries average the last "
         f"{scenario.summary_window} years",
+        *(
+            [
+                f"spin-up: {scenario.spin_up_years} years under the baseline policy first "
+                f"(not reported); the scenario's policy starts in year {scenario.policy_start}"
+            ]
+            if scenario.spin_up_years
+            else []
+        ),
         f"{_count(len(scenario.regions), 'region')}:",
     ]
     for name, region in scenario.regions.items():

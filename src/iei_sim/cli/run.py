@@ -89,7 +89,9 @@ def outcomes(
 
 def run_table(loaded, summary, seed: int, steps: int) -> Table:
     """A run's headline outcomes; a value from before the year it means something is starred."""
-    table = Table(title=f"{loaded.name}: {steps} years, seed {seed}", show_header=True)
+    spin_up = getattr(loaded, "spin_up_years", 0)
+    after = f" after a {spin_up}-year spin-up" if spin_up else ""
+    table = Table(title=f"{loaded.name}: {steps} years{after}, seed {seed}", show_header=True)
     table.add_column("outcome")
     table.add_column("value", justify="right")
     table.add_column("unit")

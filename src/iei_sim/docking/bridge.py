@@ -51,7 +51,9 @@ if TYPE_CHECKING:
 # Scenario settings that leave only the participation decision of docs/ODD.md §7.1 standing: no
 # belief noise or revision, every school of standing 1 (κ = 1), no events, evaluations,
 # projects on paper, brokerage or knowledge dynamics. Incentive and platform levers stay free.
+# The game is a one-shot decision from the model's starting state, so there is no spin-up.
 MECHANISMS_OFF: dict[str, object] = {
+    "spin_up_years": 0,
     "learning.rule": "none",
     "learning.prior_noise": 0.0,
     "schools.reputation_sigma": 0.0,

@@ -73,6 +73,16 @@ def base_scenarios(experiment: LoadedExperiment) -> list[dict]:
     return bases
 
 
+def spin_up_order(tasks: list[RunTask]) -> list[RunTask]:
+    """Runs that share a seed one after another when scenarios spin up, so that a process
+    computes each (structure, seed) spin-up once and copies it for every regime and design
+    point that shares it (:func:`iei_sim.model.build_model`); results do not depend on the
+    order (every run is keyed by its scenario and seed)."""
+    if not any(task.scenario.get("spin_up_years") for task in tasks):
+        return tasks
+    return sorted(tasks, key=lambda task: task.seed)
+
+
 def run_tasks(
     tasks: list[RunTask],
     store: ResultsStore,
@@ -88,7 +98,7 @@ def run_tasks(
     """
     start = time.perf_counter()
     finished = store.finished_keys()
-    todo = [t for t in tasks if t.key not in finished]
+    todo = spin_up_order([t for t in tasks if t.key not in finished])
     skipped = len(tasks) - len(todo)
     done = failed = 0
     run_time = 0.0

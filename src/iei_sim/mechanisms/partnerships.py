@@ -457,10 +457,15 @@ def pair_keys(model: IEIModel, partnerships: list[Partnership]) -> tuple[np.ndar
 def ends_this_year(model: IEIModel, partnership: Partnership, breakup_luck: float) -> bool:
     """Defection ends any partnership; low trust ends an informal tie or an expiring contract.
 
-    A formal contract rides out bad years until its term ends; at the end of a term it is
-    renewed if trust is still at least what it started with, and otherwise lapses into an
-    informal tie. An informal tie also ends when the person who held it moves on
-    (``breakup_luck``: this year's uniform draw for the partnership).
+    Cooperation rests on the people who hold it ("personal feelings", seed 001 §3.3): an
+    informal tie ends when its holder moves on (``informal_breakup_rate`` a year;
+    ``breakup_luck`` is this year's uniform draw for the partnership). A formal contract binds
+    the organisations until its term ends, so it rides out bad years and a holder's leaving;
+    at the end of a term nobody renews it if its holder left during the term (chance
+    1 − (1 − rate)^term), it is renewed if trust is still at least what it started with, and
+    otherwise it lapses into an informal tie. Without the holder check a contract's expected
+    life was about a century and the status quo took 60–100 years to settle
+    (docs/stationarity.md).
     """
     p, c = model.config.partnerships, model.config.contracts
     if partnership.defected:
@@ -468,6 +473,8 @@ def ends_this_year(model: IEIModel, partnership: Partnership, breakup_luck: floa
     if partnership.formal:
         if model.steps < partnership.contract_end:
             return False
+        if breakup_luck < 1.0 - (1.0 - c.informal_breakup_rate) ** c.term_years:
+            return True
         if partnership.trust >= p.initial_trust:
             partnership.contract_end = model.steps + c.term_years
             return False

@@ -301,7 +301,9 @@ class ContractSpec(Section):
     )
     term_years: int = Field(3, ge=1, le=20, description="term of a formal contract")
     informal_breakup_rate: Probability = Field(
-        0.1, description="yearly chance an informal tie ends (the person who held it moves on)"
+        0.1,
+        description="yearly chance the person who holds a tie moves on: an informal tie ends; "
+        "a formal contract is not renewed at the end of a term in which its holder left",
     )
     formal_defection_factor: Probability = Field(
         0.3, description="defection rate of a formal contract relative to an informal tie"
