@@ -108,6 +108,12 @@ dashboard: $(BIN)/iei-sim
 dashboard-assets: $(BIN)/iei-sim
 	$(BIN)/python -m iei_sim.dashboard.assets
 
+# Policy responses (MODEL.md §5): power analysis → tests/policy_power.json, confirmatory runs →
+# docs/policy-responses.md and .csv; under a minute with 2 workers.
+.PHONY: policy-responses
+policy-responses: $(BIN)/iei-sim
+	$(BIN)/python -m tools.policy_responses --workers 2
+
 # Validation report (docking with replicator dynamics, patterns, policy tests) → docs/validation.md
 # and docs/figures/; about a minute. `make validation RECOMPUTE=1` also reruns patterns and policy tests.
 .PHONY: validation

@@ -1,80 +1,89 @@
 """Policy responses the seeds argue for must emerge (MODEL.md §5), tested directionally.
 
-Criterion, stated once: each regime is run on the same 16 seeds as its reference (common random
-numbers), and the difference must be significant in a one-sided paired t-test at p < 0.05.
-Student coverage is lumpy (a deep partnership covers a whole programme through co-taught courses),
-so the platform is compared on 32 seeds. Regimes are the shipped scenario files, at the small
-scenario's size over 20 years.
+The comparisons (regime, reference, outcome, expected direction, smallest effect of interest)
+are data in ``tools/policy_responses.py`` ``COMPARISONS``; each test's replicates come from the
+power analysis that tool stored in ``tests/policy_power.json`` (pilot on seeds disjoint from
+these), never from the result. Each regime runs on seeds 0 … n − 1 with its reference (common
+random numbers), at the small scenario's size over 20 years, and the long-run (run summary)
+difference must be significant in a one-sided paired t-test at p < 0.05. A response the tool
+reports as not emerging is a strict expected failure: it must not pass silently, nor be claimed.
 """
 
+from __future__ import annotations
+
+import json
+
+import pandas as pd
 import pytest
 from scipy import stats
-from tests.helpers import small_regime
+from tools.policy_responses import ALPHA, COMPARISONS, POWER_FILE, Comparison, arm_scenario, main
 
 from iei_sim.patterns import run_replicates
 
-REPLICATES = 16
-ALPHA = 0.05
+# Long-run verdicts of docs/policy-responses.md that are "does not emerge" (regenerate it with
+# `python -m tools.policy_responses --workers 2` after a model change and update these).
+NOT_EMERGING: dict[str, str] = {}
+
+
+def replicates_for(name: str) -> int:
+    """The comparison's replicates from the stored power analysis (fails clearly without it)."""
+    if not POWER_FILE.exists():
+        pytest.fail(f"{POWER_FILE} is missing: run `python -m tools.policy_responses`")
+    plan = json.loads(POWER_FILE.read_text())["comparisons"]
+    if name not in plan:
+        pytest.fail(f"{POWER_FILE} has no power analysis for {name!r}: rerun the tool")
+    return int(plan[name]["replicates"])
 
 
 @pytest.fixture(scope="module")
-def runs():
-    cache = {}
+def arm_runs():
+    """Each arm's run summaries on seeds 0 … n − 1, n the most any comparison needs of it."""
+    needed: dict[str, int] = {}
+    for comparison in COMPARISONS:
+        for arm in comparison.arms:
+            needed[arm] = max(needed.get(arm, 0), replicates_for(comparison.name))
+    cache: dict[str, pd.DataFrame] = {}
 
-    def get(name, replicates=REPLICATES, **overrides):
-        key = (name, replicates, tuple(sorted(overrides.items())))
-        if key not in cache:
-            cache[key] = run_replicates(small_regime(name, overrides), replicates, workers=2)
-        return cache[key]
+    def get(arm: str, replicates: int) -> pd.DataFrame:
+        if arm not in cache:
+            cache[arm] = run_replicates(arm_scenario(arm), needed[arm], workers=2)
+        return cache[arm].iloc[:replicates]
 
     return get
 
 
-def _significant(a, b, outcome, alternative):
-    test = stats.ttest_rel(a[outcome], b[outcome], alternative=alternative)
-    return test.pvalue < ALPHA, (outcome, float((a[outcome] - b[outcome]).mean()), test.pvalue)
+def _case(comparison: Comparison):
+    marks = []
+    if comparison.name in NOT_EMERGING:
+        marks.append(pytest.mark.xfail(strict=True, reason=NOT_EMERGING[comparison.name]))
+    return pytest.param(comparison, id=comparison.name, marks=marks)
 
 
-def test_intern_subsidy_raises_participation_with_diminishing_returns(runs):
-    none = runs("baseline")
-    one = runs("baseline", **{"policy.subsidies.per_intern": 1.0})
-    two = runs("baseline", **{"policy.subsidies.per_intern": 2.0})
-    ok, info = _significant(one, none, "firm_participation_rate", "greater")
-    assert ok, info
-    ok, info = _significant(two, one, "firm_participation_rate", "greater")
-    assert ok, info
-    first = one["firm_participation_rate"] - none["firm_participation_rate"]
-    second = two["firm_participation_rate"] - one["firm_participation_rate"]
-    assert stats.ttest_rel(first, second, alternative="greater").pvalue < ALPHA, (
-        first.mean(),
-        second.mean(),
+@pytest.mark.parametrize("comparison", [_case(c) for c in COMPARISONS])
+def test_policy_response_emerges(arm_runs, comparison: Comparison) -> None:
+    n = replicates_for(comparison.name)
+    outcome = comparison.outcome
+    regime = sum(
+        weight * arm_runs(arm, n)[outcome].to_numpy() for arm, weight in comparison.regime.items()
     )
+    reference = arm_runs(comparison.reference, n)[outcome].to_numpy()
+    test = stats.ttest_rel(regime, reference, alternative=comparison.direction)
+    assert test.pvalue < ALPHA, (comparison.name, float((regime - reference).mean()), test.pvalue)
 
 
-def test_tax_deduction_raises_participation(runs):
-    ok, info = _significant(
-        runs("tax_deduction"), runs("baseline"), "firm_participation_rate", "greater"
-    )
-    assert ok, info
-
-
-REGIMES_AGAINST_REFERENCE = [("risk_sharing", "baseline"), ("monitoring", "tax_deduction")]
-
-
-@pytest.mark.parametrize(("regime", "reference"), REGIMES_AGAINST_REFERENCE)
-def test_risk_sharing_and_monitoring_favour_education_oriented_projects(runs, regime, reference):
-    ok, info = _significant(runs(regime), runs(reference), "education_project_share", "greater")
-    assert ok, info
-
-
-@pytest.mark.parametrize(("regime", "reference"), REGIMES_AGAINST_REFERENCE)
-def test_risk_sharing_and_monitoring_deepen_cooperation(runs, regime, reference):
-    """Deeper = a higher mean rung of the active partnerships (1 shallow … 3 deep)."""
-    ok, info = _significant(runs(regime), runs(reference), "mean_partnership_depth", "greater")
-    assert ok, info
-
-
-def test_platform_widens_student_coverage(runs):
-    platform, baseline = runs("platform", 2 * REPLICATES), runs("baseline", 2 * REPLICATES)
-    ok, info = _significant(platform, baseline, "student_coverage", "greater")
-    assert ok, info
+def test_tool_writes_power_file_table_and_doc(tmp_path) -> None:
+    """The tool end to end on 2 seeds, 3 years, one comparison (plumbing; numbers unread)."""
+    power, doc, csv = tmp_path / "power.json", tmp_path / "doc.md", tmp_path / "effects.csv"
+    args = ["--pilot", "2", "--floor", "2", "--cap", "2", "--steps", "3"]
+    args += ["--only", "tax_deduction_participation"]
+    assert main([*args, "--power-file", str(power), "--doc", str(doc), "--csv", str(csv)]) == 0
+    plan = json.loads(power.read_text())
+    entry = plan["comparisons"]["tax_deduction_participation"]
+    assert entry["pilot_seeds"] == [1000, 1001] and entry["replicates"] == 2
+    assert set(entry["scenario_hashes"]) == {"tax_deduction", "baseline"}
+    assert plan["model"]["iei_sim_version"]
+    table = pd.read_csv(csv)
+    assert set(table["horizon"]) == {"long run"}  # 3 years reach neither 5 nor 10
+    assert set(table["replicates"]) == {2}
+    text = doc.read_text()
+    assert "tax_deduction vs baseline" in text and "## Power analysis" in text
