@@ -165,3 +165,15 @@ def test_quick_run_figures_benchmark_times_every_figure_of_both_checkouts(tmp_pa
         best = data["best"][side]
         assert set(best) == figures | {"total"} and all(best[k] > 0 for k in figures), side
         assert math.isclose(best["total"], sum(best[k] for k in figures)), side  # one repeat
+
+
+def test_quick_spin_up_benchmark_times_single_runs_and_reused_regimes() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_spin_up.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| one run")]
+    assert len(rows) == 1 and "reused" in done.stdout, done.stdout

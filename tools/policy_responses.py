@@ -382,7 +382,7 @@ class Confirmatory:
     effects: pd.DataFrame
     costs: pd.DataFrame
     steps: int
-    policy_start: int
+    spin_up_years: int
     summary_window: int
 
 
@@ -415,7 +415,7 @@ def confirmatory(
     for c in comparisons:
         n = plan[c.name]["replicates"]
         runs_c, steps_c = comparison_frames(c, runs, steps, n)
-        at = effects_table(steps_c, runs_c, REPORTED, scenario.policy_start, EFFECT_HORIZONS)
+        at = effects_table(steps_c, runs_c, REPORTED, 1, EFFECT_HORIZONS)
         at = at[at["horizon"] != LONG_RUN]  # its last single year; the long run is the summary
         summary = comparison_table(runs_c, REPORTED)
         summary = summary[summary["scenario"] != c.reference].assign(
@@ -439,7 +439,7 @@ def confirmatory(
         pd.concat(tables, ignore_index=True),
         pd.concat(costs, ignore_index=True) if costs else pd.DataFrame(),
         scenario.steps,
-        scenario.policy_start,
+        scenario.spin_up_years,
         scenario.summary_window,
     )
 
@@ -507,7 +507,8 @@ def report(
         f"{identity['iei_sim_version']} (behavioural fingerprint "
         f"`{identity['fingerprint'][:12]}`); do not edit by hand. Size: the small scenario's "
         "structure (20 schools, 200 firms, ~5,000 students; `tests/sizes.py` `SMALL_20_YEARS`) "
-        f"over {result.steps} years, policies in force from year {result.policy_start}. Each "
+        f"over {result.steps} years, each after a {result.spin_up_years}-year spin-up under the "
+        "baseline policy (the regimes' policies are in force from the first reported year). Each "
         "regime and its reference run on the same seeds 0 … n − 1 (common random numbers), n "
         f"from the power analysis below (pilot on seeds {PILOT_FIRST_SEED}…, disjoint from "
         "these). Effects are regime − reference, paired by seed, with 95% t-intervals, 5 and 10 "

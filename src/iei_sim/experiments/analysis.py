@@ -95,8 +95,9 @@ def paired_difference(values: pd.Series, reference: pd.Series) -> dict[str, floa
     }
 
 
-# Years after ``policy_start`` at which ``compare`` states each regime's effect, besides the
-# long run (the run's last year).
+# Years after the policies switch on at which ``compare`` states each regime's effect, besides
+# the long run (the run's last year). A run's reported year 1 is the first year of its policy
+# (``Scenario.policy_start``, after any spin-up), so the horizons count from there.
 EFFECT_HORIZONS = (5, 10)
 LONG_RUN = "long run"
 
@@ -109,7 +110,8 @@ def effects_table(
     horizons: tuple[int, ...] = EFFECT_HORIZONS,
 ) -> pd.DataFrame:
     """Each regime's effect against the first, paired by replicate, ``h`` years after the
-    policies switch on (``policy_start``; year ``policy_start + h - 1``) for every ``h`` in
+    policies switch on (reported year ``policy_start``, 1 unless a regime starts its policy
+    later than its first reported year; year ``policy_start + h - 1``) for every ``h`` in
     ``horizons`` that the runs reach, and in the long run (their last year).
 
     The effect is on the outcome's value in that year; for an outcome the run summary adds up

@@ -135,7 +135,7 @@ def compare(
     chosen = shown_outcomes(outcomes, shown)
     regimes = list({t.point: t.scenario for t in tasks}.values())
     steps = store.steps()
-    effects = effects_table(steps, runs, outcomes, policy_start=policy_start_of(regimes))
+    effects = effects_table(steps, runs, outcomes)
     cost = cost_effectiveness_table(runs) if COST in runs else pd.DataFrame()
     caveats = caveats_for([*chosen, *([COST] if len(cost) else [])], regimes)
     first_years = {o: first_meaningful_year(o, regimes) for o in chosen}
@@ -179,12 +179,6 @@ def compare(
         if y > 1 and y > min(summary_start(o, s) for s in regimes)
     }
     return CompareOutput(report, table, out_dir, cost, chosen, caveats, early, effects)
-
-
-def policy_start_of(regimes: list[dict]) -> int:
-    """The year the regimes' policies switch on (``policy_start``; year 1 where a scenario has
-    no such field). Regimes that disagree are compared from the latest one."""
-    return max((int(s.get("policy_start", 1)) for s in regimes), default=1)
 
 
 def summary_start(outcome: str, scenario: dict) -> int:
