@@ -235,6 +235,9 @@ class _Schema:
         dotted = ".".join(loc) or "<document>"
         file = _origin_of(loc, origins, default_file)
         if kind == "extra_forbidden":
+            removed = self.removed_because(loc)
+            if removed:
+                return Problem(file, dotted, f"this field was removed: {removed}")
             keys = self.allowed_keys(loc[:-1])
             message = f"unknown field{suggestion(loc[-1], keys)}; allowed here: {', '.join(keys)}"
             return Problem(file, dotted, message)
@@ -342,16 +345,26 @@ class _Schema:
     def labels(self, n: int) -> tuple[str, ...]:
         return self.tuple_labels if len(self.tuple_labels) == n else ()
 
-    def allowed_keys(self, loc: tuple[str, ...]) -> list[str]:
-        """The keys a mapping at ``loc`` may hold (the fields of its model, or of each entry of
-        a keyed collection); none if it is not a model."""
+    def model_at(self, loc: tuple[str, ...]) -> type[BaseModel] | None:
+        """The model of the mapping at ``loc`` (of each entry, for a keyed collection)."""
         target = self.target(loc)
         if target is None:
-            return []
+            return None
         annotation = target[0]
         if get_origin(annotation) is dict:
             annotation = strip_annotation(get_args(annotation)[1])[0]
-        return list(annotation.model_fields) if _is_model(annotation) else []
+        return annotation if _is_model(annotation) else None
+
+    def allowed_keys(self, loc: tuple[str, ...]) -> list[str]:
+        """The keys a mapping at ``loc`` may hold (the fields of its model, or of each entry of
+        a keyed collection); none if it is not a model."""
+        model = self.model_at(loc)
+        return list(model.model_fields) if model is not None else []
+
+    def removed_because(self, loc: tuple[str, ...]) -> str | None:
+        """Why the field at ``loc`` was removed, if its model lists it in ``removed_fields``."""
+        model = self.model_at(loc[:-1])
+        return getattr(model, "removed_fields", {}).get(loc[-1]) if model is not None else None
 
     def allowed_values(self, loc: tuple[str, ...]) -> str:
         """What the field at ``loc`` accepts, in words: ``described``, else from its type and

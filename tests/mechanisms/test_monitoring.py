@@ -5,23 +5,32 @@ import numpy as np
 import pytest
 from tests.helpers import tiny
 
+from iei_sim.errors import InputError
 from iei_sim.model import IEIModel
 from iei_sim.run import run_scenario
 
 
-def test_a_passed_evaluation_builds_trust_and_an_exposed_one_does_not():
+def test_a_passed_evaluation_leaves_trust_alone_and_an_exposed_one_ends():
+    """Monitoring acts through detection, not a trust bonus per pass (issue: no scripted
+    responses)."""
     watched = {"policy.monitoring.intensity": 1.0, "policy.monitoring.accuracy": 1.0}
-    for gain in (0.0, 0.4):
-        model = IEIModel(tiny({**watched, "policy.monitoring.verified_trust_gain": gain}), seed=6)
-        for _ in range(3):
-            model.step()
-        genuine = next(p for p in model.active_partnerships if not p.formalistic)
-        paper = next(p for p in model.active_partnerships if p is not genuine)
-        paper.formalistic = True
-        before = genuine.trust, paper.trust
-        model.monitoring.step()
-        assert genuine.trust == pytest.approx(before[0] + gain)
-        assert paper.exposed and paper.trust == before[1]
+    model = IEIModel(tiny(watched), seed=6)
+    for _ in range(3):
+        model.step()
+    genuine = next(p for p in model.active_partnerships if not p.formalistic)
+    paper = next(p for p in model.active_partnerships if p is not genuine)
+    paper.formalistic = True
+    before = genuine.trust, paper.trust
+    model.monitoring.step()
+    assert (genuine.trust, paper.trust) == before
+    assert paper.exposed and not genuine.exposed
+
+
+def test_a_removed_field_is_named_with_why():
+    with pytest.raises(InputError) as caught:
+        tiny({"policy.monitoring.verified_trust_gain": 0.25})
+    assert "verified_trust_gain" in str(caught.value)
+    assert "removed" in str(caught.value)
 
 
 LAX_DEDUCTION = {

@@ -61,7 +61,7 @@ MECHANISMS_OFF: dict[str, object] = {
     "risk.enabled": False,
     "knowledge.enabled": False,
     "policy.monitoring.intensity": 0.0,
-    "firms.formalistic_below": -100.0,
+    "firms.considers_on_paper": False,
     "associations.brokered_matches": 0.0,
 }
 

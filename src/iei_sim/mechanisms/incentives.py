@@ -95,6 +95,19 @@ class Incentives(Mechanism):
         """
         return self.expected_at_depth(firm, 1, with_interns=False)
 
+    def certification_value(self, firm: Firm) -> float:
+        """What losing its certification would cost a certified firm: the share of the deduction
+        an uncertified firm cannot count on (``certification_strictness``, as in
+        :meth:`expected_at_depth`), on each of its partnerships and a new shallow one, over the
+        years it weighs certification by (``CERTIFICATION_HORIZON``). 0 where the deduction is
+        open to all firms or the firm is not certified."""
+        d = self.deduction[firm.region]
+        if not (self.enabled and d.enabled and d.certified_only and firm.certified):
+            return 0.0
+        depths = [p.depth for p in firm.partnerships] + [1]
+        spending = sum(firm_spending(self.model, depth) for depth in depths)
+        return CERTIFICATION_HORIZON * d.certification_strictness * d.rate * spending
+
     # -- certification -------------------------------------------------------------------------
     def consider_certification(self, firm: Firm) -> None:
         """A partnering firm applies when expected deductions outweigh the application cost."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from iei_sim.agents.firm import Firm
 from iei_sim.mechanisms.base import Mechanism
-from iei_sim.mechanisms.partnerships import start_partnership
+from iei_sim.mechanisms.partnerships import firm_offer_value, start_partnership
 
 if TYPE_CHECKING:
     from iei_sim.agents.school import School
@@ -156,12 +156,6 @@ def _home_and_away(pools: dict[str, list]) -> dict[str, tuple[list, list]]:
         region: (home, [a for r, pool in pools.items() if r != region for a in pool])
         for region, home in pools.items()
     }
-
-
-def firm_offer_value(model: IEIModel, firm: Firm, school: School) -> float:
-    """Firm's expected net benefit of a shallow partnership with this particular school."""
-    rnd_shallow = model.config.firms.rnd_value[0] * firm.tech_level
-    return firm.expected_net_benefit + rnd_shallow * (school.research_capacity - 1.0)
 
 
 def school_accepts(school: School) -> bool:

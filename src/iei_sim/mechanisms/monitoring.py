@@ -1,13 +1,15 @@
 """Monitoring and third-party evaluation (seeds 000 §3.3, 002 §3.1).
 
-A firm that expects incentives but no private gain may run a project *on paper*
-("formalistic"): it reports full spending, delivers a fraction (``formalistic_effort``), hosts no
-interns and produces nothing. Each year the government evaluates a share ``intensity`` of active
-projects; an evaluation exposes a formalistic project with probability ``accuracy``. Exposure
-ends the project, claws back the year's incentives and revokes the firm's certification.
-A project that passes its evaluation gains trust (``verified_trust_gain``: the published result
-is a credible record of both sides' commitment); genuine medium or deep ones also earn their
-school evaluation-linked funding, and education-oriented ones their firm a bonus.
+A firm may run a new project *on paper* ("formalistic"; seed 002 §2.1, "a surface-level
+project"): it reports full spending, delivers a fraction (``formalistic_effort``), hosts no
+interns and produces nothing. Whether it does is a logit choice on the expected gain
+(``partnerships.on_paper_probability``), which is where monitoring deters: each year the
+government evaluates a share ``intensity`` of active projects, and an evaluation exposes a
+formalistic project with probability ``accuracy``. Exposure ends the project, claws back the
+year's incentives and revokes the firm's certification. Genuine medium or deep projects that
+are evaluated earn their school evaluation-linked funding, and education-oriented ones their
+firm a bonus (results linked to funding, seed 002 §3.1). Passing an evaluation changes nothing
+else: trust grows only from the years the partners have (ODD §7.2).
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ if TYPE_CHECKING:
 class Monitoring(Mechanism):
     """Evaluations of active projects and what follows from them.
 
-    Switched off (``mechanisms.monitoring: false``), nothing is evaluated and firms expect no
-    evaluation bonus."""
+    Switched off (``mechanisms.monitoring: false``), nothing is evaluated, so firms expect no
+    evaluation bonus and no exposure."""
 
     name = "monitoring"
     section = "policy.monitoring"
@@ -72,10 +74,6 @@ class Monitoring(Mechanism):
                     firm.certified = False
                 partnership.exposed = True
                 continue
-            # A published pass is a credible record of both sides' commitment (results linked to
-            # corporate credit, seed 002 §3.1), so it builds trust like a good year; a project on
-            # paper that the evaluation missed passes too.
-            partnership.trust += spec.verified_trust_gain
             if not partnership.formalistic and partnership.depth >= 2:
                 # Results-linked funding comes out of the government's budget, while it lasts.
                 funding = min(spec.evaluation_funding, max(0.0, gov.budget))
@@ -85,6 +83,14 @@ class Monitoring(Mechanism):
                     bonus = min(spec.education_bonus, max(0.0, gov.budget))
                     ledger.transfer(gov.account, firm.account, "money", bonus, "education_bonus")
                     partnership.incentives_this_year += bonus
+
+    def exposure_chance(self, region: str) -> float:
+        """Chance that a project on paper in ``region`` is exposed in a year: it is evaluated
+        (``intensity``) and the evaluation finds it out (``accuracy``); 0 when switched off."""
+        if not self.enabled:
+            return 0.0
+        spec = self.spec[region]
+        return spec.intensity * spec.accuracy
 
     def expected_education_bonus(self, region: str) -> float:
         """What a firm expects per year from evaluation bonuses on a genuine education project."""

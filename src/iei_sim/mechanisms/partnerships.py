@@ -524,7 +524,7 @@ def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnershi
         start_step=model.steps,
         orientation=choose_orientation(model, firm, school),
         trust=model.config.partnerships.initial_trust,
-        formalistic=runs_on_paper(model, firm),
+        formalistic=runs_on_paper(model, firm, school),
     )
     contracts = model.config.contracts
     support = model.config.policy_for(firm.region).formal_contract_support
@@ -541,17 +541,71 @@ def start_partnership(model: IEIModel, school: School, firm: Firm) -> Partnershi
     return partnership
 
 
-def runs_on_paper(model: IEIModel, firm: Firm) -> bool:
-    """A firm that sees no private gain runs the project on paper when that pays by itself.
+def firm_offer_value(model: IEIModel, firm: Firm, school: School) -> float:
+    """Firm's expected net benefit of a shallow partnership with this particular school."""
+    rnd_shallow = model.config.firms.rnd_value[0] * firm.tech_level
+    return firm.expected_net_benefit + rnd_shallow * (school.research_capacity - 1.0)
 
-    Going through the motions costs ``formalistic_effort`` of a shallow project's cost; it earns
-    the incentives a shallow project can claim without real interns (the deduction on reported
-    spending). A firm once exposed by an evaluation does not try it again.
+
+def on_paper_gain(model: IEIModel, firm: Firm) -> float | None:
+    """Firm's expected yearly gain of running a new project on paper (seeds 000 §3.3, 002 §2.1).
+
+    It claims the incentives a shallow project's reported spending earns (no intern subsidy: no
+    interns), keeps them unless an evaluation exposes it and they are clawed back, pays for
+    going through the motions (``formalistic_effort`` of a shallow project's cost) and, where
+    the deduction is for certified firms only, risks its certification (:meth:`Incentives.
+    certification_value`). With nothing to claim there is nothing to gain: None.
     """
-    if firm.exposed or firm.belief >= model.config.firms.formalistic_below:
+    claimed = model.incentives.expected_on_paper(firm)
+    if claimed <= 0:
+        return None
+    monitoring = model.monitoring
+    exposed = monitoring.exposure_chance(firm.region)
+    spec = monitoring.spec[firm.region]
+    kept = claimed * (1.0 - exposed) if spec.clawback else claimed
+    motions = model.config.partnerships.formalistic_effort * firm_cost(model, 1, firm)
+    decertified = model.incentives.certification_value(firm) if spec.revoke_certification else 0.0
+    return kept - motions - exposed * decertified
+
+
+def on_paper_probability(model: IEIModel, firm: Firm, school: School) -> float:
+    """Chance that a firm runs its new project with ``school`` on paper: a logit choice.
+
+    Formalistic cooperation, form over substance (seed 002 introduction and §2.1: a
+    "surface-level project"; seed 004 §4.3: "symbolic engagement rather than sustainable
+    operation"), pays where incentives reward reported spending and no one checks the results
+    (seed 000 §3.3). The firm weighs :func:`on_paper_gain` against what it expects from running
+    the project genuinely (:func:`firm_offer_value`, the value it accepted the partnership on);
+    the chance is logistic in the gap over ``firms.on_paper_choice_scale``, the spread of the
+    considerations the model does not see (a binary logit, as in discrete choice theory). So
+    monitoring acts through detection: a higher ``intensity`` × ``accuracy`` lowers the gain
+    kept. 0 for a firm once exposed (it does not try again), with nothing to claim, or when
+    ``firms.considers_on_paper`` is false.
+    """
+    f = model.config.firms
+    if firm.exposed or not f.considers_on_paper:
+        return 0.0
+    gain = on_paper_gain(model, firm)
+    if gain is None:
+        return 0.0
+    gap = (gain - firm_offer_value(model, firm, school)) / f.on_paper_choice_scale
+    return float(1.0 / (1.0 + np.exp(-gap)))
+
+
+def runs_on_paper(model: IEIModel, firm: Firm, school: School) -> bool:
+    """Whether the new partnership runs on paper: :func:`on_paper_probability` against a keyed
+    draw (the same project meets the same luck in every scenario run from one seed).
+
+    Decided once, when the project is set up: whether interns and mentors are assigned is how a
+    project is set up, and the seeds describe formalistic projects as a kind of project, not a
+    yearly lapse; a genuine partnership whose trust has built it up does not turn symbolic. The
+    choice is made anew for every partnership a firm starts.
+    """
+    chance = on_paper_probability(model, firm, school)
+    if chance <= 0.0:
         return False
-    motions = model.config.partnerships.formalistic_effort * firm_cost(model, 1)
-    return model.incentives.expected_on_paper(firm) > motions
+    draw = model.streams("partnerships.on_paper").one(model.steps, school.key, firm.key)
+    return draw < chance
 
 
 def end_partnership(model: IEIModel, partnership: Partnership) -> None:

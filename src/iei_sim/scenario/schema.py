@@ -7,7 +7,7 @@ Money is in units of 10,000 CNY per year; one step is one academic/fiscal year.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -59,6 +59,9 @@ class Section(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
     )
+    # Fields a section once had, with why they were removed: a file that still sets one is told
+    # so (``iei_sim.validation``) instead of getting "unknown field".
+    removed_fields: ClassVar[dict[str, str]] = {}
 
 
 class RegionSpec(Section):
@@ -117,6 +120,12 @@ class RegionSpec(Section):
 class FirmSpec(Section):
     """Economics and behaviour of firms."""
 
+    removed_fields: ClassVar[dict[str, str]] = {
+        "formalistic_below": "a threshold on the firm's belief below which a new project ran on "
+        "paper was replaced by a logit choice on the expected gain of running it on paper "
+        "(firms.on_paper_choice_scale; firms.considers_on_paper: false for no projects on paper)"
+    }
+
     hires_per_year_sme: NonNegative = Field(6.0, description="graduates an SME hires per year")
     hires_per_year_large: NonNegative = Field(
         50.0, description="graduates a large firm hires per year"
@@ -144,11 +153,16 @@ class FirmSpec(Section):
     planning_horizon: int = Field(
         3, ge=1, le=20, description="years over which a firm spreads the one-off search cost"
     )
-    formalistic_below: float = Field(
-        0.0,
-        ge=-100,
-        le=100,
-        description="a firm whose private belief is below this runs a new project on paper only",
+    considers_on_paper: bool = Field(
+        True,
+        description="firms consider running a new project on paper when incentives pay for it "
+        "(false: every project is genuine)",
+    )
+    on_paper_choice_scale: Positive = Field(
+        1.0,
+        description="spread (10k CNY) of the considerations the model does not see in a firm's "
+        "logit choice to run a new project on paper rather than genuinely: the smaller, the "
+        "more sharply the choice follows the expected gain (1.0, as learning.temperature)",
     )
     risk_aversion_sme: NonNegative = Field(
         0.15,
@@ -497,6 +511,12 @@ class RiskSharingSpec(Section):
 class MonitoringSpec(Section):
     """Monitoring and third-party evaluation of cooperation projects (seeds 000 §3.3, 002 §3.1)."""
 
+    removed_fields: ClassVar[dict[str, str]] = {
+        "verified_trust_gain": "the trust a project gained per passed evaluation was a direct "
+        "subsidy of trust with no grounding in the seeds; monitoring now acts through detecting "
+        "projects on paper (clawback, lost certification, results-linked funding)"
+    }
+
     intensity: Probability = Field(
         0.05, description="share of active partnerships evaluated each year"
     )
@@ -505,11 +525,6 @@ class MonitoringSpec(Section):
     )
     clawback: bool = Field(True, description="reclaim the year's incentives from exposed projects")
     revoke_certification: bool = Field(True, description="exposed firms lose their certification")
-    verified_trust_gain: NonNegative = Field(
-        0.25,
-        description="trust a project gains when an evaluation finds it genuine: the published "
-        "result is a credible record of both sides' commitment",
-    )
     evaluation_funding: NonNegative = Field(
         0.0, description="paid to the school per genuine medium/deep project found in evaluation"
     )
