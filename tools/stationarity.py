@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from iei_sim.cli.common import parse_settings
 from iei_sim.model import IEIModel
 from iei_sim.outcomes import OUTCOMES, summarise
 from iei_sim.run import simulate_outcomes
@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--trajectory", type=Path, help="write the seed-mean series (CSV) here")
     args = parser.parse_args(argv)
-    overrides = {key: yaml.safe_load(value) for key, value in (s.split("=", 1) for s in args.set)}
+    overrides = parse_settings(args.set)  # as the CLI's --set: YAML values, bad ones named
     results = []
     for path in args.scenarios:
         scenario = load_scenario(path, overrides=overrides or None)
