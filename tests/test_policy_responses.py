@@ -93,3 +93,33 @@ def test_tool_writes_power_file_table_and_doc(tmp_path) -> None:
     assert set(table["replicates"]) == {2}
     text = doc.read_text()
     assert "tax_deduction vs baseline" in text and "## Power analysis" in text
+
+
+def _horizon_rows(diffs: dict[str, float], p_one_sided: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "horizon": list(diffs),
+            "diff": list(diffs.values()),
+            "p_one_sided": list(p_one_sided.values()),
+        }
+    )
+
+
+def test_verdict_flags_a_detected_effect_below_the_sesoi() -> None:
+    """p < α alone is "emerges"; a detected effect smaller than the SESOI says so, per horizon."""
+    from tools.policy_responses import verdict
+
+    horizons = ["5 years", "10 years", "long run"]
+    large = _horizon_rows(
+        dict(zip(horizons, [0.08, 0.09, 0.10], strict=True)), dict.fromkeys(horizons, 0.001)
+    )
+    assert verdict(large, False, 12, sesoi=0.05) == "emerges"
+    small = _horizon_rows(
+        dict(zip(horizons, [0.08, 0.03, 0.02], strict=True)), dict.fromkeys(horizons, 0.001)
+    )
+    text = verdict(small, False, 12, sesoi=0.05)
+    assert text == "emerges, but below its SESOI of 0.05 at 10 years and in the long run"
+    absent = _horizon_rows(
+        dict(zip(horizons, [0.01, 0.0, 0.01], strict=True)), dict.fromkeys(horizons, 0.4)
+    )
+    assert verdict(absent, False, 12, sesoi=0.05) == "does not emerge"

@@ -451,9 +451,10 @@ def _at(horizons: list[str]) -> str:
     return " and ".join("in the long run" if h == LONG_RUN else f"at {h}" for h in horizons)
 
 
-def verdict(rows: pd.DataFrame, underpowered: bool, replicates: int) -> str:
+def verdict(rows: pd.DataFrame, underpowered: bool, replicates: int, sesoi: float) -> str:
     """The plain sentence for a comparison's outcome rows (one per horizon): emerges where the
-    one-sided paired p < α in the expected direction."""
+    one-sided paired p < α in the expected direction, and says so where a detected effect is
+    smaller than the smallest effect of interest (detectable, but not the size that matters)."""
     by = rows.set_index("horizon")
     shown = [h for h in HORIZON_ORDER if h in by.index]
     toward = [h for h in shown if by.loc[h, "p_one_sided"] < ALPHA]
@@ -464,6 +465,9 @@ def verdict(rows: pd.DataFrame, underpowered: bool, replicates: int) -> str:
         text = "emerges only " + _at(toward)
     else:
         text = "does not emerge"
+    small = [h for h in toward if abs(by.loc[h, "diff"]) < sesoi]
+    if small:
+        text += f", but below its SESOI of {sesoi:g} " + _at(small)
     if against:
         text += "; the effect goes the other way " + _at(against)
     if underpowered:
@@ -534,7 +538,7 @@ def report(
         p = plan[c.name]
         lines.append(
             f"| {c.response} | {regime} | {OUTCOMES[c.outcome].label} | "
-            f"{p['replicates']} | **{verdict(rows, p['underpowered'], p['replicates'])}** | "
+            f"{p['replicates']} | **{verdict(rows, p['underpowered'], p['replicates'], c.sesoi)}** | "
             + " | ".join(cells)
             + f" | {_p(long_p)} |"
         )
