@@ -547,7 +547,15 @@ def _wait_for_commits(out: Path, n: int, proc: subprocess.Popen, timeout: float 
     raise AssertionError("no runs committed in time")
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
+# SIGKILL (no clean-up at all) in the default run; the signals a run handles in `make test-slow`.
+@pytest.mark.parametrize(
+    "how",
+    [
+        signal.SIGKILL,
+        pytest.param(signal.SIGINT, marks=pytest.mark.slow),
+        pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+    ],
+)
 def test_a_killed_sweep_resumes_with_no_duplicate_and_no_missing_run(tmp_path, how):
     # Runs of the full small scenario (tens of ms each, not the tiny one's few ms), so the
     # signal sent once two runs are committed lands well before the last of the 24.

@@ -168,7 +168,16 @@ def test_notebook_01s_sentences_hold_for_the_run_it_makes() -> None:
 # -- executing the notebooks ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+# Executing the levers notebook runs a sensitivity analysis (two minutes): `make test-slow` does
+# it; the default run executes the other notebooks, checks every notebook's stored form above, and
+# tests/test_sensitivity*.py smoke the analysis the notebook calls.
+EXECUTED = [
+    pytest.param(p, id=p.name, marks=[pytest.mark.slow] if p.name == LEVERS_NOTEBOOK else [])
+    for p in NOTEBOOKS
+]
+
+
+@pytest.mark.parametrize("path", EXECUTED)
 def test_notebook_runs_and_writes_nothing_beside_itself(path: Path, execute) -> None:
     executed = execute(path.name)
     errors = [
@@ -208,6 +217,7 @@ def test_notebook_02s_reading_names_what_its_own_runs_show(execute) -> None:
     assert f"**{costs.idxmax()}** costs the government most" in text, text
 
 
+@pytest.mark.slow  # executes the levers notebook (see EXECUTED)
 def test_notebook_03_says_how_many_levers_sit_below_the_dummy(execute) -> None:
     """At N = 16 most levers may fall below the dummy; the notebook says so in a sentence built
     from the indices, not in fixed text."""
