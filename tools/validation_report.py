@@ -35,6 +35,7 @@ from iei_sim import __version__
 from iei_sim.docking import bridge
 from iei_sim.docking.experiment import DockingResult, run_docking
 from iei_sim.docking.game import load_game
+from iei_sim.outcomes import label_of
 
 ROOT = Path(__file__).resolve().parents[1]  # the source checkout
 GAMES = ROOT / "games"
@@ -604,7 +605,7 @@ def policy_section(recompute: bool) -> str:
 
 
 LIMITATIONS = """\
-## 4. Known limitations
+## 5. Known limitations
 
 **Docking.**
 
@@ -666,6 +667,136 @@ LIMITATIONS = """\
 """
 
 
+# A detected difference smaller than this, on every cooperation outcome, is reported as
+# negligible: 1 percentage point of a share, 0.01 of a rung or of the Gini.
+NEGLIGIBLE = 0.01
+
+
+def mechanism_verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """Per knocked-out mechanism: its largest detected cooperation difference and the verdict
+    ``moves`` (a detected difference of at least NEGLIGIBLE), ``negligible`` (detected, all
+    smaller) or ``inert`` (none detected)."""
+    from iei_sim.experiments.ablation import detected
+    from iei_sim.outcomes import COOPERATION
+
+    rows = []
+    cooperation = table[table["outcome"].isin(COOPERATION)]
+    for mechanism, own in cooperation.groupby("mechanism", sort=False):
+        found = own[detected(own)]
+        largest = found.loc[found["diff"].abs().idxmax()] if len(found) else None
+        if largest is None:
+            verdict = "inert"
+        elif abs(largest["diff"]) >= NEGLIGIBLE:
+            verdict = "moves"
+        else:
+            verdict = "negligible"
+        rows.append(
+            {
+                "mechanism": mechanism,
+                "role": own["role"].iloc[0],
+                "verdict": verdict,
+                "largest": ""
+                if largest is None
+                else f"{label_of(largest['outcome'])} {largest['diff']:+.3f} "
+                f"[{largest['diff_ci_low']:+.3f}, {largest['diff_ci_high']:+.3f}]",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def ablation_section() -> str:
+    """Section 4: the ablation tables of the baseline and of the all-policies regime, read from
+    docs/ablation-<scenario>.csv (written by ``python -m tools.ablation_tables``)."""
+    from iei_sim.experiments.ablation import detected
+    from iei_sim.outcomes import COOPERATION
+
+    heads = ["mechanism", "role", *[label_of(o).split(" (")[0] for o in COOPERATION], "verdict"]
+    parts = [
+        "## 4. Ablation: what each mechanism moves",
+        "",
+        "Each mechanism active in a scenario is knocked out in turn (`iei-sim ablate SCENARIO`; "
+        "the knock-outs and their seed passages are `KNOCKOUTS` in "
+        "`src/iei_sim/experiments/ablation.py`), with common random numbers: 10 paired "
+        "replicates, the small scenario's structure over 20 reported years after the 40-year "
+        "spin-up (`tests.sizes.SMALL_20_YEARS`). A cell is the knocked-out mean minus the "
+        "reference mean; `*` marks a 95% CI that excludes 0. A mechanism **moves** cooperation "
+        f"when a detected difference is at least {NEGLIGIBLE} (a percentage point, or 0.01 of a "
+        "rung or of the Gini), is **negligible** when every detected difference is smaller, and "
+        "**inert** when none is detected. Regenerate the tables with "
+        "`python -m tools.ablation_tables` (about half an hour with 2 workers), then "
+        "`make validation`.",
+        "",
+    ]
+    for name, title in (("baseline", "the baseline"), ("all_policies", "every policy on")):
+        path = ROOT / "docs" / f"ablation-{name}.csv"
+        if not path.exists():
+            parts += [
+                f"*No `docs/ablation-{name}.csv`: run `python -m tools.ablation_tables`.*",
+                "",
+            ]
+            continue
+        frame = pd.read_csv(path)
+        verdicts = mechanism_verdicts(frame).set_index("mechanism")
+        marked = frame.assign(found=detected(frame))
+        rows = []
+        for mechanism, own in marked[marked["outcome"].isin(COOPERATION)].groupby(
+            "mechanism", sort=False
+        ):
+            by = own.set_index("outcome")
+            cells = [
+                f"{by.at[o, 'diff']:+.3f}" + ("\\*" if by.at[o, "found"] else "")
+                for o in COOPERATION
+            ]
+            rows.append(
+                [f"`{mechanism}`", own["role"].iloc[0], *cells, verdicts.at[mechanism, "verdict"]]
+            )
+        counts = verdicts["verdict"].value_counts()
+        parts += [
+            f"### 4.{1 if name == 'baseline' else 2} Ablation of {title} (`scenarios/{name}.yaml`)",
+            "",
+            f"{len(verdicts)} mechanisms active: {counts.get('moves', 0)} move cooperation, "
+            f"{counts.get('negligible', 0)} only negligibly, {counts.get('inert', 0)} not "
+            "detectably. Every outcome is in "
+            f"[`docs/ablation-{name}.csv`](ablation-{name}.csv).",
+            "",
+            table(heads, rows),
+            "",
+            f"![Ablation heat map of {title}](figures/ablation-{name}.png)",
+            "",
+        ]
+    parts += [ABLATION_READING, ""]
+    return "\n".join(parts)
+
+
+ABLATION_READING = """### 4.3 Reading the ablation
+
+The figures quoted here are those of the committed tables (2026-12-04).
+
+- **The core.** The market and the partnership year are the model (knocking them out removes
+  cooperation or freezes it); students (interns) and intern retention carry depth and coverage
+  (retention alone: depth −0.337 at baseline); risk events cut depth (+0.153 without them);
+  learning, reputation and its attachment, and formal contracts move participation and the
+  project mix. These match the review's small core (science.md §2).
+- **The review's inert list, measured now.**
+  - *Association brokerage and forecasts* now move participation (brokerage −0.011 at
+    baseline) and the education share (forecasts +0.011) by about a percentage point:
+    small, but detected.
+  - *Imitation* moves participation (−0.040 at baseline, −0.021 with every policy on).
+  - *R&D feedback into teaching, secrecy, the whole knowledge system, the budget limit, the
+    dual-teacher subsidy and evaluation funding* are detected only on school willingness,
+    by less than 0.003: negligible. Knowledge still feeds nothing back into firms' decisions.
+  - *Teachers, alienation, equipment wear and the practical-course floor* move no cooperation
+    outcome detectably, at baseline or with every policy on; *pooled training bases* neither.
+  - *On-paper projects* do not occur at baseline (no deduction); with every policy on,
+    knocking them out raises participation (+0.010) and coverage (+0.024).
+  - *The platform's open-place list* lowers participation (−0.027 when knocked out) and the
+    education share.
+- **Not yet done (issue 18 stays open).** A feedback path grounded in its seed, or removal,
+  for each inert and negligible mechanism; patterns shown to fail under their knock-out;
+  alternative decision rules; the dock of the model's own rule.
+"""
+
+
 def build_report(recompute: bool = False, workers: int = 1, docs: Path | None = None) -> str:
     """Compute everything and return the Markdown; figures go to ``docs/figures``."""
     docs = docs or ROOT / "docs"
@@ -692,6 +823,7 @@ def build_report(recompute: bool = False, workers: int = 1, docs: Path | None = 
         bridge_section(),
         patterns,
         policy_section(recompute),
+        ablation_section(),
         LIMITATIONS,
     ]
     text = "\n".join(parts)

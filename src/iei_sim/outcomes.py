@@ -414,6 +414,17 @@ OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in _RECORDS}
 OUTCOMES_SIDECAR = "outcomes.csv"
 # The outcomes every display leads with (the run table, comparison figures, the dashboard).
 HEADLINES: tuple[str, ...] = tuple(o.name for o in _RECORDS if o.headline)
+# The cooperation outcomes: what every mechanism with role `cooperation` must move detectably
+# in an ablation (`iei-sim ablate`, docs/validation.md).
+COOPERATION: tuple[str, ...] = (
+    "firm_participation_rate",
+    "school_willingness",
+    "mean_partnership_depth",
+    "deep_partnership_share",
+    "education_project_share",
+    "student_coverage",
+    "project_gini",
+)
 
 
 def outcome_table(names: Iterable[str] | None = None) -> pd.DataFrame:

@@ -248,6 +248,8 @@ class StudentPopulation(StudentColumns):
     def mobility(self, idx: np.ndarray) -> np.ndarray:
         """Ability to move into another occupation later (0-1): needs theory as well as
         practice; training that is nearly all practice 'alienates' (seed 004 §4.1)."""
+        if not self.model.config.students.alienation:
+            return np.ones(len(idx))
         total = self.theory[idx] + self.practical[idx]
         return np.clip(2.0 * self.theory[idx] / np.maximum(total, 1e-9), 0.0, 1.0)
 

@@ -132,6 +132,10 @@ EXAMPLES = {
         "scenarios/intern_subsidy.yaml --replicates 10 --workers 2",
     ],
     "sweep": ["iei-sim sweep experiments/tax_deduction_sweep.yaml --workers 2"],
+    "ablate": [
+        "iei-sim ablate scenarios/small.yaml --replicates 10 --workers 2",
+        "iei-sim ablate scenarios/all_policies.yaml --steps 20 --out results/ablation/all",
+    ],
     "results": ["iei-sim results results/experiments/tax_deduction_sweep"],
     "sensitivity": [
         "iei-sim sensitivity experiments/morris_screening.yaml --samples 8 --replicates 1",

@@ -206,6 +206,146 @@ def print_comparison(result, kind: TableFormat) -> None:
     report_line(result.report, result.out_dir)
 
 
+def ablate(
+    scenario: Annotated[Path, typer.Argument(help="scenario file whose mechanisms to knock out")],
+    replicates: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            max=MAX_REPLICATES,
+            help="replicates per variant (common seeds); docs/validation.md gives the smallest "
+            "difference each count detects",
+        ),
+    ] = 10,
+    steps: Annotated[
+        int | None,
+        typer.Option(min=1, max=MAX_STEPS, help="years to simulate (default: the scenario's)"),
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="override a scenario field in every variant, as dotted.field=value (repeatable)",
+        ),
+    ] = None,
+    format: FormatOption = FigureFormat.PNG,
+    dpi: DpiOption = DEFAULT_DPI,
+    workers: WorkersOption = 1,
+    dask_address: DaskOption = None,
+    out: StoreOption = None,
+) -> None:
+    """Knock out each mechanism active in SCENARIO in turn (common random numbers) and measure
+    what it moves: ablation.csv (each mechanism's paired difference on every outcome) and a heat
+    map of the cooperation outcomes, in the store. Mechanisms off in SCENARIO (policy instruments
+    at baseline) are named and have no rows: ablate a regime that switches them on."""
+    check_cluster(dask_address, workers)
+    overrides = parse_settings(settings)
+    if steps is not None:
+        overrides["steps"] = steps
+    figures = figure_options(format, dpi)
+    from iei_sim.experiments.ablation import (
+        ablate as run_ablate,
+    )
+    from iei_sim.experiments.ablation import (
+        ablation_experiment,
+        ablation_tasks,
+        inert,
+        plan_ablation,
+    )
+    from iei_sim.experiments.runner import identity
+    from iei_sim.experiments.workflows import default_out
+
+    experiment = checked(ablation_experiment, scenario, replicates, overrides or None)
+    plan = checked(plan_ablation, experiment.scenario_files[0], overrides or None)
+    out_dir = store_folder(out or default_out(experiment.name))
+    tasks = checked(ablation_tasks, experiment, plan)
+    check_store(out_dir, identity(experiment, tasks), tasks)
+    if plan.off:
+        console.print(
+            f"off in {scenario.name} (no rows; ablate a regime that switches them on): "
+            + ", ".join(plan.off),
+            markup=False,
+            highlight=False,
+        )
+    result = execute(
+        "[bold]ablate[/]",
+        len(tasks),
+        lambda advance: run_ablate(
+            scenario,
+            replicates,
+            out=out_dir,
+            overrides=overrides or None,
+            workers=workers,
+            dask_address=dask_address,
+            progress=advance,
+            figures=figures,
+        ),
+    )
+    if len(result.table):
+        console.print(ablation_view(result.table, console.width))
+        quiet = inert(result.table)
+        console.print(
+            "moves no cooperation outcome detectably (95% CI excludes 0): "
+            + (", ".join(quiet) if quiet else "none"),
+            markup=False,
+            highlight=False,
+        )
+        console.print(
+            f"every outcome: {result.out_dir / 'ablation.csv'}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    report_line(result.report, result.out_dir)
+    if result.report.failed:
+        raise typer.Exit(1)
+
+
+# Short column heads for the ablation table (the registry's labels are in ablation.csv's
+# sidecar and in the heat map).
+ABLATION_HEADS = {
+    "firm_participation_rate": "particip.",
+    "school_willingness": "school",
+    "mean_partnership_depth": "depth",
+    "deep_partnership_share": "deep",
+    "education_project_share": "educ.",
+    "student_coverage": "cover.",
+    "project_gini": "Gini",
+}
+
+
+def ablation_view(table, width: int) -> Table:
+    """The cooperation outcomes' differences, a row per mechanism (* where the 95% CI
+    excludes 0)."""
+    from rich import box
+
+    from iei_sim.experiments.ablation import detected
+    from iei_sim.outcomes import COOPERATION
+
+    outcomes = [o for o in COOPERATION if o in set(table["outcome"])]
+    view = Table(
+        title="Ablation: knocked out − reference (paired by replicate; * its 95% CI excludes 0; "
+        "† output-only)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    view.add_column("mechanism", overflow="fold", min_width=12)
+    for outcome in outcomes:
+        view.add_column(
+            ABLATION_HEADS.get(outcome, outcome), justify="right", no_wrap=True, min_width=7
+        )
+    marks = table.assign(found=detected(table))
+    for mechanism, rows in marks.groupby("mechanism", sort=False):
+        by = rows.set_index("outcome")
+        cells = [f"{by.at[o, 'diff']:+.3f}" + ("*" if by.at[o, "found"] else " ") for o in outcomes]
+        mark = " †" if rows["role"].iloc[0] == "output-only" else ""
+        view.add_row(f"{mechanism}{mark}", *cells)
+    return view
+
+
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="experiment YAML file (experiments/*.yaml)")],
     outcomes: OutcomesOption = None,

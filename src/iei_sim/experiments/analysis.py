@@ -7,6 +7,8 @@ replicate *i* of every regime used the same seed — with a paired t-test p-valu
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -83,7 +85,9 @@ def paired_difference(values: pd.Series, reference: pd.Series) -> dict[str, floa
     d_mean, d_sd, d_low, d_high = mean_ci(diff)
     p_value = np.nan
     if len(diff) >= 2 and np.nanstd(diff) > 0:
-        p_value = float(ttest_1samp(diff, 0.0, nan_policy="omit").pvalue)
+        with warnings.catch_warnings():  # nearly equal differences: SciPy warns, p is right
+            warnings.simplefilter("ignore", RuntimeWarning)
+            p_value = float(ttest_1samp(diff, 0.0, nan_policy="omit").pvalue)
     elif len(diff) >= 2:
         p_value = 1.0 if d_mean == 0 else 0.0
     return {

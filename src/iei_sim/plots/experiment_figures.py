@@ -281,3 +281,63 @@ def sweep_figure(summary: pd.DataFrame, factors: list[str], outcomes: list[str])
                 ax.set_ylabel(label_of(outcome), fontsize=7)
     fig.suptitle(f"Sweep: point means ({len(shown)} outcomes)")
     return fig
+
+
+def ablation_figure(table: pd.DataFrame, title: str = "") -> Figure:
+    """Heat map of an ablation: one row per knocked-out mechanism, one column per cooperation
+    outcome. The colour is the paired difference (knocked out − reference) as a share of the
+    largest absolute difference in its column (outcomes have their own units); each cell prints
+    the difference, and a cell whose 95% interval includes 0 is pale and unmarked, one that
+    excludes it bold with a ``*``."""
+    from iei_sim.outcomes import COOPERATION
+
+    outcomes = [o for o in COOPERATION if o in set(table["outcome"])]
+    mechanisms = list(dict.fromkeys(table["mechanism"]))
+    cells = table[table["outcome"].isin(outcomes)]
+    diff = cells.pivot(index="mechanism", columns="outcome", values="diff")
+    diff = diff.reindex(index=mechanisms, columns=outcomes)
+    found = (cells["diff_ci_low"] > 0) | (cells["diff_ci_high"] < 0)
+    detected = (
+        cells.assign(found=found)
+        .pivot(index="mechanism", columns="outcome", values="found")
+        .reindex(index=mechanisms, columns=outcomes)
+        .fillna(False)
+        .astype(bool)
+    )
+    scale = diff.abs().max().replace(0, 1.0).fillna(1.0)
+    shade = (diff / scale).fillna(0.0)
+    shade = shade.where(detected, shade * 0.25)  # undetected differences stay pale
+    fig = new_figure(figsize=(1.25 * len(outcomes) + 3.6, 0.32 * len(mechanisms) + 1.8))
+    ax = fig.subplots()
+    image = ax.imshow(shade.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    for i, mechanism in enumerate(mechanisms):
+        for j, outcome in enumerate(outcomes):
+            value = diff.loc[mechanism, outcome]
+            if value != value:
+                continue
+            mark = detected.loc[mechanism, outcome]
+            ax.text(
+                j,
+                i,
+                f"{value:+.3f}" + ("*" if mark else ""),
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                fontweight="bold" if mark else "normal",
+                color="white"
+                if abs(shade.loc[mechanism, outcome]) > 0.6
+                else ("black" if mark else "#555555"),
+            )
+    ax.set_xticks(
+        range(len(outcomes)), [label_of(o) for o in outcomes], rotation=30, ha="right", fontsize=7.5
+    )
+    ax.set_yticks(range(len(mechanisms)), mechanisms, fontsize=7.5)
+    bar = fig.colorbar(image, ax=ax, shrink=0.6)
+    bar.set_label("difference / largest |difference| of its outcome", fontsize=7.5)
+    ax.set_title(title or "Ablation", fontsize=9, loc="left")
+    add_notes(
+        fig,
+        ["cell: knocked out − reference, paired by replicate; * and bold: its 95% CI excludes 0"],
+        width=95,
+    )
+    return fig

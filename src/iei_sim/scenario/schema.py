@@ -390,6 +390,11 @@ class StudentSpec(Section):
         0.1, description="practical skill gained per year in a co-taught (deep partnership) course"
     )
     skill_noise: NonNegative = Field(0.05, description="spread of yearly skill gains")
+    alienation: bool = Field(
+        True,
+        description="training that is nearly all practice lowers graduates' occupational "
+        "mobility (seed 004 §4.1); false: every graduate is fully mobile (an ablation)",
+    )
 
 
 class LabourMarketSpec(Section):
