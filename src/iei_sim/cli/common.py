@@ -368,16 +368,22 @@ def parse_settings(settings: list[str] | None) -> dict[str, Any]:
     return overrides
 
 
-SettingsOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        metavar="FIELD=VALUE",
-        help="override a scenario field, as dotted.field=value (repeatable; e.g. "
-        "--set policy.tax_deduction.rate=0.4)",
-        show_default=False,
-    ),
-]
+def settings_option(where: str = "", example: str = "policy.tax_deduction.rate=0.4") -> Any:
+    """The repeatable ``--set FIELD=VALUE`` option; ``where`` says which scenarios it reaches."""
+    scope = f" {where}" if where else ""
+    return Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help=f"override a scenario field{scope}, as dotted.field=value (repeatable; e.g. "
+            f"--set {example})",
+            show_default=False,
+        ),
+    ]
+
+
+SettingsOption = settings_option()
 
 
 def load_scenario_or_exit(path: Path, overrides: dict[str, Any] | None = None):

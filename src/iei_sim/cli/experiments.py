@@ -26,6 +26,7 @@ from iei_sim.cli.common import (
     load_experiment_or_exit,
     parse_settings,
     report_line,
+    settings_option,
     store_folder,
 )
 from iei_sim.cli.experiment_views import (
@@ -41,6 +42,9 @@ from iei_sim.errors import EXIT_BAD_INPUT
 from iei_sim.outcomes import OUTCOMES
 from iei_sim.plots.saving import DEFAULT_DPI, FigureFormat
 from iei_sim.validation import suggestion
+
+RegimeSettingsOption = settings_option("in every regime", "regions.east.firms=40")
+VariantSettingsOption = settings_option("in every variant", "regions.east.firms=40")
 
 # Columns of a store's runs table that describe a run rather than measure it.
 RUN_COLUMNS = {
@@ -107,15 +111,7 @@ def compare(
         int | None,
         typer.Option(min=1, max=MAX_STEPS, help="years to simulate (default: each scenario's)"),
     ] = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="FIELD=VALUE",
-            help="override a scenario field in every regime, as dotted.field=value "
-            "(repeatable; e.g. --set regions.east.firms=40)",
-        ),
-    ] = None,
+    settings: RegimeSettingsOption = None,
     outcomes: OutcomesOption = None,
     table: Annotated[
         TableFormat,
@@ -221,14 +217,7 @@ def ablate(
         int | None,
         typer.Option(min=1, max=MAX_STEPS, help="years to simulate (default: the scenario's)"),
     ] = None,
-    settings: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            metavar="FIELD=VALUE",
-            help="override a scenario field in every variant, as dotted.field=value (repeatable)",
-        ),
-    ] = None,
+    settings: VariantSettingsOption = None,
     format: FormatOption = FigureFormat.PNG,
     dpi: DpiOption = DEFAULT_DPI,
     workers: WorkersOption = 1,

@@ -28,17 +28,16 @@ import pandas as pd
 
 from iei_sim.errors import BadInputError
 from iei_sim.experiments.analysis import comparison_table
-from iei_sim.experiments.design import RunTask, run_key
+from iei_sim.experiments.design import RunTask, point_tasks
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data
-from iei_sim.experiments.store import ResultsStore, tables_in
+from iei_sim.experiments.store import ResultsStore, tables_in, write_tables
 from iei_sim.experiments.workflows import planned
-from iei_sim.outcomes import COOPERATION, OUTCOMES_SIDECAR, outcome_table
+from iei_sim.outcomes import COOPERATION
 from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions
 from iei_sim.resources import check_design_size, check_run_fits
 from iei_sim.scenario import Scenario, load_scenario
-from iei_sim.scenario.loading import dump_hash
 from iei_sim.scenario.schema import MechanismsSpec
 
 if TYPE_CHECKING:
@@ -423,25 +422,11 @@ def ablation_tasks(experiment: LoadedExperiment, plan: AblationPlan) -> list[Run
     check_design_size(len(scenarios), spec.replicates, f"ablation '{experiment.name}'")
     check_run_fits(plan.reference, f"ablation '{experiment.name}'")
     outcomes = tuple(spec.outcome_names)
-    tasks = []
+    seeds = [spec.seeds.first + replicate for replicate in range(spec.replicates)]
+    tasks: list[RunTask] = []
     for point, (label, scenario) in enumerate(scenarios.items()):
-        data = scenario.model_dump(mode="json")
-        digest = dump_hash(data)
-        for replicate in range(spec.replicates):
-            seed = spec.seeds.first + replicate
-            tasks.append(
-                RunTask(
-                    key=run_key(digest, seed, outcomes),
-                    point=point,
-                    scenario_label=label,
-                    values=dict(BY_NAME[label].settings) if label in BY_NAME else {},
-                    replicate=replicate,
-                    seed=seed,
-                    scenario=data,
-                    scenario_hash=digest,
-                    outcomes=outcomes,
-                )
-            )
+        values = dict(BY_NAME[label].settings) if label in BY_NAME else {}
+        tasks += point_tasks(scenario, point, label, values, seeds, outcomes)
     return tasks
 
 
@@ -510,8 +495,7 @@ def ablate(
         else pd.DataFrame(columns=list(ABLATION_COLUMNS))
     )
     with tables_in(out_dir):
-        table.to_csv(out_dir / ABLATION_CSV, index=False, float_format="%.6g")
-        outcome_table(outcomes).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
+        write_tables(out_dir, {ABLATION_CSV: table}, outcomes)
         if plots and len(table):
             from iei_sim.plots.experiment_figures import ablation_figure
             from iei_sim.plots.saving import save_figure

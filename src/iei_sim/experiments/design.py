@@ -165,28 +165,42 @@ def plan_runs(
         if size not in sizes_checked:  # a run that cannot fit is refused before any runs
             check_run_fits(scenario, f"point {point.index} of experiment '{experiment.name}'")
             sizes_checked.add(size)
-        data = scenario.model_dump(mode="json")
-        digest = dump_hash(data)
-        for replicate in range(replicates):
-            if spec.seeds.policy == "common":
-                seed = spec.seeds.first + replicate
-            else:
-                seed = spec.seeds.first + point.index * replicates + replicate
-            key = run_key(digest, seed, outcomes)
-            tasks.append(
-                RunTask(
-                    key=key,
-                    point=point.index,
-                    scenario_label=point.scenario,
-                    values=dict(point.values),
-                    replicate=replicate,
-                    seed=seed,
-                    scenario=data,
-                    scenario_hash=digest,
-                    outcomes=outcomes,
-                )
-            )
+        seeds = (
+            [spec.seeds.first + r for r in range(replicates)]
+            if spec.seeds.policy == "common"
+            else [spec.seeds.first + point.index * replicates + r for r in range(replicates)]
+        )
+        tasks += point_tasks(
+            scenario, point.index, point.scenario, dict(point.values), seeds, outcomes
+        )
     return tasks
+
+
+def point_tasks(
+    scenario: Scenario,
+    point: int,
+    label: str,
+    values: dict[str, Any],
+    seeds: list[int],
+    outcomes: tuple[str, ...],
+) -> list[RunTask]:
+    """One point's runs, replicate *i* with ``seeds[i]``; keyed by scenario hash, seed, outcomes."""
+    data = scenario.model_dump(mode="json")
+    digest = dump_hash(data)
+    return [
+        RunTask(
+            key=run_key(digest, seed, outcomes),
+            point=point,
+            scenario_label=label,
+            values=dict(values),
+            replicate=replicate,
+            seed=seed,
+            scenario=data,
+            scenario_hash=digest,
+            outcomes=outcomes,
+        )
+        for replicate, seed in enumerate(seeds)
+    ]
 
 
 def _size_of(scenario: Scenario) -> tuple[int, ...]:

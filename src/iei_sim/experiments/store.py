@@ -67,7 +67,7 @@ import os
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +136,16 @@ def tables_in(root: Path) -> Iterator[None]:
         if exc.errno in _READ_ONLY:
             raise unwritable(root, exc) from None
         raise
+
+
+def write_tables(root: Path, tables: dict[str, pd.DataFrame], outcomes: Iterable[str]) -> None:
+    """A workflow's tables into ``root`` (six significant figures) with the outcome sidecar
+    that gives each of ``outcomes`` its label and unit; call inside :func:`tables_in`."""
+    from iei_sim.outcomes import OUTCOMES_SIDECAR, outcome_table
+
+    for name, table in tables.items():
+        table.to_csv(root / name, index=False, float_format="%.6g")
+    outcome_table(list(outcomes)).to_csv(root / OUTCOMES_SIDECAR, index=False)
 
 
 @dataclass

@@ -22,8 +22,8 @@ from iei_sim.experiments.cost_effectiveness import COST, cost_effectiveness_tabl
 from iei_sim.experiments.design import RunTask, plan_runs
 from iei_sim.experiments.runner import Progress, RunReport, run_experiment
 from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data, load_experiment
-from iei_sim.experiments.store import ResultsStore, tables_in
-from iei_sim.outcomes import HEADLINES, OUTCOMES_SIDECAR, outcome_table
+from iei_sim.experiments.store import ResultsStore, tables_in, write_tables
+from iei_sim.outcomes import HEADLINES
 from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions
 
@@ -140,11 +140,10 @@ def compare(
     caveats = caveats_for([*chosen, *([COST] if len(cost) else [])], regimes)
     first_years = {o: first_meaningful_year(o, regimes) for o in chosen}
     with tables_in(out_dir):
-        table.to_csv(out_dir / COMPARISON_CSV, index=False, float_format="%.6g")
-        effects.to_csv(out_dir / EFFECTS_CSV, index=False, float_format="%.6g")
+        written = {COMPARISON_CSV: table, EFFECTS_CSV: effects}
         if len(cost):
-            cost.to_csv(out_dir / COST_EFFECTIVENESS_CSV, index=False, float_format="%.6g")
-        outcome_table(outcomes).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
+            written[COST_EFFECTIVENESS_CSV] = cost
+        write_tables(out_dir, written, outcomes)
         if plots and (runs["status"] == "ok").any():
             with phase(DRAWING_FIGURES):
                 from iei_sim.plots.experiment_figures import (
@@ -231,8 +230,7 @@ def sweep(
     factors = list(loaded.spec.factors)
     summary = point_summary(runs, outcomes, factors)
     with tables_in(out_dir):
-        summary.to_csv(out_dir / "summary.csv", index=False, float_format="%.6g")
-        outcome_table(summary.columns).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
+        write_tables(out_dir, {"summary.csv": summary}, summary.columns)
         if plots and factors and (runs["status"] == "ok").any():
             from iei_sim.plots.experiment_figures import sweep_figure
             from iei_sim.plots.saving import save_figure

@@ -44,11 +44,11 @@ from iei_sim.experiments.store import (
     atomic_parquet,
     atomic_write_text,
     tables_in,
+    write_tables,
 )
 from iei_sim.experiments.workflows import default_out as sweep_out
 from iei_sim.extras import check_extra
 from iei_sim.identity import model_identity
-from iei_sim.outcomes import OUTCOMES_SIDECAR, outcome_table
 from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions, save_figure
 from iei_sim.resources import check_design_size
@@ -296,10 +296,8 @@ def write_analysis(
         verdict=verdict,
         constant=constant,
     )
-    indices.to_csv(out_dir / "indices.csv", index=False, float_format="%.6g")
-    outcome_table(indices["outcome"].unique()).to_csv(out_dir / OUTCOMES_SIDECAR, index=False)
-    convergence.to_csv(out_dir / "convergence.csv", index=False, float_format="%.6g")
-    noise.to_csv(out_dir / "noise.csv", index=False, float_format="%.6g")
+    written = {"indices.csv": indices, "convergence.csv": convergence, "noise.csv": noise}
+    write_tables(out_dir, written, indices["outcome"].unique())
     atomic_write_text(out_dir / "summary.txt", summary)
     if plots and not indices.empty:
         kinds = plan.kinds
