@@ -59,7 +59,7 @@ TRACES: dict[str, Callable[[IEIModel], bool]] = {
     "knowledge": lambda m: not np.array_equal(m.knowledge.frontier, m.initial["frontier"]),
     "teachers": lambda m: [s.dual_qualified_share for s in m.school_list] != m.initial["dual"],
     "students": lambda m: m.students.n > m.initial["students"],
-    "risk": lambda m: "equipment_wear" in purposes(m),
+    "risk": lambda m: outcome(m, "risk_events") > 0,
     "labour_market": lambda m: "graduate_hire" in purposes(m),
     "monitoring": lambda m: outcome(m, "projects_evaluated") > 0,
     "learning": lambda m: [f.belief for f in m.firm_list] != m.initial["firm_beliefs"],

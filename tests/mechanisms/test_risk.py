@@ -27,7 +27,6 @@ def test_switching_risk_events_off_removes_every_loss():
     assert on.timeseries["risk_events"].sum() > 0 and on.timeseries["risk_losses"].sum() > 0
     assert off.timeseries["risk_events"].sum() == 0 and off.timeseries["risk_losses"].sum() == 0
     assert not off.ledger.purpose.str.startswith("risk_loss").any()
-    assert not (off.ledger.purpose == "equipment_wear").any()
 
 
 def test_bearer_pays_keeps_losses_where_they_strike():

@@ -136,13 +136,6 @@ KNOCKOUTS: tuple[Knockout, ...] = (
         "003 §2.2",
     ),
     Knockout(
-        "knowledge.rnd_feedback",
-        "cooperation",
-        {"knowledge.rnd_feedback_probability": 0.0},
-        "joint R&D fed back into teaching",
-        "000 §3.1",
-    ),
-    Knockout(
         "knowledge.secrecy",
         "cooperation",
         {"knowledge.secrecy": 0.0},
@@ -172,13 +165,6 @@ KNOCKOUTS: tuple[Knockout, ...] = (
     ),
     Knockout(
         "risk", "cooperation", _off("risk"), "risk events and how losses are shared", "004 §4.2"
-    ),
-    Knockout(
-        "risk.equipment_wear",
-        "cooperation",
-        {"risk.equipment_wear": 0.0},
-        "donated equipment wears out",
-        "002 §2.2",
     ),
     Knockout(
         "risk.aversion",
@@ -357,7 +343,7 @@ def _leaf(data: dict[str, Any], dotted: str) -> Any:
 
 def requirements(knockout: Knockout) -> dict[str, Any]:
     """What must hold for a knock-out to act: its own ``requires``, and for a part of a
-    mechanism (``risk.equipment_wear``) that the mechanism itself is on."""
+    mechanism (``risk.aversion``) that the mechanism itself is on."""
     whole = knockout.mechanism.split(".", 1)[0]
     if "." in knockout.mechanism and whole in MechanismsSpec.model_fields:
         return {f"mechanisms.{whole}": True, **knockout.requires}

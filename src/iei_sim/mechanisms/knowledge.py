@@ -5,9 +5,8 @@ Each school programme teaches a curriculum that lags it: its *currency* is curri
 A school closes part of the gap alone (more with dual-qualified staff); partnerships close more,
 in proportion to their depth and to the partner firm's openness, which falls with its
 technology level (secrecy). Adapting technology for teaching costs the school money, and it
-adapts only what it can pay for. R&D
-projects may also feed their results back into teaching. Graduates' skills are worth more the
-more current their curriculum was.
+adapts only what it can pay for. Graduates' skills are worth more the more current their
+curriculum was.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iei_sim.mechanisms.base import Mechanism
-from iei_sim.mechanisms.partnerships import pair_keys
-from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
@@ -83,22 +80,19 @@ class Knowledge(Mechanism):
         ledger = model.ledger
         self.year_transferred, self.year_meaningful = 0.0, 0
         market = ledger.outside["market"]
-        active = model.active_partnerships
-        schools, firms = pair_keys(model, active)
-        feedback = self.stream("rnd_feedback").uniform(model.steps, schools, firms).tolist()
         # Plain Python copies for the loop (NumPy element access is slow); same values.
         frontier = self.frontier.tolist()
         curriculum = self.curriculum.tolist()
         flows = ledger.batch(("knowledge", "technology_transfer"), ("money", "teaching_adaptation"))
         transfers, adaptation = flows.rows.values()
         sector_index, openness = model.sector_index, self.openness
-        transfer_rate, feedback_probability = spec.transfer_rate, spec.rnd_feedback_probability
+        transfer_rate = spec.transfer_rate
         adaptation_cost = spec.adaptation_cost
         # Adaptation is paid from the school's money: what it has already committed this year.
         committed = [0.0] * len(model.school_list)
         transferred, meaningful = 0.0, 0  # the year's totals, summed in loop order
         with flows:
-            for i, partnership in enumerate(model.active_partnerships):
+            for partnership in model.active_partnerships:
                 partnership.knowledge_this_year = 0.0
                 if partnership.formalistic:
                     continue
@@ -107,14 +101,7 @@ class Knowledge(Mechanism):
                 taught = curriculum[school.index]
                 gap = max(0.0, frontier[sector] - taught[sector])
                 rate = transfer_rate[partnership.depth - 1]
-                share = rate * openness(firm)
-                if (
-                    partnership.orientation == Orientation.RND
-                    and partnership.depth >= 2
-                    and feedback[i] < feedback_probability
-                ):
-                    share += 0.5 * rate
-                share = min(share, 1.0)
+                share = min(rate * openness(firm), 1.0)
                 closed = share * gap
                 if closed <= 0:
                     continue

@@ -2,8 +2,7 @@
 
 Each year every active partnership may suffer: intern safety incidents (per intern), a
 production disruption (when it hosts interns), knowledge leakage (R&D projects), and partner
-defection (the partnership ends; the side left behind bears a loss). Donated equipment wears out
-at the school. Money losses strike one side (the *bearer*); the scenario's rule decides whether
+defection (the partnership ends; the side left behind bears a loss). Money losses strike one side (the *bearer*); the scenario's rule decides whether
 the bearer keeps the whole loss (``bearer_pays``) or it is split (``shared``) among firm, school,
 the government's risk-compensation fund (which has a yearly budget and can run dry) and insurers
 (who charge the firms a premium: expected insured loss times one plus a loading).
@@ -212,16 +211,6 @@ class Risk(Mechanism):
         for region, (claimed, paid) in self._fund_claims.items():
             if claimed > 0:
                 self.fund_coverage[region] = paid / claimed
-        # Donated equipment wears out: a share of each school's stock a year.
-        stock = ledger.balances(model.schools.account, "equipment")
-        worn = stock > 0
-        ledger.transfer_many(
-            model.schools.account[worn],
-            ledger.outside["market"],
-            "equipment",
-            e.equipment_wear * stock[worn],
-            "equipment_wear",
-        )
         payers, premiums = [], []
         for partnership in active:
             sharing = self.sharing[partnership.firm.region]

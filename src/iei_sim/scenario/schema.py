@@ -250,6 +250,13 @@ class AssociationSpec(Section):
 class KnowledgeSpec(Section):
     """Technology frontier, curriculum currency and knowledge transfer (004 §4.1, 003 §2.2)."""
 
+    removed_fields: ClassVar[dict[str, str]] = {
+        "rnd_feedback_probability": "R&D projects' results fed back into teaching moved no "
+        "cooperation outcome in the ablation (docs/validation.md §4), and seed 000 §3.1 says "
+        "such projects 'have not timely fed back scientific research to talent cultivation', "
+        "so it was removed: R&D projects transfer knowledge like any other, by rung and openness"
+    }
+
     enabled: bool = Field(True, description="switch technology change and knowledge transfer off")
     tech_change_rate: NonNegative = Field(
         0.05, description="yearly growth of each sector's technology frontier"
@@ -274,9 +281,6 @@ class KnowledgeSpec(Section):
     )
     adaptation_cost: NonNegative = Field(
         5.0, description="school's cost of adapting one unit of gap closed into teaching"
-    )
-    rnd_feedback_probability: Probability = Field(
-        0.3, description="chance an R&D project's results are fed back into teaching that year"
     )
     currency_weight: Probability = Field(
         0.5, description="weight of curriculum currency in the value of graduates' skills"
@@ -452,6 +456,13 @@ class SubsidySpec(Section):
 class RiskEventsSpec(Section):
     """Risk events of cooperation (seeds 000 §5.1, 004 §4.2): how often they strike, what they cost."""
 
+    removed_fields: ClassVar[dict[str, str]] = {
+        "equipment_wear": "wear on the schools' donated equipment fed back into nothing (the "
+        "stock is not used by any decision), so it was removed; the wear seed 002 §2.2 names is "
+        "a cost to firms, and it is in the equipment part of the firm's outlay "
+        "(partnerships.firm_equipment)"
+    }
+
     enabled: bool = Field(True, description="switch every risk event off to isolate its effect")
     intern_incident_rate: Probability = Field(
         0.01, description="chance per intern-year of a safety incident"
@@ -464,9 +475,6 @@ class RiskEventsSpec(Section):
     )
     disruption_loss_per_intern: NonNegative = Field(
         0.4, description="disruption loss per intern hosted that year"
-    )
-    equipment_wear: Probability = Field(
-        0.15, description="share of donated equipment worn out per year (loss to the school)"
     )
     leakage_rate: Probability = Field(
         0.05, description="chance per R&D partnership-year that core knowledge leaks"
