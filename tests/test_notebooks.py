@@ -134,7 +134,8 @@ def test_the_library_never_switches_the_matplotlib_backend() -> None:
 
 def test_notebook_01s_sentences_hold_for_the_run_it_makes() -> None:
     """The claims of notebook 01's text (cells tagged ``claims-checked-by-tests``), on the same
-    scenario and seed: schools stay keener than firms every year, firms cool over the run,
+    scenario and seed: schools stay keener than firms every year, firms stay lukewarm (below one
+    in three every year, the last year no more than 0.05 above the first),
     participation stays low, most offers are refused, fewer than half of the graduates had an
     internship, and almost no firm
     gains from a partnership at any rung, deeper rungs no more than the shallow one."""
@@ -146,7 +147,8 @@ def test_notebook_01s_sentences_hold_for_the_run_it_makes() -> None:
     result = run_scenario(scenario)
     years, summary = result.timeseries, result.summary
     assert (years["school_willingness"] > years["firm_willingness"]).all()
-    assert years["firm_willingness"].iloc[-1] < years["firm_willingness"].iloc[0]
+    assert (years["firm_willingness"] < 1 / 3).all()
+    assert years["firm_willingness"].iloc[-1] < years["firm_willingness"].iloc[0] + 0.05
     assert summary["firm_participation_rate"] < 0.5
     assert summary["school_offer_refusal_rate"] > 0.5
     assert summary["student_coverage"] < 0.5

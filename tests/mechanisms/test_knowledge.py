@@ -72,3 +72,30 @@ def test_curriculum_currency_raises_the_value_of_graduates_skills():
     current = model.students.job_skill(idx)
     model.knowledge.curriculum[:] = 0.2 * model.knowledge.frontier
     assert (model.students.job_skill(idx) < current).all()
+
+
+def test_firms_value_interns_and_retained_graduates_by_how_current_their_curriculum_was():
+    """The feedback path from knowledge to cooperation (seed 002 §2.3): the same placements are
+    worth less to the host firm, and a retained graduate saves less recruitment, when the
+    school's curriculum lags the frontier; with knowledge off there is no discount."""
+    from iei_sim.mechanisms.students import record_internships
+
+    model = stepped({}, steps=4)
+    students = model.students
+    placed = students.placed_students
+    assert len(placed) > 0
+    weight = model.config.knowledge.currency_weight
+
+    def intern_value(share_of_frontier: float) -> float:
+        model.knowledge.curriculum[:] = share_of_frontier * model.knowledge.frontier
+        for p in model.partnerships:
+            p.firm_value = 0.0
+        record_internships(model)
+        return sum(p.firm_value for p in model.partnerships)
+
+    current, lagging = intern_value(1.0), intern_value(0.5)
+    assert lagging == pytest.approx(current * (1 - weight + weight * 0.5))
+    discount = students.currency_discount(placed)
+    assert discount == pytest.approx(np.full(len(placed), 1 - weight / 2))
+    model.knowledge.enabled = False
+    assert (students.currency_discount(placed) == 1.0).all()

@@ -239,11 +239,20 @@ class StudentPopulation(StudentColumns):
     def job_skill(self, idx: np.ndarray) -> np.ndarray:
         """What employers see: practice weighs more than theory, both discounted for a
         curriculum that lagged the technology frontier."""
-        knowledge = self.model.config.knowledge
-        weight = knowledge.currency_weight if self.model.knowledge.enabled else 0.0
-        currency = self.model.knowledge.currency()[self.school[idx], self.sector[idx]]
         raw = 0.4 * self.theory[idx] + 0.6 * self.practical[idx]
-        return raw * (1.0 - weight + weight * currency)
+        return raw * self.currency_discount(idx)
+
+    def currency_discount(self, idx: np.ndarray) -> np.ndarray:
+        """What a firm gets of a student's skill when the school's curriculum lagged the
+        technology frontier, in (1 - ``currency_weight``, 1]: teaching that fails to
+        "incorporate cutting-edge industrial technologies" makes it "difficult for students to
+        adapt to enterprise needs" (seed 002 §2.3; seed 003: no "zero distance" at work)."""
+        knowledge = self.model.config.knowledge
+        if not self.model.knowledge.enabled:
+            return np.ones(len(idx))
+        currency = self.model.knowledge.currency()[self.school[idx], self.sector[idx]]
+        weight = knowledge.currency_weight
+        return 1.0 - weight + weight * currency
 
     def mobility(self, idx: np.ndarray) -> np.ndarray:
         """Ability to move into another occupation later (0-1): needs theory as well as

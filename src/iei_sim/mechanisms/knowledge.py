@@ -5,8 +5,9 @@ Each school programme teaches a curriculum that lags it: its *currency* is curri
 A school closes part of the gap alone (more with dual-qualified staff); partnerships close more,
 in proportion to their depth and to the partner firm's openness, which falls with its
 technology level (secrecy). Adapting technology for teaching costs the school money, and it
-adapts only what it can pay for. Graduates' skills are worth more the more current their
-curriculum was.
+adapts only what it can pay for. Graduates' and interns' skills are worth more to firms the
+more current their curriculum was (``Students.currency_discount``): the path by which
+knowledge feeds back into firms' benefit from cooperation.
 """
 
 from __future__ import annotations

@@ -97,8 +97,14 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
         in_sector[kept] = True
         search_region[kept] = model.firms.region[host[kept]]
         np.subtract.at(vacancies, host[kept], 1)
+        # A retained graduate saves the open-market recruitment, less the retraining a
+        # curriculum that lagged the frontier leaves to the firm (seed 002 §2.3).
         savings = (
-            np.bincount(host[kept], minlength=len(model.firm_list))
+            np.bincount(
+                host[kept],
+                weights=st.currency_discount(grads[kept]),
+                minlength=len(model.firm_list),
+            )
             * model.config.firms.recruitment_cost
         )
         model.firms.retention_savings[:] = savings

@@ -30,7 +30,10 @@ def record_internships(model) -> None:
     if len(students.placed_slots) == 0:
         return
     partnership_ids = model.intern_slots["partnership"][students.placed_slots]
-    skills = students.practical[students.placed_students]
+    placed = students.placed_students
+    # An intern's work is worth their practical skill, as far as what they were taught is
+    # still current: curriculum currency reaches the host firm's realised benefit here.
+    skills = students.practical[placed] * students.currency_discount(placed)
     ids, inverse = np.unique(partnership_ids, return_inverse=True)
     counts = np.bincount(inverse)
     skill_sums = np.bincount(inverse, weights=skills)

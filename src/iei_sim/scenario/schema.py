@@ -283,7 +283,7 @@ class KnowledgeSpec(Section):
         5.0, description="school's cost of adapting one unit of gap closed into teaching"
     )
     currency_weight: Probability = Field(
-        0.5, description="weight of curriculum currency in the value of graduates' skills"
+        0.5, description="weight of curriculum currency in what students' skills are worth to firms"
     )
 
 
