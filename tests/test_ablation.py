@@ -133,6 +133,22 @@ def test_ablation_csv_has_its_columns_and_a_row_per_knockout_and_outcome(ablated
     assert (out / "ablation.png").stat().st_size > 10_000
 
 
+def test_patterns_csv_gives_every_patterns_verdict_on_the_reference_and_each_knockout(
+    ablated,
+) -> None:
+    from iei_sim.patterns import PATTERN_KNOCKOUT_COLUMNS, PATTERNS
+
+    scenario, out, _ = ablated
+    table = pd.read_csv(out / "patterns.csv")
+    assert tuple(table.columns) == PATTERN_KNOCKOUT_COLUMNS
+    plan = plan_ablation(scenario, {k: v for k, v in SWEEP.items()})
+    assert list(dict.fromkeys(table["mechanism"])) == [REFERENCE, *sorted(plan.variants)]
+    assert (table.groupby("mechanism").size() == len(PATTERNS)).all()
+    by_key = {p.key: p for p in PATTERNS}
+    for row in table.itertuples():
+        assert row.generates == (row.mechanism in by_key[row.pattern].generated_by)
+
+
 def test_the_output_names_what_is_off_and_what_moves_nothing(ablated) -> None:
     scenario, out, result = ablated
     text = " ".join(result.output.split())

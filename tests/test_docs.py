@@ -263,3 +263,34 @@ def test_readme_speaks_of_source_studies_not_seed_papers() -> None:
     text = README.read_text(encoding="utf-8")
     assert not re.search(r"seed papers|the seeds'", text)
     assert "source studies" in text
+
+
+def test_calibrations_knockout_table_is_the_committed_ablations():
+    """docs/calibration.md's "Patterns under knock-out" has a row per pattern and generating
+    knock-out, and its figures are those of docs/ablation-patterns-*.csv."""
+    import pandas as pd
+
+    from iei_sim.patterns import PATTERNS
+
+    text = (ROOT / "docs" / "calibration.md").read_text()
+    section = text.split("## Patterns under knock-out", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(
+        r"^\| `(\w+)` \| `([\w.]+)` \| ([\d.]+) → ([\d.]+) \| ([^|]+) \| ([\d.]+) → ([\d.]+) \| ([^|]+) \|$",
+        section,
+        re.MULTILINE,
+    )
+    expected = {(p.key, m) for p in PATTERNS for m in p.generated_by}
+    assert {(key, mechanism) for key, mechanism, *_ in rows} == expected
+    tables = {
+        name: pd.read_csv(ROOT / "docs" / f"ablation-patterns-{name}.csv").set_index(
+            ["mechanism", "pattern"]
+        )
+        for name in ("baseline", "all_policies")
+    }
+    for key, mechanism, *cells in rows:
+        for name, (before, after, verdict) in zip(tables, (cells[:3], cells[3:]), strict=True):
+            table = tables[name]
+            assert f"{table.loc[('reference', key), 'mean']:.3f}" == before, (key, name)
+            row = table.loc[(mechanism, key)]
+            assert f"{row['mean']:.3f}" == after, (key, mechanism, name)
+            assert verdict.strip().startswith("holds" if row["holds"] else "**fails**")

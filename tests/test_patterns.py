@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 from tests.helpers import SCENARIOS
 
-from iei_sim.patterns import PATTERNS, evaluate_patterns, run_replicates
+from iei_sim.patterns import (
+    PATTERN_KNOCKOUT_COLUMNS,
+    PATTERN_OUTCOMES,
+    PATTERNS,
+    evaluate_patterns,
+    knockout_patterns,
+    run_replicates,
+)
 from iei_sim.scenario import load_scenario
 
 REPLICATES = 20
@@ -46,15 +53,12 @@ def baseline_patterns():
 def _fake_summaries(**columns):
     rng = np.random.default_rng(0)
     base = {
-        "school_willingness": 0.85,
-        "firm_participation_rate": 0.25,
-        "education_project_share": 0.24,
+        "school_offer_refusal_rate": 0.8,
+        "education_project_share": 0.3,
         "project_gini": 0.7,
         "project_top_decile_share": 0.5,
         "shallow_partnership_share": 0.7,
-        "deep_partnership_share": 0.05,
         "student_coverage": 0.1,
-        "lagging_region_outflow": 0.2,
     }
     base.update(columns)
     return pd.DataFrame({k: v + rng.normal(0, 0.01, 20) for k, v in base.items()})
@@ -67,13 +71,14 @@ def test_every_pattern_holds_on_values_inside_its_band():
 @pytest.mark.parametrize(
     ("column", "value", "pattern"),
     [
-        ("firm_participation_rate", 0.7, "hot_schools_cold_firms"),
+        ("school_offer_refusal_rate", 0.3, "hot_schools_cold_firms"),
         ("education_project_share", 0.6, "goal_deviation"),
+        ("education_project_share", 0.15, "goal_deviation"),
         ("project_gini", 0.3, "concentration"),
+        ("project_top_decile_share", 0.3, "concentration_top_decile"),
         ("shallow_partnership_share", 0.3, "shallow_depth"),
-        ("deep_partnership_share", 0.5, "deep_is_rare"),
         ("student_coverage", 0.8, "narrow_coverage"),
-        ("lagging_region_outflow", -0.1, "regional_outflow"),
+        ("student_coverage", 0.0, "narrow_coverage"),
     ],
 )
 def test_a_pattern_fails_when_its_statistic_leaves_the_band(column, value, pattern):
@@ -84,7 +89,7 @@ def test_a_pattern_fails_when_its_statistic_leaves_the_band(column, value, patte
 
 def test_an_interval_straddling_the_band_edge_does_not_hold():
     noisy = _fake_summaries()
-    noisy["education_project_share"] = np.linspace(0.0, 0.62, 20)  # mean 0.31 in band, CI to 0.40
+    noisy["education_project_share"] = np.linspace(0.12, 0.8, 20)  # mean 0.46 in band, CI to 0.56
     table = evaluate_patterns(noisy).set_index("pattern")
     assert not table.loc["goal_deviation"].holds
 
@@ -95,16 +100,16 @@ def test_patterns_need_replicates():
 
 
 def test_a_share_near_zero_is_not_failed_by_an_interval_below_zero():
-    """Deep partnerships at a mean of 0.004: Student's t reaches below 0, a share cannot; the
-    interval is clipped to [0, 1] and the pattern (band [0, 0.2]) holds."""
+    """Coverage at a mean of 0.004: Student's t reaches below 0, a share cannot; the interval is
+    clipped to [0, 1] (and here the pattern, band [0.02, 0.5], fails on its own terms)."""
     rare = _fake_summaries()
-    rare["deep_partnership_share"] = np.r_[np.zeros(18), 0.04, 0.04]  # mean 0.004
-    row = evaluate_patterns(rare).set_index("pattern").loc["deep_is_rare"]
-    values = rare["deep_partnership_share"]
+    rare["student_coverage"] = np.r_[np.zeros(18), 0.04, 0.04]  # mean 0.004
+    row = evaluate_patterns(rare).set_index("pattern").loc["narrow_coverage"]
+    values = rare["student_coverage"]
     unclipped = values.mean() - 2.093 * values.std(ddof=1) / np.sqrt(len(values))
     assert unclipped < 0  # the case the clipping is for
-    assert row.ci_low == 0.0 and row.ci_high < 0.2
-    assert row.holds
+    assert row.ci_low == 0.0 and row.ci_high < 0.02
+    assert not row.holds
 
 
 def test_every_interval_lies_within_its_statistics_support():
@@ -116,3 +121,35 @@ def test_every_interval_lies_within_its_statistics_support():
         low, high = pattern.support
         row = table.loc[pattern.key]
         assert low <= row.ci_low <= row["mean"] <= row.ci_high <= high, pattern.key
+
+
+def test_patterns_read_only_their_declared_outcomes():
+    only = _fake_summaries()[list(PATTERN_OUTCOMES)]
+    assert len(evaluate_patterns(only)) == len(PATTERNS)
+
+
+def test_every_pattern_names_its_generating_knockouts_and_whether_it_was_tuned():
+    from iei_sim.experiments.ablation import BY_NAME
+    from iei_sim.scenario import Scenario
+
+    fields = Scenario().model_dump()
+    for pattern in PATTERNS:
+        assert pattern.generated_by, pattern.key
+        assert set(pattern.generated_by) <= set(BY_NAME), pattern.key
+        assert (pattern.low, pattern.high) != pattern.support, pattern.key  # no vacuous band
+        for dotted in pattern.calibrated_by:
+            section, name = dotted.split(".")
+            assert name in fields[section], dotted
+        assert pattern.use == ("calibration" if pattern.calibrated_by else "validation")
+
+
+def test_knockout_patterns_marks_the_generating_knockout_and_its_verdict():
+    reference = _fake_summaries().assign(scenario="reference")
+    no_market = _fake_summaries(school_offer_refusal_rate=0.0).assign(scenario="market")
+    table = knockout_patterns(pd.concat([reference, no_market]), "reference")
+    assert list(table.columns) == list(PATTERN_KNOCKOUT_COLUMNS)
+    assert table[table.mechanism == "reference"]["holds"].all()
+    row = table.set_index(["mechanism", "pattern"]).loc[("market", "hot_schools_cold_firms")]
+    assert row.generates and not row.holds
+    others = table[(table.mechanism == "market") & (table.pattern != "hot_schools_cold_firms")]
+    assert others["holds"].all() and not others["generates"].any()

@@ -4,7 +4,9 @@ Runs ``iei-sim ablate`` (its Python API, :func:`iei_sim.experiments.ablation.abl
 baseline and on the regime with every policy on (``scenarios/all_policies.yaml``), at the size
 the policy tests use (the small scenario's structure over 20 reported years, after the
 baseline's 40-year spin-up: ``tests.sizes.SMALL_20_YEARS``), and copies each ``ablation.csv`` to
-``docs/ablation-<scenario>.csv`` and its heat map to ``docs/figures/ablation-<scenario>.png``;
+``docs/ablation-<scenario>.csv``, its heat map to ``docs/figures/ablation-<scenario>.png`` and
+its ``patterns.csv`` (each pattern's verdict under every knock-out; docs/calibration.md) to
+``docs/ablation-patterns-<scenario>.csv``;
 ``tools.validation_report`` (``make validation``) reads them. The stores are kept in
 ``results/ablation/<scenario>``, so an interrupted run resumes. With 10 replicates and 2 workers
 it takes about half an hour.
@@ -47,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print()
         shutil.copyfile(store / "ablation.csv", ROOT / "docs" / f"ablation-{name}.csv")
         shutil.copyfile(store / "ablation.png", ROOT / "docs" / "figures" / f"ablation-{name}.png")
+        shutil.copyfile(store / "patterns.csv", ROOT / "docs" / f"ablation-patterns-{name}.csv")
         print(f"{name}: {result.report.done} runs done; off: {', '.join(result.off) or 'none'}")
 
 

@@ -516,6 +516,9 @@ def patterns_section(recompute: bool, workers: int) -> tuple[str, int, int]:
             "full-size baseline, seeds 0–19; regenerate with `iei-sim patterns "
             "scenarios/baseline.yaml --replicates 20 --workers 2 --out docs/patterns-baseline.csv`)"
         )
+    from iei_sim.patterns import PATTERNS
+
+    use = {p.key: p.use for p in PATTERNS}
     rows = [
         [
             r["name"],
@@ -524,6 +527,7 @@ def patterns_section(recompute: bool, workers: int) -> tuple[str, int, int]:
             f"[{_f(r['ci_low'])}, {_f(r['ci_high'])}]",
             f"[{r['band_low']:g}, {r['band_high']:g}]",
             "yes" if bool(r["holds"]) else "**no**",
+            use[r["pattern"]],
             r["seed_passage"],
         ]
         for _, r in frame.iterrows()
@@ -538,11 +542,16 @@ def patterns_section(recompute: bool, workers: int) -> tuple[str, int, int]:
             "[calibration.md](calibration.md)). A pattern holds when the whole 95% t-interval of "
             f"the replicate mean lies inside its band. Values {source}.",
             "",
-            table(["pattern", "statistic", "mean", "95% CI", "target band", "holds", "seed"], rows),
+            table(
+                ["pattern", "statistic", "mean", "95% CI", "target band", "holds", "use", "seed"],
+                rows,
+            ),
             "",
             f"{held} of {len(frame)} patterns hold. The targets are only measured, never fed back "
-            "into the rules. Even where the concentration patterns hold, the tail is much lighter "
-            "than the MoE data's single school with 3,072 of 10,283 projects (calibration.md).",
+            "into the rules, but a pattern marked *calibration* is one a parameter was tuned to: "
+            "that it holds is a fit, not evidence. Which patterns fail when the mechanism said to "
+            "generate them is knocked out: "
+            "[calibration.md](calibration.md#patterns-under-knock-out).",
             "",
         ]
     )
@@ -770,30 +779,38 @@ def ablation_section() -> str:
 
 ABLATION_READING = """### 4.3 Reading the ablation
 
-The figures quoted here are those of the committed tables (2026-12-04).
+The figures quoted here are those of the committed tables (2026-12-06; knocked out − reference).
 
 - **The core.** The market and the partnership year are the model (knocking them out removes
   cooperation or freezes it); students (interns) and intern retention carry depth and coverage
-  (retention alone: depth −0.337 at baseline); risk events cut depth (+0.153 without them);
-  learning, reputation and its attachment, and formal contracts move participation and the
-  project mix. These match the review's small core (science.md §2).
+  (retention alone: depth −0.325 at baseline); risk events cut depth (+0.160 without them);
+  learning, reputation and its attachment (education share +0.286 without attachment), and
+  formal contracts (participation −0.046) move participation and the project mix.
+- **Changed since the review.**
+  - *Equipment wear* and *R&D feedback into teaching* are removed: neither had a path to any
+    decision, and a scenario that still sets their keys is refused with the reason.
+  - *Knowledge* now feeds back: a stale curriculum discounts the interns' work and the
+    retained graduates' value to the host firm; knocking it out raises coverage (+0.036 at
+    baseline).
 - **The review's inert list, measured now.**
-  - *Association brokerage and forecasts* now move participation (brokerage −0.011 at
-    baseline) and the education share (forecasts +0.011) by about a percentage point:
-    small, but detected.
-  - *Imitation* moves participation (−0.040 at baseline, −0.021 with every policy on).
-  - *R&D feedback into teaching, secrecy, the whole knowledge system, the budget limit, the
-    dual-teacher subsidy and evaluation funding* are detected only on school willingness,
-    by less than 0.003: negligible. Knowledge still feeds nothing back into firms' decisions.
-  - *Teachers, alienation, equipment wear and the practical-course floor* move no cooperation
-    outcome detectably, at baseline or with every policy on; *pooled training bases* neither.
-  - *On-paper projects* do not occur at baseline (no deduction); with every policy on,
-    knocking them out raises participation (+0.010) and coverage (+0.024).
-  - *The platform's open-place list* lowers participation (−0.027 when knocked out) and the
-    education share.
-- **Not yet done (issue 18 stays open).** A feedback path grounded in its seed, or removal,
-  for each inert and negligible mechanism; patterns shown to fail under their knock-out;
-  alternative decision rules; the dock of the model's own rule.
+  - *Association brokerage* moves participation (−0.008) and the Gini (+0.010) at baseline;
+    *imitation* moves participation (−0.035 at baseline, −0.018 with every policy on).
+  - *On-paper projects* do not occur at baseline (no deduction to collect); with every policy
+    on, knocking them out raises participation (+0.009), school willingness (+0.019) and depth
+    (+0.014).
+  - *The platform's open-place list* lowers participation (−0.020 when knocked out) and the
+    education share (−0.036).
+  - *Teachers* (Gini +0.003 at baseline), *the budget limit* (education share +0.004),
+    *pooled training bases* (Gini +0.004), *the deep-project subsidy* (Gini +0.006) and
+    *evaluation funding* (school willingness −0.002) are detected, but by less than half a
+    percentage point: negligible.
+  - *Association forecasts, secrecy, alienation, the practical-course floor and the
+    dual-teacher subsidy* move no cooperation outcome detectably, at baseline or with every
+    policy on. Migration is output-only, as its ODD entry says.
+- **Not yet done (issue 18 stays open).** A feedback path grounded in its seed, or removal, for
+  the five undetected mechanisms; alternative decision rules; the dock of the model's own rule.
+  Which patterns fail under their generating knock-out is in
+  [calibration.md](calibration.md#patterns-under-knock-out).
 """
 
 

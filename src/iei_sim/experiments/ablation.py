@@ -34,6 +34,7 @@ from iei_sim.experiments.spec import LoadedExperiment, experiment_from_data
 from iei_sim.experiments.store import ResultsStore, tables_in, write_tables
 from iei_sim.experiments.workflows import planned
 from iei_sim.outcomes import COOPERATION
+from iei_sim.patterns import PATTERN_OUTCOMES, knockout_patterns
 from iei_sim.phases import DRAWING_FIGURES, phase
 from iei_sim.plots.saving import FigureOptions
 from iei_sim.resources import check_design_size, check_run_fits
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 Role = Literal["cooperation", "output-only"]
 REFERENCE = "reference"
 ABLATION_CSV = "ablation.csv"
+PATTERNS_CSV = "patterns.csv"
 ABLATION_COLUMNS = (
     "mechanism",
     "role",
@@ -461,7 +463,8 @@ def ablate(
     figures: FigureOptions | None = None,
 ) -> AblationOutput:
     """Run the ablation of ``scenario`` into a results store at ``out`` (resumable) and write
-    ``ablation.csv`` and the heat map ``ablation.png`` there."""
+    ``ablation.csv``, the heat map ``ablation.png`` and ``patterns.csv`` (each pattern's
+    verdict on the reference and under every knock-out) there."""
     from iei_sim.experiments.workflows import default_out
 
     if replicates < 2:
@@ -480,8 +483,11 @@ def ablate(
         if plan.variants
         else pd.DataFrame(columns=list(ABLATION_COLUMNS))
     )
+    tables = {ABLATION_CSV: table}
+    if plan.variants and set(PATTERN_OUTCOMES) <= set(outcomes):
+        tables[PATTERNS_CSV] = knockout_patterns(runs, REFERENCE)
     with tables_in(out_dir):
-        write_tables(out_dir, {ABLATION_CSV: table}, outcomes)
+        write_tables(out_dir, tables, outcomes)
         if plots and len(table):
             from iei_sim.plots.experiment_figures import ablation_figure
             from iei_sim.plots.saving import save_figure
