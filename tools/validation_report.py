@@ -732,7 +732,7 @@ def ablation_section() -> str:
         f"when a detected difference is at least {NEGLIGIBLE} (a percentage point, or 0.01 of a "
         "rung or of the Gini), is **negligible** when every detected difference is smaller, and "
         "**inert** when none is detected. Regenerate the tables with "
-        "`python -m tools.ablation_tables` (about half an hour with 2 workers), then "
+        "`python -m tools.ablation_tables` (about 3 minutes with 2 workers), then "
         "`make validation`.",
         "",
     ]
@@ -783,30 +783,33 @@ The figures quoted here are those of the committed tables (2026-12-06; knocked o
 
 - **The core.** The market and the partnership year are the model (knocking them out removes
   cooperation or freezes it); students (interns) and intern retention carry depth and coverage
-  (retention alone: depth −0.325 at baseline); risk events cut depth (+0.160 without them);
-  learning, reputation and its attachment (education share +0.286 without attachment), and
-  formal contracts (participation −0.046) move participation and the project mix.
+  (retention alone: depth −0.363 at baseline); risk events cut depth (+0.125 without them);
+  learning, reputation and its attachment (education share +0.287 without attachment), and
+  formal contracts (participation −0.043) move participation and the project mix.
 - **Changed since the review.**
   - *Equipment wear* and *R&D feedback into teaching* are removed: neither had a path to any
     decision, and a scenario that still sets their keys is refused with the reason.
-  - *Knowledge* now feeds back: a stale curriculum discounts the interns' work and the
-    retained graduates' value to the host firm; knocking it out raises coverage (+0.036 at
-    baseline).
+  - *Knowledge* feeds back: a stale curriculum discounts the interns' work and the retained
+    graduates' value to the host firm; knocking it out raises coverage (+0.037 at baseline).
+  - *Teachers* feed back: firms value a rung's interns by what the school's interns have
+    proved to be worth (its intern quality, learned), so better teaching makes deeper rungs
+    pay; knocking teachers out lowers mean depth (−0.029 at baseline). Association forecasts
+    now move depth too (−0.023 at baseline).
 - **The review's inert list, measured now.**
-  - *Association brokerage* moves participation (−0.008) and the Gini (+0.010) at baseline;
-    *imitation* moves participation (−0.035 at baseline, −0.018 with every policy on).
+  - *Association brokerage* moves participation (−0.008) and the Gini (+0.009) at baseline;
+    *imitation* moves participation (−0.032 at baseline, −0.018 with every policy on).
   - *On-paper projects* do not occur at baseline (no deduction to collect); with every policy
-    on, knocking them out raises participation (+0.009), school willingness (+0.019) and depth
+    on, knocking them out raises participation (+0.010), school willingness (+0.020) and depth
     (+0.014).
   - *The platform's open-place list* lowers participation (−0.020 when knocked out) and the
     education share (−0.036).
-  - *Teachers* (Gini +0.003 at baseline), *the budget limit* (education share +0.004),
-    *pooled training bases* (Gini +0.004), *the deep-project subsidy* (Gini +0.006) and
-    *evaluation funding* (school willingness −0.002) are detected, but by less than half a
+  - *Pooled training bases* (Gini +0.004), *the deep-project subsidy* (participation −0.009)
+    and *evaluation funding* (school willingness −0.002) are detected, but by less than a
     percentage point: negligible.
-  - *Association forecasts, secrecy, alienation, the practical-course floor and the
-    dual-teacher subsidy* move no cooperation outcome detectably, at baseline or with every
-    policy on. Migration is output-only, as its ODD entry says.
+  - *Secrecy, alienation, the practical-course floor, the dual-teacher subsidy and the budget
+    limit* move no cooperation outcome detectably, at baseline or with every policy on, even
+    now that teaching reaches firms through intern quality. Migration is output-only, as its
+    ODD entry says.
 - **Not yet done (issue 18 stays open).** A feedback path grounded in its seed, or removal, for
   the five undetected mechanisms; alternative decision rules; the dock of the model's own rule.
   Which patterns fail under their generating knock-out is in

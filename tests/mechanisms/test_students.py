@@ -58,3 +58,46 @@ def test_training_that_is_nearly_all_practice_lowers_later_mobility():
     practical = run_scenario(tiny({"policy.practical_share_floor": 0.95}, steps=6), seed=6)
     balanced = run_scenario(tiny(steps=6), seed=6)
     assert practical.summary["graduate_mobility"] < balanced.summary["graduate_mobility"]
+
+
+def test_a_schools_intern_quality_is_learned_from_the_interns_it_placed():
+    """Each school's intern quality moves from the prior toward the mean worth (practical skill
+    × currency, capped at 1) of its interns this year, at the learning rate; schools that placed
+    no one keep theirs."""
+    from iei_sim.agents.school import INTERN_QUALITY_PRIOR
+    from iei_sim.mechanisms.students import update_intern_quality
+
+    model = IEIModel(tiny(steps=1), seed=0)
+    table = model.schools
+    assert (table.intern_quality[: len(model.school_list)] == INTERN_QUALITY_PRIOR).all()
+    rate = model.config.learning.rate
+    update_intern_quality(model, np.array([0, 0, 2]), np.array([0.9, 0.7, 0.1]))
+    assert np.isclose(table.intern_quality[0], 0.5 + rate * (0.8 - 0.5))
+    assert np.isclose(table.intern_quality[2], 0.5 + rate * (0.1 - 0.5))
+    assert table.intern_quality[1] == INTERN_QUALITY_PRIOR
+
+    frozen = IEIModel(tiny({"learning.rule": "none"}, steps=1), seed=0)
+    update_intern_quality(frozen, np.array([0]), np.array([0.9]))
+    assert frozen.schools.intern_quality[0] == INTERN_QUALITY_PRIOR
+
+
+def test_over_a_run_schools_intern_quality_tracks_their_interns_skill():
+    model = stepped(steps=8)
+    quality = model.schools.intern_quality[: len(model.school_list)]
+    assert quality.std() > 0.02  # schools differ, as their interns do
+    assert (quality > 0).all() and (quality <= 1).all()
+
+
+def test_firms_value_a_rung_more_at_a_school_whose_interns_proved_better():
+    from iei_sim.mechanisms.partnerships import rung_value
+
+    model = stepped(steps=4)
+    partnership = next(p for p in model.partnerships if p.active)
+    school = partnership.school
+    values = {}
+    for quality in (0.2, 0.9):
+        school.intern_quality = quality
+        values[quality] = [rung_value(model, partnership, d) for d in (1, 2, 3)]
+    gains = np.subtract(values[0.9], values[0.2])
+    assert (gains >= 0).all() and gains[-1] > 0  # deeper rungs host more interns
+    assert gains[-1] >= gains[0]

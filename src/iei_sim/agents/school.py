@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from iei_sim.model import IEIModel
 
 
+# Before a school has sent interns, firms expect an intern to bring half a fully skilled
+# worker's output (the rule every expected intern value used before schools' records existed).
+INTERN_QUALITY_PRIOR = 0.5
+
+
 @dataclass(eq=False)
 class SchoolTable(Table):
     """Every school's state, one row per school (``School.index``)."""
@@ -57,6 +62,11 @@ class SchoolTable(Table):
     proposals_made: NDArray[np.int64] = column(np.int64, 0, "this year")
     proposals_refused: NDArray[np.int64] = column(np.int64, 0, "this year")
     partnership_years: NDArray[np.int64] = column(np.int64, 0, "partnership-years last year")
+    intern_quality: NDArray[np.float64] = column(
+        np.float64,
+        INTERN_QUALITY_PRIOR,
+        "what firms expect an intern from here to be worth, as a share of a fully skilled one",
+    )
 
     @property
     def private_net_benefit(self) -> NDArray[np.float64]:
@@ -95,6 +105,7 @@ class School(TableView, mesa.Agent):
     proposals_made = Column[int]()
     proposals_refused = Column[int]()
     partnership_years = Column[int]()
+    intern_quality = Column[float]()
 
     def __init__(
         self,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from iei_sim.agents.school import INTERN_QUALITY_PRIOR
 from iei_sim.mechanisms.base import Mechanism
 from iei_sim.vocabulary import Depth, FirmSize, Orientation
 
@@ -158,7 +159,7 @@ def expected_private_benefit(model: IEIModel, firm: Firm, depth: int = 1) -> flo
     """True expected private net benefit of one partnership-year at ``depth`` (no incentives)."""
     p = model.config.partnerships
     values = orientation_values(model, firm, depth)
-    interns = p.interns[depth - 1] * model.config.firms.intern_value * 0.5
+    interns = p.interns[depth - 1] * model.config.firms.intern_value * INTERN_QUALITY_PRIOR
     return max(values.values()) + interns - firm_cost(model, depth)
 
 
@@ -493,9 +494,10 @@ def firm_prefers_deeper(model: IEIModel, partnership: Partnership) -> bool:
 def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     """Firm's expected net value of a year of this partnership at ``depth``.
 
-    What the project itself yields, the interns' work and the recruitment it saves, minus the
-    cost, plus the incentives the firm expects there, minus the certainty-equivalent cost of the
-    risk the firm would keep (deeper rungs host more interns, so their risk weighs more on a
+    What the project itself yields, the interns' work (as skilled as the school's interns have
+    proved, :func:`iei_sim.mechanisms.students.record_internships`) and the recruitment it
+    saves, minus the cost, plus the incentives the firm expects there, minus the
+    certainty-equivalent cost of the risk the firm would keep (deeper rungs host more interns, so their risk weighs more on a
     risk-averse firm). This is where risk sharing, subsidies and results-linked funding act on
     the decision to deepen.
     """
@@ -505,7 +507,8 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     project_value = orientation_values(model, firm, depth, school.research_capacity)
     value = project_value[orientation]
     places = intern_places(model, orientation, depth)
-    value += places * f.intern_value * 0.5
+    # The interns' work, as good as the interns this school has sent (its record, learned).
+    value += places * f.intern_value * school.intern_quality
     value += min(places * lm.retention_probability, firm.hires_per_year) * f.recruitment_cost
     value -= firm_cost(model, depth, firm)
     value += model.incentives.expected_at_depth(firm, depth)

@@ -43,8 +43,27 @@ def record_internships(model) -> None:
         partnership.interns_this_year = int(count)
         partnership.firm_value += intern_value * min(skill_sum, float(count))
         partnership.add_total("interns", int(count))
+    update_intern_quality(model, students.school[placed], np.minimum(skills, 1.0))
     firm_accounts = np.array([model.partnerships[int(pid)].firm.account for pid in ids])
     school_accounts = np.array([model.partnerships[int(pid)].school.account for pid in ids])
     model.ledger.transfer_many(
         school_accounts, firm_accounts, "interns", counts.astype(float), "internship"
     )
+
+
+def update_intern_quality(model, schools: np.ndarray, worth: np.ndarray) -> None:
+    """Host firms learn how good a school's interns are: each school's ``intern_quality``
+    moves toward the mean worth (practical skill × currency, capped at a fully skilled worker's)
+    of the interns it placed this year, at the learning rate firms use for net benefits. Firms
+    cooperate for talent and judge a partnership by what the students bring (seed 002 §2.3;
+    seed 003: "zero distance" between school and job); this is how a school's teaching (its
+    teachers, practical share and curriculum currency) reaches firms' choice of rung
+    (:func:`iei_sim.mechanisms.partnerships.rung_value`). Without learning it stays at the prior.
+    """
+    if not model.learning.enabled or len(schools) == 0:
+        return
+    ids, inverse = np.unique(schools, return_inverse=True)
+    observed = np.bincount(inverse, weights=worth) / np.bincount(inverse)
+    table = model.schools
+    rate = model.config.learning.rate
+    table.intern_quality[ids] += rate * (observed - table.intern_quality[ids])
