@@ -36,6 +36,7 @@ from iei_sim.docking import bridge
 from iei_sim.docking.experiment import DockingResult, run_docking
 from iei_sim.docking.game import load_game
 from iei_sim.outcomes import label_of
+from tools.ablation_tables import REPLICATES as ABLATION_REPLICATES
 
 ROOT = Path(__file__).resolve().parents[1]  # the source checkout
 GAMES = ROOT / "games"
@@ -681,6 +682,26 @@ LIMITATIONS = """\
 NEGLIGIBLE = 0.01
 
 
+ABLATION_POWER = 0.8
+
+
+def detectable_differences(table: pd.DataFrame, replicates: int) -> dict[str, float]:
+    """Per cooperation outcome, the smallest knock-out difference the ablation's paired
+    replicates detect (two-sided α = 0.05) with power :data:`ABLATION_POWER`: the median over
+    mechanisms of the CI half-width × (t₀.₉₇₅ + t_power) / t₀.₉₇₅, with n − 1 degrees of
+    freedom. An undetected mechanism has no effect larger than about this; it does not have
+    none."""
+    from scipy import stats
+
+    from iei_sim.outcomes import COOPERATION
+
+    df = replicates - 1
+    t_alpha, t_power = stats.t.ppf(0.975, df), stats.t.ppf(ABLATION_POWER, df)
+    half = (table["diff_ci_high"] - table["diff_ci_low"]) / 2
+    by_outcome = (half * (t_alpha + t_power) / t_alpha).groupby(table["outcome"]).median()
+    return {o: float(by_outcome[o]) for o in COOPERATION if o in by_outcome}
+
+
 def mechanism_verdicts(table: pd.DataFrame) -> pd.DataFrame:
     """Per knocked-out mechanism: its largest detected cooperation difference and the verdict
     ``moves`` (a detected difference of at least NEGLIGIBLE), ``negligible`` (detected, all
@@ -731,7 +752,10 @@ def ablation_section() -> str:
         "reference mean; `*` marks a 95% CI that excludes 0. A mechanism **moves** cooperation "
         f"when a detected difference is at least {NEGLIGIBLE} (a percentage point, or 0.01 of a "
         "rung or of the Gini), is **negligible** when every detected difference is smaller, and "
-        "**inert** when none is detected. Regenerate the tables with "
+        "**inert** when none is detected. The last row of each table is the smallest "
+        f"difference its {ABLATION_REPLICATES} paired replicates detect with power {ABLATION_POWER} (median "
+        "over mechanisms): an inert mechanism has no effect larger than about that, which is "
+        "not the same as none. Regenerate the tables with "
         "`python -m tools.ablation_tables` (about 3 minutes with 2 workers), then "
         "`make validation`.",
         "",
@@ -759,6 +783,17 @@ def ablation_section() -> str:
             rows.append(
                 [f"`{mechanism}`", own["role"].iloc[0], *cells, verdicts.at[mechanism, "verdict"]]
             )
+        detectable = detectable_differences(
+            frame[frame["outcome"].isin(COOPERATION)], ABLATION_REPLICATES
+        )
+        rows.append(
+            [
+                f"*detectable (power {ABLATION_POWER})*",
+                "",
+                *[f"±{detectable[o]:.3f}" for o in COOPERATION],
+                "",
+            ]
+        )
         counts = verdicts["verdict"].value_counts()
         parts += [
             f"### 4.{1 if name == 'baseline' else 2} Ablation of {title} (`scenarios/{name}.yaml`)",
@@ -783,36 +818,49 @@ The figures quoted here are those of the committed tables (2026-12-06; knocked o
 
 - **The core.** The market and the partnership year are the model (knocking them out removes
   cooperation or freezes it); students (interns) and intern retention carry depth and coverage
-  (retention alone: depth −0.363 at baseline); risk events cut depth (+0.125 without them);
-  learning, reputation and its attachment (education share +0.287 without attachment), and
-  formal contracts (participation −0.043) move participation and the project mix.
+  (retention alone: depth −0.359 at baseline); risk events cut depth (+0.119 without them);
+  learning, reputation and its attachment (education share +0.289 without attachment), and
+  formal contracts (participation −0.036) move participation and the project mix.
 - **Changed since the review.**
   - *Equipment wear* and *R&D feedback into teaching* are removed: neither had a path to any
     decision, and a scenario that still sets their keys is refused with the reason.
   - *Knowledge* feeds back: a stale curriculum discounts the interns' work and the retained
-    graduates' value to the host firm; knocking it out raises coverage (+0.037 at baseline).
+    graduates' value to the host firm.
   - *Teachers* feed back: firms value a rung's interns by what the school's interns have
     proved to be worth (its intern quality, learned), so better teaching makes deeper rungs
-    pay; knocking teachers out lowers mean depth (−0.029 at baseline). Association forecasts
-    now move depth too (−0.023 at baseline).
+    pay; knocking teachers out lowers mean depth (−0.047 at baseline).
+  - *Secrecy* feeds back: a rung exposes part of a firm's core technology, and a guarded
+    high-tech firm pays for that exposure (seed 004 §4.1), so secrecy keeps partnerships
+    shallow. Knocking it out raises depth (+0.067 at baseline, +0.050 with every policy on),
+    participation (+0.028) and coverage (+0.062). The size rests on `knowledge.technology_value`,
+    an assumption, not calibrated; it is most of what knocking out *knowledge* as a whole does.
+  - *Alienation* has a path now: mobility is theory against a balanced curriculum (no longer at
+    its ceiling whenever theory ≥ practice), and a retained graduate who cannot advance saves
+    the firm less. It still moves no cooperation outcome detectably: retained interns are the
+    better taught (their mean mobility is about 0.94, against 0.78 for all graduates), so the
+    discount is small. It changes graduate mobility and cross-sector jobs.
 - **The review's inert list, measured now.**
-  - *Association brokerage* moves participation (−0.008) and the Gini (+0.009) at baseline;
-    *imitation* moves participation (−0.032 at baseline, −0.018 with every policy on).
+  - *Association brokerage* moves the Gini (+0.008 at baseline) and participation with every
+    policy on (−0.013); *imitation* moves participation (−0.026 at baseline, −0.021 with every
+    policy on). *Association forecasts* move nothing detectable in this run (mean depth −0.013
+    at baseline, CI including 0; −0.023 and detected in the previous model version).
   - *On-paper projects* do not occur at baseline (no deduction to collect); with every policy
-    on, knocking them out raises participation (+0.010), school willingness (+0.020) and depth
-    (+0.014).
-  - *The platform's open-place list* lowers participation (−0.020 when knocked out) and the
+    on, knocking them out raises school willingness (+0.021), depth (+0.022) and coverage
+    (+0.025).
+  - *The platform's open-place list* lowers participation (−0.031 when knocked out) and the
     education share (−0.036).
-  - *Pooled training bases* (Gini +0.004), *the deep-project subsidy* (participation −0.009)
-    and *evaluation funding* (school willingness −0.002) are detected, but by less than a
-    percentage point: negligible.
-  - *Secrecy, alienation, the practical-course floor, the dual-teacher subsidy and the budget
-    limit* move no cooperation outcome detectably, at baseline or with every policy on, even
-    now that teaching reaches firms through intern quality. Migration is output-only, as its
-    ODD entry says.
-- **Not yet done (issue 18 stays open).** A feedback path grounded in its seed, or removal, for
-  the five undetected mechanisms; alternative decision rules; the dock of the model's own rule.
-  Which patterns fail under their generating knock-out is in
+  - *The budget limit* (participation +0.004 at baseline), *pooled training bases* (Gini
+    +0.004) and *evaluation funding* (school willingness −0.002) are detected, but by less than
+    a percentage point: negligible.
+  - *The practical-course floor* and *the dual-teacher subsidy* move no cooperation outcome
+    detectably, with every policy on: an honest negative result for two policy levers (the
+    subsidy raises the dual-qualified share; the floor lowers mobility). *Alienation* and
+    *association forecasts* are undetected as well. Each table's last row is the smallest
+    effect 10 replicates detect with power 0.8: these four have no effect larger than about
+    that. Migration is output-only, as its ODD entry says.
+- **Not yet done (issue 18 stays open).** Removal or a stronger grounded path for the four
+  undetected mechanisms; alternative decision rules; the dock of the model's own rule; the
+  noise-dominated flag. Which patterns fail under their generating knock-out is in
   [calibration.md](calibration.md#patterns-under-knock-out).
 """
 

@@ -99,3 +99,42 @@ def test_firms_value_interns_and_retained_graduates_by_how_current_their_curricu
     assert discount == pytest.approx(np.full(len(placed), 1 - weight / 2))
     model.knowledge.enabled = False
     assert (students.currency_discount(placed) == 1.0).all()
+
+
+def test_a_rung_costs_a_guarded_high_tech_firm_the_technology_it_exposes():
+    """Secrecy's feedback into the choice of rung (seed 004 §4.1): the exposure cost grows with
+    depth, tech level and secrecy, is zero without secrecy or with knowledge off, and is what
+    separates the firm's value of a rung with and without it."""
+    from iei_sim.mechanisms.partnerships import rung_value
+
+    model = stepped({}, steps=3)
+    knowledge, spec = model.knowledge, model.config.knowledge
+    firm = model.firm_list[0]
+    firm.tech_level = 0.8
+    costs = [knowledge.exposure_cost(firm, depth) for depth in (1, 2, 3)]
+    assert costs[0] < costs[1] < costs[2]
+    assert costs[2] == pytest.approx(
+        spec.secrecy * 0.8 * spec.transfer_rate[2] * spec.technology_value
+    )
+    firm.tech_level = 0.2
+    assert knowledge.exposure_cost(firm, 3) < costs[2]
+    partnership = next(p for p in model.active_partnerships)
+    guarded = rung_value(model, partnership, 3)
+    exposure = knowledge.exposure_cost(partnership.firm, 3)
+    knowledge.spec = spec.model_copy(update={"secrecy": 0.0})
+    assert knowledge.exposure_cost(partnership.firm, 3) == 0.0
+    assert rung_value(model, partnership, 3) == pytest.approx(guarded + exposure)
+    knowledge.spec = spec
+    knowledge.enabled = False
+    assert knowledge.exposure_cost(partnership.firm, 3) == 0.0
+
+
+def test_without_secrecy_firms_cooperate_more_deeply():
+    """Across seeds (paired, 8 years, tiny size), knocking secrecy out raises mean depth: the
+    knock-out of its feedback path, which must be able to fail (seed 004 §4.1)."""
+    gains = []
+    for seed in range(4):
+        guarded = run_scenario(tiny(steps=8), seed=seed).summary["mean_partnership_depth"]
+        open_ = run_scenario(tiny({"knowledge.secrecy": 0.0}, steps=8), seed=seed)
+        gains.append(open_.summary["mean_partnership_depth"] - guarded)
+    assert np.mean(gains) > 0 and sum(g > 0 for g in gains) >= 3, gains

@@ -31,7 +31,13 @@ def test_host_firms_keep_their_interns_only_when_retention_is_possible():
                 assert labour.retained == at_host.sum() <= labour.interned
             savings = sum(firm.retention_savings for firm in model.firm_list)
             # each retained graduate saves a recruitment, less what a lagging curriculum leaves
-            discount = st.currency_discount(grads[at_host]) if labour.retained else np.zeros(0)
+            # and less what a graduate who cannot advance is worth
+            kept = grads[at_host]
+            discount = (
+                st.currency_discount(kept) * st.advancement(kept)
+                if labour.retained
+                else np.zeros(0)
+            )
             assert savings == pytest.approx(discount.sum() * model.config.firms.recruitment_cost)
             assert savings <= labour.retained * model.config.firms.recruitment_cost + 1e-9
     assert interned[0.0] > 0 and interned[1.0] > 0

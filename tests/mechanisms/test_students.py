@@ -4,6 +4,7 @@
 The student as an inspectable agent is tests/agents/test_students.py."""
 
 import numpy as np
+import pytest
 from tests.helpers import stepped, tiny
 
 from iei_sim.agents.students import ENROLLED, GRADUATE
@@ -101,3 +102,23 @@ def test_firms_value_a_rung_more_at_a_school_whose_interns_proved_better():
     gains = np.subtract(values[0.9], values[0.2])
     assert (gains >= 0).all() and gains[-1] > 0  # deeper rungs host more interns
     assert gains[-1] >= gains[0]
+
+
+def test_mobility_measures_theory_against_a_balanced_curriculum_and_discounts_retention():
+    """Mobility is theory over what a balanced curriculum at full quality gives over the
+    programme (capped at 1); a retained graduate lacking it saves the firm only
+    1 - advancement_weight × (1 - mobility) of the recruitment (seed 004 §4.1)."""
+    model = stepped({}, steps=3)
+    st = model.students
+    idx = np.arange(min(st.n, 200))
+    balanced = model.config.students.theory_gain * st.duration[idx]
+    st.theory[idx] = 0.5 * balanced
+    assert st.mobility(idx) == pytest.approx(np.full(len(idx), 0.5))
+    weight = model.config.students.advancement_weight
+    assert st.advancement(idx) == pytest.approx(np.full(len(idx), 1 - weight / 2))
+    st.theory[idx] = 3.0 * balanced
+    assert (st.mobility(idx) == 1.0).all() and (st.advancement(idx) == 1.0).all()
+    mobile = stepped({"students.alienation": False}, steps=1).students
+    mobile.theory[:] = 0.0
+    everyone = np.arange(mobile.n)
+    assert (mobile.mobility(everyone) == 1.0).all() and (mobile.advancement(everyone) == 1.0).all()

@@ -255,12 +255,22 @@ class StudentPopulation(StudentColumns):
         return 1.0 - weight + weight * currency
 
     def mobility(self, idx: np.ndarray) -> np.ndarray:
-        """Ability to move into another occupation later (0-1): needs theory as well as
-        practice; training that is nearly all practice 'alienates' (seed 004 §4.1)."""
+        """Ability to move on later, into another occupation or beyond operational roles (0-1):
+        the graduate's theory as a share of what a balanced curriculum (half theory) taught at
+        full quality gives over the programme. Training that cuts theory for practice leaves
+        graduates "lacking systemic understanding of underlying principles" (seed 004 §4.1),
+        and so does weak teaching."""
         if not self.model.config.students.alienation:
             return np.ones(len(idx))
-        total = self.theory[idx] + self.practical[idx]
-        return np.clip(2.0 * self.theory[idx] / np.maximum(total, 1e-9), 0.0, 1.0)
+        balanced = self.model.config.students.theory_gain * self.duration[idx]
+        return np.clip(self.theory[idx] / np.maximum(balanced, 1e-9), 0.0, 1.0)
+
+    def advancement(self, idx: np.ndarray) -> np.ndarray:
+        """Share of a retained graduate's value the firm gets, in [1 - ``advancement_weight``,
+        1]: graduates without the theory to move on stay in operational roles instead of
+        "advancement to R&D or management positions" (seed 004 §4.1)."""
+        weight = self.model.config.students.advancement_weight
+        return 1.0 - weight + weight * self.mobility(idx)
 
     def student(self, index: int) -> Student:
         """A Mesa agent view of one student (created on first request, then reused)."""

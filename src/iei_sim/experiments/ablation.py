@@ -141,7 +141,8 @@ KNOCKOUTS: tuple[Knockout, ...] = (
         "knowledge.secrecy",
         "cooperation",
         {"knowledge.secrecy": 0.0},
-        "firms withhold knowledge from partner schools",
+        "firms withhold knowledge from partner schools, and deeper rungs cost a guarded firm "
+        "the technology they expose",
         "004 §4.1",
     ),
     Knockout(
@@ -162,7 +163,7 @@ KNOCKOUTS: tuple[Knockout, ...] = (
         "students.alienation",
         "cooperation",
         {"students.alienation": False},
-        "training that is nearly all practice lowers graduates' mobility",
+        "too little theory lowers graduates' mobility and what a retained graduate saves",
         "004 §4.1",
     ),
     Knockout(

@@ -4,7 +4,11 @@ Each sector's technology frontier grows every year and sometimes jumps (a techno
 Each school programme teaches a curriculum that lags it: its *currency* is curriculum / frontier.
 A school closes part of the gap alone (more with dual-qualified staff); partnerships close more,
 in proportion to their depth and to the partner firm's openness, which falls with its
-technology level (secrecy). Adapting technology for teaching costs the school money, and it
+technology level (secrecy). Secrecy "protecting competitive advantage" also makes depth cost a
+firm: a rung exposes part of its core technology (``transfer_rate``), and a firm pays for that
+exposure in proportion to its secrecy and technology level, so guarded firms keep to shallow
+rungs ("most interactions limited to equipment donation, production line visits, or basic
+skills training", seed 004 §4.1). Adapting technology for teaching costs the school money, and it
 adapts only what it can pay for. Graduates' and interns' skills are worth more to firms the
 more current their curriculum was (``Students.currency_discount``): the path by which
 knowledge feeds back into firms' benefit from cooperation.
@@ -59,6 +63,17 @@ class Knowledge(Mechanism):
         """Share of its core technology a firm is willing to share (secrecy grows with tech)."""
         return firm.openness_trait * (1.0 - self.spec.secrecy * firm.tech_level)
 
+    def exposure_cost(self, firm: Firm, depth: int) -> float:
+        """What a year at ``depth`` costs ``firm`` in competitive advantage: the share of its
+        core technology the rung exposes (``transfer_rate``) of what that technology is worth
+        to it (``technology_value`` × tech level), as far as it guards it (``secrecy``).
+        Charged each year of a genuine partnership, and expected when the firm picks a rung."""
+        if not self.enabled:
+            return 0.0
+        spec = self.spec
+        exposed = spec.transfer_rate[depth - 1]
+        return spec.secrecy * firm.tech_level * exposed * spec.technology_value
+
     def currency(self) -> np.ndarray:
         """Curriculum currency per (school, sector), in (0, 1]."""
         return np.minimum(1.0, self.curriculum / self.frontier)
@@ -98,6 +113,7 @@ class Knowledge(Mechanism):
                 if partnership.formalistic:
                     continue
                 school, firm = partnership.school, partnership.firm
+                partnership.firm_value -= self.exposure_cost(firm, partnership.depth)
                 sector = sector_index[firm.sector]
                 taught = curriculum[school.index]
                 gap = max(0.0, frontier[sector] - taught[sector])

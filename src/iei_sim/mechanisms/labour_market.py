@@ -98,11 +98,12 @@ def clear(model: IEIModel, market: LabourMarket) -> LabourMarketResult:
         search_region[kept] = model.firms.region[host[kept]]
         np.subtract.at(vacancies, host[kept], 1)
         # A retained graduate saves the open-market recruitment, less the retraining a
-        # curriculum that lagged the frontier leaves to the firm (seed 002 §2.3).
+        # curriculum that lagged the frontier leaves to the firm (seed 002 §2.3) and less what
+        # a graduate who cannot advance beyond operational roles is worth (seed 004 §4.1).
         savings = (
             np.bincount(
                 host[kept],
-                weights=st.currency_discount(grads[kept]),
+                weights=st.currency_discount(grads[kept]) * st.advancement(grads[kept]),
                 minlength=len(model.firm_list),
             )
             * model.config.firms.recruitment_cost

@@ -496,9 +496,10 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
 
     What the project itself yields, the interns' work (as skilled as the school's interns have
     proved, :func:`iei_sim.mechanisms.students.record_internships`) and the recruitment it
-    saves, minus the cost, plus the incentives the firm expects there, minus the
-    certainty-equivalent cost of the risk the firm would keep (deeper rungs host more interns, so their risk weighs more on a
-    risk-averse firm). This is where risk sharing, subsidies and results-linked funding act on
+    saves, minus the cost and the competitive advantage the rung exposes
+    (:meth:`iei_sim.mechanisms.knowledge.Knowledge.exposure_cost`), plus the incentives the firm
+    expects there, minus the certainty-equivalent cost of the risk the firm would keep (deeper
+    rungs host more interns, so their risk weighs more on a risk-averse firm). This is where risk sharing, subsidies and results-linked funding act on
     the decision to deepen.
     """
     firm, school = partnership.firm, partnership.school
@@ -511,6 +512,7 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     value += places * f.intern_value * school.intern_quality
     value += min(places * lm.retention_probability, firm.hires_per_year) * f.recruitment_cost
     value -= firm_cost(model, depth, firm)
+    value -= model.knowledge.exposure_cost(firm, depth)
     value += model.incentives.expected_at_depth(firm, depth)
     if orientation == Orientation.EDUCATION and depth >= 2:
         value += model.monitoring.expected_education_bonus(firm.region)

@@ -146,7 +146,7 @@ class FirmSpec(Section):
         3, ge=0, le=10, description="years before education-oriented work pays the firm back"
     )
     education_payoff_probability: Probability = Field(
-        0.65, description="chance that education-oriented work pays back at all"
+        0.70, description="chance that education-oriented work pays back at all"
     )
     discount_rate_mean: Probability = Field(0.15, description="mean yearly discount rate of firms")
     discount_rate_sd: NonNegative = Field(0.08, description="spread of firms' discount rates")
@@ -277,7 +277,16 @@ class KnowledgeSpec(Section):
     )
     openness_mean: Probability = Field(0.5, description="mean openness of firms' core technology")
     secrecy: Probability = Field(
-        0.6, description="how much a high-tech firm's secrecy lowers its openness (0 none … 1 full)"
+        0.6,
+        description="how much a high-tech firm guards its core technology (0 none … 1 full): it "
+        "lowers the firm's openness and makes deeper rungs, which expose more of it, cost the "
+        "firm (seed 004 §4.1)",
+    )
+    technology_value: NonNegative = Field(
+        10.0,
+        description="what a technology-leading firm's core technology earns it in a year (10k "
+        "CNY; firms.rnd_value of a deep project): a rung exposes transfer_rate of it, and a "
+        "firm's yearly cost of that exposure is secrecy × tech level × transfer_rate × this",
     )
     adaptation_cost: NonNegative = Field(
         5.0, description="school's cost of adapting one unit of gap closed into teaching"
@@ -398,6 +407,12 @@ class StudentSpec(Section):
         True,
         description="training that is nearly all practice lowers graduates' occupational "
         "mobility (seed 004 §4.1); false: every graduate is fully mobile (an ablation)",
+    )
+    advancement_weight: Probability = Field(
+        0.5,
+        description="share of what a retained graduate saves the firm that rests on their "
+        "advancing beyond operational roles; a graduate lacking mobility brings only the rest "
+        "(seed 004 §4.1: 'locking them into operational roles rather than enabling advancement')",
     )
 
 
