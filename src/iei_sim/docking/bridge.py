@@ -20,7 +20,7 @@ Mapping (shallow rung, the rung a new partnership starts on; ``depth`` selects a
 | game | meaning | scenario levers |
 |---|---|---|
 | R_f | firm's gross value of a partnership-year | ``firms.rnd_value``, ``firms.education_value`` (+ payoff lag, probability, firm's discount rate and hiring), ``partnerships.interns`` × ``firms.intern_value`` / 2 |
-| C_f | firm's outlay | ``partnerships.firm_money``, ``firm_equipment``, ``mentor_hours`` × ``mentor_hour_cost``, ``firm_overhead`` |
+| C_f | firm's outlay, and the technology the rung exposes | ``partnerships.firm_money``, ``firm_equipment``, ``mentor_hours`` × ``mentor_hour_cost``, ``firm_overhead``; ``knowledge.secrecy`` × tech level × ``transfer_rate`` × ``technology_value`` (knowledge on) |
 | T | expected tax deduction | ``policy.tax_deduction`` (rate × spending; × (1 − strictness) if certified-only and not certified) |
 | S | expected subsidies | ``policy.subsidies.per_intern`` × interns at the rung (+ ``per_deep_project`` at the deep rung) |
 | K | firm's search cost per year | ``partnerships.search_cost``, ``candidates_per_search``, ``firms.planning_horizon``, ``policy.platform`` |
@@ -42,6 +42,7 @@ import yaml
 from iei_sim import package_data
 from iei_sim.docking.game import Game, validate_game
 from iei_sim.mechanisms.incentives import Incentives
+from iei_sim.mechanisms.knowledge import exposure_cost, knowledge_on
 from iei_sim.mechanisms.partnerships import firm_cost, orientation_values
 
 if TYPE_CHECKING:
@@ -133,7 +134,12 @@ def school_firm_parameters(
     k_firm, k_school = search_cost(scenario)
     return {
         "R_f": gross,
-        "C_f": firm_cost(shim, depth, firm),  # type: ignore[arg-type]
+        "C_f": firm_cost(shim, depth, firm)  # type: ignore[arg-type]
+        + (
+            exposure_cost(scenario.knowledge, firm.tech_level, depth)
+            if knowledge_on(scenario)
+            else 0
+        ),
         "S": subsidy,
         "T": incentives - subsidy,
         "K": k_firm,
@@ -241,7 +247,7 @@ def render_school_firm_yaml(scenario_path: str | Path = BASELINE) -> str:
 # games/school_firm.yaml; do not edit by hand). Parameters are the full model's values for a
 # representative {RENDER_SIZE.upper()} of region '{RENDER_REGION}' (mean technology level, discount rate
 # and hiring) at the shallow rung, read through iei_sim.docking.bridge:
-#   R_f gross value to the firm of a partnership-year   C_f firm's outlay (spending + overhead)
+#   R_f gross value to the firm of a partnership-year   C_f firm's outlay (spending, overhead, exposure)
 #   S   expected subsidies    T expected tax deduction   K   firm's search cost per year
 #   R_s school's value        C_s school's coordination cost
 #   K_s school's outlay on a search that finds no partner

@@ -25,8 +25,22 @@ from iei_sim.mechanisms.base import Mechanism
 if TYPE_CHECKING:
     from iei_sim.agents.firm import Firm
     from iei_sim.model import IEIModel
+    from iei_sim.scenario.schema import KnowledgeSpec, Scenario
 
 MEANINGFUL_TRANSFER = 0.05  # share of the gap closed in a year that counts as real transfer
+
+
+def exposure_cost(spec: KnowledgeSpec, tech_level: float, depth: int) -> float:
+    """The share of a firm's core technology a rung exposes (``transfer_rate``) of what that
+    technology is worth to it (``technology_value`` × tech level), as far as it guards it
+    (``secrecy``); with knowledge switched on (the caller checks)."""
+    exposed = spec.transfer_rate[depth - 1]
+    return spec.secrecy * tech_level * exposed * spec.technology_value
+
+
+def knowledge_on(config: Scenario) -> bool:
+    """Whether a scenario runs the knowledge mechanism (its switch and its own section's)."""
+    return bool(config.mechanisms.knowledge) and config.knowledge.enabled
 
 
 class Knowledge(Mechanism):
@@ -64,15 +78,12 @@ class Knowledge(Mechanism):
         return firm.openness_trait * (1.0 - self.spec.secrecy * firm.tech_level)
 
     def exposure_cost(self, firm: Firm, depth: int) -> float:
-        """What a year at ``depth`` costs ``firm`` in competitive advantage: the share of its
-        core technology the rung exposes (``transfer_rate``) of what that technology is worth
-        to it (``technology_value`` × tech level), as far as it guards it (``secrecy``).
-        Charged each year of a genuine partnership, and expected when the firm picks a rung."""
+        """What a year at ``depth`` costs ``firm`` in competitive advantage
+        (:func:`exposure_cost`). Charged each year of a genuine partnership, and expected when
+        the firm picks a rung and in its prior belief."""
         if not self.enabled:
             return 0.0
-        spec = self.spec
-        exposed = spec.transfer_rate[depth - 1]
-        return spec.secrecy * firm.tech_level * exposed * spec.technology_value
+        return exposure_cost(self.spec, firm.tech_level, depth)
 
     def currency(self) -> np.ndarray:
         """Curriculum currency per (school, sector), in (0, 1]."""

@@ -156,11 +156,18 @@ def education_value(model: IEIModel, firm: Firm, depth: int) -> float:
 
 
 def expected_private_benefit(model: IEIModel, firm: Firm, depth: int = 1) -> float:
-    """True expected private net benefit of one partnership-year at ``depth`` (no incentives)."""
-    p = model.config.partnerships
+    """True expected private net benefit of one partnership-year at ``depth`` (no incentives),
+    the technology the rung exposes included."""
+    from iei_sim.mechanisms.knowledge import exposure_cost, knowledge_on
+
+    config = model.config
+    p = config.partnerships
     values = orientation_values(model, firm, depth)
-    interns = p.interns[depth - 1] * model.config.firms.intern_value * INTERN_QUALITY_PRIOR
-    return max(values.values()) + interns - firm_cost(model, depth)
+    interns = p.interns[depth - 1] * config.firms.intern_value * INTERN_QUALITY_PRIOR
+    exposure = (
+        exposure_cost(config.knowledge, firm.tech_level, depth) if knowledge_on(config) else 0
+    )
+    return max(values.values()) + interns - firm_cost(model, depth) - exposure
 
 
 def intern_places(model: IEIModel, orientation: str, depth: int) -> int:
