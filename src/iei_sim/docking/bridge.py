@@ -42,7 +42,7 @@ import yaml
 from iei_sim import package_data
 from iei_sim.docking.game import Game, validate_game
 from iei_sim.mechanisms.incentives import Incentives
-from iei_sim.mechanisms.knowledge import exposure_cost, knowledge_on
+from iei_sim.mechanisms.knowledge import scenario_exposure_cost
 from iei_sim.mechanisms.partnerships import firm_cost, orientation_values
 
 if TYPE_CHECKING:
@@ -135,11 +135,7 @@ def school_firm_parameters(
     return {
         "R_f": gross,
         "C_f": firm_cost(shim, depth, firm)  # type: ignore[arg-type]
-        + (
-            exposure_cost(scenario.knowledge, firm.tech_level, depth)
-            if knowledge_on(scenario)
-            else 0
-        ),
+        + scenario_exposure_cost(scenario, firm.tech_level, depth),
         "S": subsidy,
         "T": incentives - subsidy,
         "K": k_firm,

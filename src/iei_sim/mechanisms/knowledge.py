@@ -38,9 +38,12 @@ def exposure_cost(spec: KnowledgeSpec, tech_level: float, depth: int) -> float:
     return spec.secrecy * tech_level * exposed * spec.technology_value
 
 
-def knowledge_on(config: Scenario) -> bool:
-    """Whether a scenario runs the knowledge mechanism (its switch and its own section's)."""
-    return bool(config.mechanisms.knowledge) and config.knowledge.enabled
+def scenario_exposure_cost(config: Scenario, tech_level: float, depth: int) -> float:
+    """:func:`exposure_cost` under a scenario, for code that has no running model (firms'
+    priors, the docking bridge): zero when the scenario switches knowledge off."""
+    if not (config.mechanisms.knowledge and config.knowledge.enabled):
+        return 0.0
+    return exposure_cost(config.knowledge, tech_level, depth)
 
 
 class Knowledge(Mechanism):

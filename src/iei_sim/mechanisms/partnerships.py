@@ -158,15 +158,13 @@ def education_value(model: IEIModel, firm: Firm, depth: int) -> float:
 def expected_private_benefit(model: IEIModel, firm: Firm, depth: int = 1) -> float:
     """True expected private net benefit of one partnership-year at ``depth`` (no incentives),
     the technology the rung exposes included."""
-    from iei_sim.mechanisms.knowledge import exposure_cost, knowledge_on
+    from iei_sim.mechanisms.knowledge import scenario_exposure_cost
 
     config = model.config
     p = config.partnerships
     values = orientation_values(model, firm, depth)
     interns = p.interns[depth - 1] * config.firms.intern_value * INTERN_QUALITY_PRIOR
-    exposure = (
-        exposure_cost(config.knowledge, firm.tech_level, depth) if knowledge_on(config) else 0
-    )
+    exposure = scenario_exposure_cost(config, firm.tech_level, depth)
     return max(values.values()) + interns - firm_cost(model, depth) - exposure
 
 
@@ -506,8 +504,8 @@ def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:
     saves, minus the cost and the competitive advantage the rung exposes
     (:meth:`iei_sim.mechanisms.knowledge.Knowledge.exposure_cost`), plus the incentives the firm
     expects there, minus the certainty-equivalent cost of the risk the firm would keep (deeper
-    rungs host more interns, so their risk weighs more on a risk-averse firm). This is where risk sharing, subsidies and results-linked funding act on
-    the decision to deepen.
+    rungs host more interns, so their risk weighs more on a risk-averse firm). This is where
+    risk sharing, subsidies and results-linked funding act on the decision to deepen.
     """
     firm, school = partnership.firm, partnership.school
     f, lm = model.config.firms, model.config.labour_market
