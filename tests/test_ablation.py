@@ -35,13 +35,13 @@ REPLICATES = 3
 # What the review (../shared/reviews/science.md §2) found inert or one-way: none of these may be
 # declared output-only (issue 18); each must earn its place by moving a cooperation outcome.
 REVIEWED = (
-    "associations.forecasts",
     "associations.brokerage",
     "learning.imitation",
     "students.alienation",
     "knowledge.secrecy",
     "policy.practical_share_floor",
     "schools.budget_limit",
+    "schools.public_funding",
     "firms.on_paper",
     "policy.platform.open_place_list",
     "knowledge",
@@ -51,6 +51,7 @@ REVIEWED = (
 REMOVED = {
     "risk.equipment_wear": "fed back into nothing",
     "knowledge.rnd_feedback_probability": "moved no cooperation outcome",
+    "associations.information_quality": "moved no cooperation outcome",
 }
 
 

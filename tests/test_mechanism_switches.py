@@ -51,9 +51,7 @@ def outcome(model: IEIModel, name: str) -> float:
 TRACES: dict[str, Callable[[IEIModel], bool]] = {
     "governments": lambda m: "school_funding" in purposes(m),
     "incentives": lambda m: "tax_deduction" in purposes(m),
-    "associations": lambda m: (
-        outcome(m, "brokered_matches") > 0 or any(a.forecast > 0 for a in m.associations.values())
-    ),
+    "associations": lambda m: outcome(m, "brokered_matches") > 0,
     "market": lambda m: "partner_search" in purposes(m),
     "partnerships": lambda m: "cooperation_funding" in purposes(m),
     "knowledge": lambda m: not np.array_equal(m.knowledge.frontier, m.initial["frontier"]),

@@ -94,3 +94,24 @@ def test_the_outcomes_command_lists_the_registry() -> None:
     text = "".join(result.output.split())
     assert all(name in text for name in HEADLINES)
     assert "hot_cold_index" not in text
+
+
+def test_noise_dominated_flags_are_the_measured_ones() -> None:
+    """The registry flags exactly the outcomes docs/noise-shares.csv measures as noise-dominated
+    (python -m tools.noise_shares), and the threshold is what the table applied."""
+
+    from iei_sim.outcomes import NOISE_DOMINATED_SHARE
+
+    table = pd.read_csv(Path(__file__).resolve().parents[1] / "docs" / "noise-shares.csv")
+    measured = set(table.loc[table["noise_dominated"], "outcome"])
+    assert measured == {name for name, o in OUTCOMES.items() if o.noise_dominated}
+    assert (
+        table["noise_dominated"] == (table["noise_share"].fillna(0) >= NOISE_DOMINATED_SHARE)
+    ).all()
+    assert set(table["outcome"]) == set(OUTCOMES)
+    # Employment is the review's example (science review §3): replicate noise dominates it.
+    assert OUTCOMES["graduate_employment_rate"].noise_dominated
+    assert not any(OUTCOMES[name].noise_dominated for name in COOPERATION_CORE)
+
+
+COOPERATION_CORE = ("firm_participation_rate", "mean_partnership_depth", "education_project_share")

@@ -397,8 +397,8 @@ def test_wrong_type(write: WriteFile, text: str, field: str, allowed: str):
             "a number in [0, 1]",
         ),
         (
-            "associations: {information_quality: -0.1}\n",
-            "associations.information_quality",
+            "associations: {pooled_overhead_saving: -0.1}\n",
+            "associations.pooled_overhead_saving",
             "-0.1",
             "a number in [0, 1]",
         ),

@@ -14,6 +14,7 @@ from typing import get_args
 from iei_sim.outcomes import (
     FIRST_PARTNERSHIP_COHORT,
     HEADLINES,
+    NOISE_DOMINATED_SHARE,
     OUTCOMES,
     START,
     Outcome,
@@ -36,7 +37,8 @@ HEADER = """\
 
 Every outcome a run reports, as the registry `OUTCOMES` (`src/iei_sim/outcomes.py`) defines it:
 the label and unit that tables, figures and the dashboard show, how the run summary aggregates
-the yearly values, whether it is a headline, and from which year it can mean anything. The same
+the yearly values, whether it is a headline, from which year it can mean anything, and whether
+replicate noise dominates it. The same
 records are written beside every result table as `outcomes.csv` and listed by
 `iei-sim outcomes`; how each outcome is computed is in [ODD §7.15](ODD.md#715-outcomes).
 Result tables hold shares as numbers from 0 to 1.
@@ -79,6 +81,7 @@ def _render_outcome(outcome: Outcome) -> list[str]:
         ("summary rule", f"`{outcome.summary}`: {_summary_rules()[outcome.summary]}"),
         ("headline", "yes" if outcome.headline else "no"),
         ("meaningful from", _meaningful_from(outcome)),
+        ("noise-dominated", _noise(outcome)),
         ("description", outcome.description),
     ]
     out = [f"### `{outcome.name}`", "", "| field | value |", "|---|---|"]
@@ -93,6 +96,16 @@ def _summary_rules() -> dict[str, str]:
     if rules != set(SUMMARY_RULES):
         raise ValueError(f"describe the summary rules {sorted(rules)} in SUMMARY_RULES")
     return SUMMARY_RULES
+
+
+def _noise(outcome: Outcome) -> str:
+    if not outcome.noise_dominated:
+        return "no"
+    return (
+        f"yes: replicate noise is at least {NOISE_DOMINATED_SHARE:.0%} of a single run's "
+        "variance across the policy levers (docs/noise-shares.csv); compare it only over many "
+        "replicates"
+    )
 
 
 def _meaningful_from(outcome: Outcome) -> str:

@@ -615,7 +615,7 @@ def policy_section(recompute: bool) -> str:
 
 
 LIMITATIONS = """\
-## 5. Known limitations
+## 6. Known limitations
 
 **Docking.**
 
@@ -656,7 +656,7 @@ LIMITATIONS = """\
 - No national government agent, east–west pairing, land and credit incentives, firm profits or
   cash constraints, or schools' investment decisions.
 
-## 5. Data needed to calibrate to a real region
+## 7. Data needed to calibrate to a real region
 
 - **Organisations:** firms by size and sector (enterprise registry), schools by type,
   programmes and enrolment.
@@ -808,61 +808,278 @@ def ablation_section() -> str:
             f"![Ablation heat map of {title}](figures/ablation-{name}.png)",
             "",
         ]
-    parts += [ABLATION_READING, ""]
+    parts += [dose_section(), noise_section(), ABLATION_READING, ""]
     return "\n".join(parts)
 
 
-ABLATION_READING = """### 4.3 Reading the ablation
+# What became of each mechanism the ablation does not detect at its shipped setting (issue 18):
+# kept with the measured dose at which it starts to act, or removed (schema removed_fields).
+DOSE_FATES: dict[str, str] = {
+    "policy.practical_share_floor": "kept: a lever MODEL.md §3 requires; at the seed's 50% it "
+    "moves nothing detectably (most schools' practical share is near 40%, so the floor lifts "
+    "them a little); from 65% it deepens partnerships through better-practised interns. An "
+    "honest negative result at the seed's setting",
+    "incentives.dual_teacher_subsidy": "kept: a lever MODEL.md §3 requires; it raises the "
+    "dual-qualified share it pays for, but no cooperation outcome detectably even at 10 times "
+    "its setting. An honest negative result: a stronger path (dual-qualified teachers as a "
+    "condition of deep rungs) would be a new rule no seed quantifies, so none was added",
+    "associations.pooled_training_bases": "kept: at its default saving it raises participation "
+    "and depth detectably on top of the baseline (SMEs' overhead falls at medium and deep "
+    "rungs); with every policy on, the deep-project subsidy already pays for that overhead",
+    "schools.budget_limit": "kept: slack at the default reserve (schools' cooperation costs are "
+    "a small part of it), it binds when schools hold a tenth of it or less, and then lowers "
+    "depth and coverage; public funding's own knock-out (`schools.public_funding`) shows the "
+    "budget path at baseline",
+}
+
+
+def dose_section() -> str:
+    """Section 4.3: dose-response of the mechanisms the ablation does not detect, read from
+    docs/dose-response.csv (``python -m tools.dose_response``)."""
+    from iei_sim.outcomes import COOPERATION
+
+    path = ROOT / "docs" / "dose-response.csv"
+    parts = [
+        "### 4.3 Undetected mechanisms: dose-response, fate",
+        "",
+        "A knock-out that detects nothing leaves two readings: a mechanism with no path to "
+        "cooperation, or one too weak or slack at its shipped setting. Each is run on the "
+        "baseline (same size, replicates and seeds as the ablation) switched off and at rising "
+        "settings, the shipped or seed-given one first; a cell is the setting minus *off*, `*` a "
+        "95% CI excluding 0 (`python -m tools.dose_response`, about 3 minutes; "
+        "[`docs/dose-response.csv`](dose-response.csv)).",
+        "",
+    ]
+    if not path.exists():
+        return "\n".join(
+            [*parts, "*No `docs/dose-response.csv`: run `python -m tools.dose_response`.*", ""]
+        )
+    frame = pd.read_csv(path)
+    found = (frame["diff_ci_low"] > 0) | (frame["diff_ci_high"] < 0)
+    frame = frame.assign(
+        cell=[f"{d:+.3f}" + ("\\*" if f else "") for d, f in zip(frame["diff"], found, strict=True)]
+    )
+    heads = ["mechanism", "setting", *[label_of(o).split(" (")[0] for o in COOPERATION]]
+    rows = []
+    for (mechanism, setting), own in frame.groupby(["mechanism", "setting"], sort=False):
+        by = own.set_index("outcome")["cell"]
+        rows.append([f"`{mechanism}`", setting, *[by[o] for o in COOPERATION]])
+    parts += [table(heads, rows), ""]
+    parts += [f"- `{name}`: {fate}." for name, fate in DOSE_FATES.items()]
+    parts += [
+        "- `associations.forecasts`: **removed.** Exact forecasts that schools follow fully moved "
+        "no cooperation outcome: the programme mix they steer reaches no decision to cooperate. "
+        "Schools now plan intake on the region's labour demand itself "
+        "(`schools.programme_adjustment`, output-only: it moves employment and skills "
+        "mismatch), and a file that sets `associations.information_quality` is told why.",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def noise_section() -> str:
+    """Section 4.4: the outcomes flagged noise-dominated in the registry, from
+    docs/noise-shares.csv (``python -m tools.noise_shares``)."""
+    from iei_sim.outcomes import NOISE_DOMINATED_SHARE, OUTCOMES
+
+    path = ROOT / "docs" / "noise-shares.csv"
+    parts = [
+        "### 4.4 Noise-dominated outcomes",
+        "",
+        "Across the Morris screening's lever and uncertainty space "
+        "(`experiments/noise_screening.yaml`: 12 levers, 4 uncertainties, 2 replicates per "
+        "point), the share of a single run's variance that is replicate noise. An outcome at "
+        f"{NOISE_DOMINATED_SHARE:.0%} or more is flagged `noise_dominated` in the registry "
+        "(`iei-sim outcomes` marks it `~`; docs/outcomes.md): its differences say more about "
+        "seeds than about levers. `python -m tools.noise_shares` (about 10 minutes) regenerates "
+        "[`docs/noise-shares.csv`](noise-shares.csv); a test keeps the registry in step. A "
+        "share above 100% is the estimator's: the within-point variance came out larger than "
+        "the total, i.e. the outcome is all noise.",
+        "",
+    ]
+    if not path.exists():
+        return "\n".join([*parts, "*No `docs/noise-shares.csv`.*", ""])
+    frame = (
+        pd.read_csv(path).dropna(subset=["noise_share"]).sort_values("noise_share", ascending=False)
+    )
+    rows = [
+        [
+            f"`{r.outcome}`",
+            OUTCOMES[r.outcome].label if r.outcome in OUTCOMES else "",
+            f"{r.noise_share:.0%}",
+            f"{r.mean_noise_share:.0%}",
+            "yes" if r.noise_dominated else "no",
+        ]
+        for r in frame.itertuples()
+    ]
+    parts += [
+        table(
+            ["outcome", "label", "noise share (single run)", "noise share (mean of 2)", "flagged"],
+            rows,
+        ),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def alternatives_section() -> str:
+    """Section 5: patterns and policy ranking under each structural alternative, read from
+    docs/alternatives-*.csv (``python -m tools.structural_alternatives``)."""
+
+    patterns_path = ROOT / "docs" / "alternatives-patterns.csv"
+    policies_path = ROOT / "docs" / "alternatives-policies.csv"
+    parts = [
+        "## 5. Structural uncertainty: alternative decision rules",
+        "",
+        "Each main decision rule has a switchable alternative: the **best response** "
+        "(`learning.choice: best_response`, the logit's zero-temperature limit) instead of the "
+        "logit; **belief learning only** (`learning.rule: reinforcement`) or **strategy "
+        "imitation only** (`learning.rule: imitation`) instead of both; **deepening on net "
+        "benefit** (`partnerships.deepening: net_benefit`: one rung a year toward the "
+        "neighbouring rung the firm values more, trust aside) instead of the trust ladder. Each "
+        "variant runs the baseline and the five shipped regimes at the ablation's size, "
+        "replicates and seeds (`python -m tools.structural_alternatives`, about 4 minutes). "
+        "Nothing is re-calibrated per variant: a pattern that fails under a swap is one the "
+        "calibration, not the rule, put in place.",
+        "",
+    ]
+    if not (patterns_path.exists() and policies_path.exists()):
+        return "\n".join([*parts, "*Run `python -m tools.structural_alternatives`.*", ""])
+    patterns = pd.read_csv(patterns_path)
+    variants = list(dict.fromkeys(patterns["variant"]))
+    heads = ["pattern", *variants]
+    rows = []
+    for _key, own in patterns.groupby("pattern", sort=False):
+        by = own.set_index("variant")
+        rows.append(
+            [own["name"].iloc[0]]
+            + [
+                f"{by.at[v, 'mean']:.3f} " + ("holds" if by.at[v, "holds"] else "**fails**")
+                for v in variants
+            ]
+        )
+    held = patterns.groupby("variant", sort=False)["holds"].sum()
+    rows.append(["*patterns holding*", *[f"{int(held[v])} of {len(rows)}" for v in variants]])
+    parts += [
+        "### 5.1 Patterns at baseline under each rule",
+        "",
+        "Replicate mean, and whether its 95% CI lies in the pattern's band "
+        "([`docs/alternatives-patterns.csv`](alternatives-patterns.csv)).",
+        "",
+        table(heads, rows),
+        "",
+    ]
+    policies = pd.read_csv(policies_path)
+    found = (policies["diff_ci_low"] > 0) | (policies["diff_ci_high"] < 0)
+    policies = policies.assign(found=found)
+    regimes = list(dict.fromkeys(policies["regime"]))
+    rows = []
+    for variant in variants:
+        own = policies[policies["variant"] == variant]
+        cells = []
+        for regime in regimes:
+            mine = own[own["regime"] == regime].set_index("outcome")
+            part = mine.loc["firm_participation_rate"]
+            depth = mine.loc["mean_partnership_depth"]
+            cells.append(
+                f"#{int(part['rank_by_participation'])}: {part['diff']:+.3f}"
+                + ("\\*" if part["found"] else "")
+                + f" / {depth['diff']:+.3f}"
+                + ("\\*" if depth["found"] else "")
+            )
+        rows.append([variant, *cells])
+    reference = policies[
+        (policies["variant"] == variants[0]) & (policies["outcome"] == "firm_participation_rate")
+    ].set_index("regime")["rank_by_participation"]
+    same = [
+        v
+        for v in variants[1:]
+        if policies[(policies["variant"] == v) & (policies["outcome"] == "firm_participation_rate")]
+        .set_index("regime")["rank_by_participation"]
+        .equals(reference)
+    ]
+    parts += [
+        "### 5.2 Policy ranking under each rule",
+        "",
+        "Each regime against the baseline of the same rule (paired seeds): its rank among the "
+        "five by the effect on firm participation, then the effect on participation / on mean "
+        "depth, `*` a 95% CI excluding 0; every cooperation outcome is in "
+        "[`docs/alternatives-policies.csv`](alternatives-policies.csv).",
+        "",
+        table(["rule", *regimes], rows),
+        "",
+        "The ranking by participation is the shipped rule's under "
+        + (", ".join(same) if same else "none of the alternatives")
+        + ".",
+        "",
+        ALTERNATIVES_READING,
+        "",
+    ]
+    return "\n".join(parts)
+
+
+ALTERNATIVES_READING = """**Reading (the committed tables, 2026-12-06).** Belief learning alone reproduces every
+pattern and the shipped ranking: imitation on top of it changes nothing the patterns or the
+ranking see. Imitation alone loses goal deviation and the top-decile share. The best response
+and deepening on net benefit each break four of six patterns: the logit's graded response and
+the trust ladder are structural choices the calibrated patterns depend on, and shallow depth in
+particular is the trust ladder's doing (calibration.md). Under every rule the per-intern
+subsidy raises participation most; the order of the other four depends on the rule, so a
+ranking of tax deduction, monitoring and the platform should not be read off one rule."""
+
+
+ABLATION_READING = """### 4.5 Reading the ablation
 
 The figures quoted here are those of the committed tables (2026-12-06; knocked out − reference).
 
 - **The core.** The market and the partnership year are the model (knocking them out removes
   cooperation or freezes it); students (interns) and intern retention carry depth and coverage
-  (retention alone: depth −0.355 at baseline); risk events cut depth (+0.133 without them);
-  learning, reputation and its attachment (education share +0.283 without attachment), and
-  formal contracts (participation −0.036) move participation and the project mix.
+  (retention alone: depth −0.358 at baseline); risk events cut depth (+0.133 without them);
+  learning, reputation and its attachment (education share +0.289 without attachment), and
+  formal contracts (participation −0.035) move participation and the project mix.
 - **Changed since the review.**
-  - *Equipment wear* and *R&D feedback into teaching* are removed: neither had a path to any
-    decision, and a scenario that still sets their keys is refused with the reason.
+  - *Equipment wear*, *R&D feedback into teaching* and *association forecasts* are removed:
+    none had a path to any decision to cooperate (forecasts not even when exact and followed
+    fully, §4.3), and a scenario that still sets their keys is refused with the reason.
   - *Knowledge* feeds back: a stale curriculum discounts the interns' work and the retained
     graduates' value to the host firm.
   - *Teachers* feed back: firms value a rung's interns by what the school's interns have
     proved to be worth (its intern quality, learned), so better teaching makes deeper rungs
-    pay; knocking teachers out lowers mean depth (−0.054 at baseline).
+    pay; knocking teachers out lowers mean depth (−0.057 at baseline).
   - *Secrecy* feeds back: a rung exposes part of a firm's core technology, and a guarded
     high-tech firm pays for that exposure (seed 004 §4.1), so secrecy keeps partnerships
-    shallow. Knocking it out raises depth (+0.071 at baseline, +0.042 with every policy on),
-    participation (+0.034) and coverage (+0.066). The size rests on `knowledge.technology_value`,
+    shallow. Knocking it out raises depth (+0.073 at baseline, +0.042 with every policy on),
+    participation (+0.037) and coverage (+0.068). The size rests on `knowledge.technology_value`,
     an assumption, not calibrated; it is most of what knocking out *knowledge* as a whole does.
-  - *Alienation* has a path now: mobility is theory against a balanced curriculum (no longer at
-    its ceiling whenever theory ≥ practice), and a retained graduate who cannot advance saves
-    the firm less. Its effect on cooperation is detected only negligibly (education share
-    −0.002 at baseline, nothing with every policy on): retained interns are the better taught
-    (mean mobility about 0.94, against 0.78 for all graduates), so the discount is small. It
-    changes graduate mobility and cross-sector jobs.
+  - *Alienation* has a path: mobility is theory against a balanced curriculum, and a retained
+    graduate who cannot advance saves the firm less. Its effect on cooperation is detected only
+    negligibly (coverage −0.010 at baseline, nothing with every policy on): retained interns
+    are the better taught, so the discount is small. It changes graduate mobility.
+  - *School budgets* carry public funding into cooperation: a school short of money pays less
+    coordination and gains less from its partnerships. Without public funding
+    (`schools.public_funding`) depth falls (−0.047) and coverage (−0.034) at baseline; the
+    limit itself is slack at the default reserve and binds below a tenth of it (§4.3).
 - **The review's inert list, measured now.**
-  - *Association brokerage* moves the Gini (+0.007 at baseline) and participation with every
-    policy on (−0.016); *imitation* moves participation (−0.025 at baseline, −0.029 with every
-    policy on).
+  - *Association brokerage* moves the Gini with every policy on (+0.014) and participation
+    (−0.014); at baseline only the deep share, negligibly (−0.008). *Imitation* moves
+    participation (−0.024 at baseline, −0.025 with every policy on).
   - *On-paper projects* do not occur at baseline (no deduction to collect); with every policy
-    on, knocking them out raises school willingness (+0.021), depth (+0.022) and the education
-    share (+0.019).
-  - *The platform's open-place list* lowers participation (−0.026 when knocked out) and the
-    education share (−0.030).
-  - *Evaluation funding* (school willingness −0.002) is detected, but by less than a percentage
-    point: negligible.
-  - *Association forecasts*, *pooled training bases*, *the budget limit*, *the practical-course
-    floor* and *the dual-teacher subsidy* move no cooperation outcome detectably. For the floor
-    and the subsidy, two policy levers, this is an honest negative result (the subsidy raises
-    the dual-qualified share; the floor lowers mobility). Forecasts, pooled bases and the budget
-    limit were detected, by less than about 0.02, in earlier versions of these tables: effects
-    this small cross the detection line from one model version to the next. Each table's last
-    row is the smallest effect 10 replicates detect with power 0.8; these five have no effect
-    larger than about that. Migration is output-only, as its ODD entry says.
-- **Not yet done (issue 18 stays open).** Removal or a stronger grounded path for the five
-  undetected mechanisms; alternative decision rules; the dock of the model's own rule; the
-  noise-dominated flag. Which patterns fail under their generating knock-out is in
-  [calibration.md](calibration.md#patterns-under-knock-out).
+    on, knocking them out raises school willingness (+0.022), depth (+0.018) and coverage
+    (+0.022).
+  - *The platform's open-place list* lowers participation (−0.022 when knocked out) and the
+    education share (−0.034).
+  - *The practical-course floor*, *the dual-teacher subsidy*, *pooled training bases* (with
+    every policy on) and *evaluation funding* move no cooperation outcome detectably. §4.3
+    gives each one's dose-response and fate: the floor acts from 65%, above the seed's 50%;
+    the dual-teacher subsidy does not reach cooperation even at 10 times its setting, an
+    honest negative result for a lever MODEL.md requires; pooled bases act on the baseline
+    alone. Each table's last row is the smallest effect 10 replicates detect with power 0.8;
+    an undetected mechanism has no effect larger than about that. Migration and programme
+    intake are output-only, as their ODD entries say.
+- **Not yet done (issue 18 stays open).** The dock of the model's own decision rule against
+  its mean-field dynamics. Which patterns fail under their generating knock-out is in
+  [calibration.md](calibration.md#patterns-under-knock-out); which survive a swap of decision
+  rule is in §5.
 """
 
 
@@ -883,8 +1100,10 @@ def build_report(recompute: bool = False, workers: int = 1, docs: Path | None = 
         "model in docking mode aligns with the replicator dynamics of the evolutionary games the "
         "literature uses, and its firm decision is those games' payoff comparison (section 1); "
         "the calibrated baseline reproduces the seeds' patterns (section 2); the policy "
-        "responses the seeds argue for emerge (section 3). Limitations and the data a real "
-        "region would need close the report.",
+        "responses the seeds argue for emerge, or are reported as not emerging (section 3). "
+        "Section 4 accounts for every mechanism by ablation, section 5 swaps the main decision "
+        "rules for their alternatives. Limitations and the data a real region would need close "
+        "the report.",
         "",
         _summary(results, held, total),
         "",
@@ -893,6 +1112,7 @@ def build_report(recompute: bool = False, workers: int = 1, docs: Path | None = 
         patterns,
         policy_section(recompute),
         ablation_section(),
+        alternatives_section(),
         LIMITATIONS,
     ]
     text = "\n".join(parts)

@@ -76,6 +76,16 @@ def top_share(values: np.ndarray, fraction: float = 0.1) -> float:
     return float(x[:k].sum() / x.sum())
 
 
+def choice_chance(gap: float, temperature: float, best_response: bool = False) -> float:
+    """Chance of taking an option worth ``gap`` more than the alternative: the logit
+    σ(gap / temperature) (``learning.choice: logit``), or its zero-temperature limit, the best
+    response, which takes the option exactly when it is worth more (``best_response``; a tie
+    leaves the alternative). The structural alternative of docs/validation.md §5."""
+    if best_response:
+        return 1.0 if gap > 0 else 0.0
+    return logistic(gap / temperature)
+
+
 def logistic(x: float) -> float:
     """1 / (1 + e^-x) for one number, without overflow at very low temperatures (|x| beyond
     ~709): the firms' and schools' search chances (docs/ODD.md §7.1)."""

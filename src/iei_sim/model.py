@@ -19,7 +19,6 @@ from iei_sim.agents.build import (
     build_organisations,
     build_students,
     draw_priors,
-    information_quality,
 )
 from iei_sim.agents.firm import Firm, seeking_of
 from iei_sim.agents.school import School
@@ -53,8 +52,8 @@ MECHANISMS: dict[str, type[Mechanism]] = {
     for cls in (
         PublicFunding,
         Incentives,
-        Associations,
         PartnershipMarket,
+        Associations,
         Partnerships,
         Knowledge,
         Teachers,
@@ -140,12 +139,10 @@ class IEIModel(mesa.Model):
 
     def bring_policy_into_force(self, scenario: Scenario) -> None:
         """From now on run ``scenario`` (its policy; every other field as the spin-up's): the
-        mechanisms and associations re-read their levers."""
+        mechanisms re-read their levers."""
         self.config = scenario
         for mechanism in self.mechanisms.values():
             mechanism.read_policy()
-        for association in self.associations.values():
-            association.information_quality = information_quality(self)
 
     # -- the year ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -248,10 +245,6 @@ class IEIModel(mesa.Model):
     def labour_demand(self, region: str, sector: str) -> float:
         cell = self._firm_cells[(self.region_index[region], self.sector_index[sector])]
         return float((self.firms.hires_per_year[cell] * self.demand_index[cell]).sum())
-
-    def demand_forecast(self, region: str, sector: str) -> float:
-        association = self.associations.get((region, sector))
-        return association.forecast if association else self.labour_demand(region, sector)
 
     def firm(self, index: int) -> Firm:
         """Inspect one firm: the Mesa agent viewing row ``index`` of ``model.firms``."""

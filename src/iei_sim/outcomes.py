@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from iei_sim.arrays import gini, logistic, top_share
+from iei_sim.arrays import choice_chance, gini, top_share
 from iei_sim.vocabulary import Orientation
 
 if TYPE_CHECKING:
@@ -58,6 +58,13 @@ MONEY_YEAR = Unit("10k CNY per year", "{:,.2f}")
 START = "start"
 FIRST_PARTNERSHIP_COHORT = "first partnership cohort graduates"
 
+# An outcome is noise-dominated when replicate noise is at least this share of a single run's
+# variance across the policy levers and uncertainties of experiments/noise_screening.yaml
+# (docs/noise-shares.csv, ``python -m tools.noise_shares``): a difference in it between two runs
+# says more about their seeds than about their levers, so it is no target for sensitivity
+# analysis or calibration without many replicates (science review §3).
+NOISE_DOMINATED_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -70,6 +77,7 @@ class Outcome:
     description: str
     headline: bool = False
     meaningful_from: str = START
+    noise_dominated: bool = False  # see NOISE_DOMINATED_SHARE
 
     def first_meaningful_year(self, scenario: Scenario) -> int:
         """The first reported year whose value can reflect the model's mechanisms (1 = from
@@ -203,6 +211,7 @@ _RECORDS = (
         SHARE,
         "final",
         "share of cumulative projects held by the top 10% of schools",
+        noise_dominated=True,
     ),
     Outcome(
         "student_coverage",
@@ -219,6 +228,7 @@ _RECORDS = (
         SHARE,
         "mean",
         "share of employed graduates working outside their sector",
+        noise_dominated=True,
     ),
     Outcome(
         "graduate_employment_rate",
@@ -227,6 +237,7 @@ _RECORDS = (
         "mean",
         "share of graduates employed after graduation",
         headline=True,
+        noise_dominated=True,
     ),
     Outcome(
         "graduate_job_skill",
@@ -250,6 +261,7 @@ _RECORDS = (
         "share of graduates with an internship kept by their host firm",
         headline=True,
         meaningful_from=FIRST_PARTNERSHIP_COHORT,
+        noise_dominated=True,
     ),
     Outcome(
         "lagging_region_outflow",
@@ -258,6 +270,7 @@ _RECORDS = (
         "mean",
         "net share of lagging-region graduates employed in another region",
         headline=True,
+        noise_dominated=True,
     ),
     Outcome(
         "firm_net_benefit",
@@ -266,7 +279,14 @@ _RECORDS = (
         "mean",
         "mean realised net benefit of participating firms",
     ),
-    Outcome("school_budget", "Mean school budget", MONEY, "final", "mean school money balance"),
+    Outcome(
+        "school_budget",
+        "Mean school budget",
+        MONEY,
+        "final",
+        "mean school money balance",
+        noise_dominated=True,
+    ),
     Outcome(
         "certified_firm_share",
         "Certified firms",
@@ -343,6 +363,7 @@ _RECORDS = (
         COUNT,
         "mean",
         "sectors hit by a technology shock this year",
+        noise_dominated=True,
     ),
     Outcome(
         "dual_qualified_share",
@@ -371,6 +392,7 @@ _RECORDS = (
         SHARE,
         "mean",
         "share of graduates from graduate (master's) programmes",
+        noise_dominated=True,
     ),
     Outcome(
         "brokered_matches",
@@ -378,6 +400,7 @@ _RECORDS = (
         COUNT,
         "mean",
         "partnerships brokered by industry associations this year",
+        noise_dominated=True,
     ),
     Outcome(
         "participation_leading",
@@ -429,7 +452,7 @@ COOPERATION: tuple[str, ...] = (
 
 def outcome_table(names: Iterable[str] | None = None) -> pd.DataFrame:
     """The registry as a table (name, label, unit, summary, headline, meaningful_from,
-    description): the ``outcomes.csv`` written beside result tables."""
+    noise_dominated, description): the ``outcomes.csv`` written beside result tables."""
     import pandas as pd
 
     chosen = list(OUTCOMES) if names is None else [n for n in names if n in OUTCOMES]
@@ -442,6 +465,7 @@ def outcome_table(names: Iterable[str] | None = None) -> pd.DataFrame:
                 "summary": o.summary,
                 "headline": o.headline,
                 "meaningful_from": o.meaningful_from,
+                "noise_dominated": o.noise_dominated,
                 "description": o.description,
             }
             for o in map(OUTCOMES.__getitem__, chosen)
@@ -493,8 +517,10 @@ def compute_outcomes(model: IEIModel, names: Collection[str] | None = None) -> d
 
     @cache
     def school_w() -> float:
-        temperature = model.config.learning.temperature
-        return float(np.mean([logistic(b / temperature) for b in model.schools.belief.tolist()]))
+        spec = model.config.learning
+        best_response = spec.choice == "best_response"
+        beliefs = model.schools.belief.tolist()
+        return float(np.mean([choice_chance(b, spec.temperature, best_response) for b in beliefs]))
 
     @cache
     def firm_w() -> float:

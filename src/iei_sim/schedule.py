@@ -36,7 +36,6 @@ SCHEDULE: tuple[Phase, ...] = (
     ),
     Phase("governments", "step", "budget appropriation and school funding", "§7.4"),
     Phase("incentives", "decide_certifications", "pending certification applications", "§7.4"),
-    Phase("associations", "step", "demand forecasts", "§7.9"),
     Phase(SCHOOLS, "step", "seek a partner or not; adjust programme intake", "§7.1, §7.9"),
     Phase(FIRMS, "step", "seek a partner or not; maybe apply for certification", "§7.1, §7.4"),
     Phase("market", "step", "search, screening, proposals, new partnerships", "§7.1"),

@@ -1,5 +1,5 @@
-"""Industry associations: one per region and sector; their forecasts and brokerage are the
-associations mechanism's (``iei_sim.mechanisms.associations``)."""
+"""Industry associations: one per region and sector; their brokerage is the associations
+mechanism's (``iei_sim.mechanisms.associations``)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,18 @@ if TYPE_CHECKING:
 
 
 class IndustryAssociation(mesa.Agent):
-    """Aggregates its member firms' hiring plans into a forecast schools can plan intake on.
+    """Brings partnerless member SMEs and schools teaching its sector together (seed 002
+    §1.2.1: associations play 'a bridging role, coordinating resources within the industry').
 
-    ``forecast``: this year's published graduate demand; ``brokered``: partnerships it brokered
-    this year; ``key``: its id for keyed random draws (set by the model).
+    ``brokered``: partnerships it brokered this year; ``key``: its id for keyed random draws
+    (set by the model).
     """
 
     model: IEIModel
 
-    def __init__(
-        self, model: IEIModel, region: str, sector: str, information_quality: float
-    ) -> None:
+    def __init__(self, model: IEIModel, region: str, sector: str) -> None:
         super().__init__(model)
         self.region = region
         self.sector = sector
-        self.information_quality = information_quality
-        self.forecast = 0.0
         self.brokered = 0
         self.key = 0

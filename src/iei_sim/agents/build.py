@@ -84,7 +84,7 @@ def build_organisations(model: IEIModel) -> None:
             model.school_list.append(school)
         _build_firms(model, region, spec, sectors, shares)
         for sector in sectors:
-            association = IndustryAssociation(model, region, sector, information_quality(model))
+            association = IndustryAssociation(model, region, sector)
             association.key = entity_key(region, "association", sector)
     # The keys of the keyed draws about organisations: the tables' own columns, not copies.
     model.school_keys = model.schools.key
@@ -170,12 +170,6 @@ def _index_organisations(model: IEIModel) -> None:
     }
     model.mean_reputation = float(np.mean([s.reputation for s in model.school_list]))
     model.refresh_standing()
-
-
-def information_quality(model: IEIModel) -> float:
-    """An association's information quality: its own, improved by the platform when it is on."""
-    quality = model.config.associations.information_quality
-    return quality + model.market.information_gain * (1.0 - quality)
 
 
 def draw_priors(model: IEIModel) -> None:

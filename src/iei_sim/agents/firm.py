@@ -11,12 +11,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iei_sim.agents.tables import Column, Table, TableView, column
-from iei_sim.arrays import logistic
+from iei_sim.arrays import choice_chance
 from iei_sim.vocabulary import FirmSize
 
 if TYPE_CHECKING:
     from iei_sim.mechanisms.partnerships import Partnership
     from iei_sim.model import IEIModel
+    from iei_sim.scenario.schema import LearningSpec
 
 
 @dataclass(eq=False)
@@ -142,9 +143,7 @@ class Firm(TableView, mesa.Agent):
         """Chance of searching this year: logistic in the expected net benefit of searching."""
         model = self.model
         return _search_chance(
-            self.expected_net_benefit,
-            model.market.search_cost_per_year,
-            model.config.learning.temperature,
+            self.expected_net_benefit, model.market.search_cost_per_year, model.config.learning
         )
 
     @property
@@ -180,7 +179,7 @@ def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
     share done once instead of once per firm."""
     expected_incentives = model.incentives.expected_for_firm
     search_cost = model.market.search_cost_per_year
-    temperature = model.config.learning.temperature
+    learning = model.config.learning
     belief, certified = model.firms.belief.tolist(), model.firms.certified.tolist()
     # What a firm expects depends on its region and certification only (Incentives caches it
     # the same way): asked once per kind of firm.
@@ -191,9 +190,12 @@ def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
         kind = (firm.region, certified[i])
         if kind not in expected:
             expected[kind] = expected_incentives(firm)
-        chances.append(_search_chance(belief[i] + expected[kind], search_cost, temperature))
+        chances.append(_search_chance(belief[i] + expected[kind], search_cost, learning))
     return chances
 
 
-def _search_chance(expected_net_benefit: float, search_cost: float, temperature: float) -> float:
-    return logistic((expected_net_benefit - search_cost) / temperature)
+def _search_chance(
+    expected_net_benefit: float, search_cost: float, learning: LearningSpec
+) -> float:
+    best_response = learning.choice == "best_response"
+    return choice_chance(expected_net_benefit - search_cost, learning.temperature, best_response)

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from iei_sim.agents.tables import Column, Table, TableView, column
-from iei_sim.arrays import logistic
+from iei_sim.arrays import choice_chance
 from iei_sim.vocabulary import SchoolType
 
 if TYPE_CHECKING:
@@ -175,7 +175,8 @@ class School(TableView, mesa.Agent):
 
     @property
     def willingness(self) -> float:
-        return logistic(self.belief / self.model.config.learning.temperature)
+        spec = self.model.config.learning
+        return choice_chance(self.belief, spec.temperature, spec.choice == "best_response")
 
     @property
     def budget(self) -> float:
@@ -196,19 +197,19 @@ class School(TableView, mesa.Agent):
         return draw
 
     def step(self) -> None:
-        """Decide whether to seek a firm partner, and shift intake toward forecast demand."""
+        """Decide whether to seek a firm partner, and shift intake toward regional labour demand."""
         self.seeking = (
             len(self.partnerships) < self.capacity and self.seeking_draw() < self.willingness
         )
         self._plan_intake()
 
     def _plan_intake(self) -> None:
-        forecasts = np.array(
-            [self.model.demand_forecast(self.region, sector) for sector in self.programmes]
+        demand = np.array(
+            [self.model.labour_demand(self.region, sector) for sector in self.programmes]
         )
-        total = forecasts.sum()
+        total = demand.sum()
         if total <= 0:
             return
-        target = forecasts / total
+        target = demand / total
         rate = self.model.config.schools.programme_adjustment
         self.intake_shares = (1 - rate) * self.intake_shares + rate * target

@@ -58,8 +58,8 @@ def validate(
 
 
 def outcomes_table(headlines: bool = False) -> Table:
-    """The outcome registry: name (``*`` for a headline), label, unit, summary rule, first
-    meaningful year; only the headlines if ``headlines``."""
+    """The outcome registry: name (``*`` for a headline, ``~`` when noise-dominated), label,
+    unit, summary rule, first meaningful year; only the headlines if ``headlines``."""
     table = Table(title="Outcomes (every result table's columns; labels in outcomes.csv)")
     table.add_column("name", no_wrap=True)
     for column in ("label", "unit", "summary", "meaningful from"):
@@ -68,13 +68,18 @@ def outcomes_table(headlines: bool = False) -> Table:
         if headlines and not outcome.headline:
             continue
         table.add_row(
-            outcome.name + (" *" if outcome.headline else ""),
+            outcome.name
+            + (" *" if outcome.headline else "")
+            + (" ~" if outcome.noise_dominated else ""),
             outcome.label,
             outcome.unit.name,
             outcome.summary,
             outcome.meaningful_from,
         )
-    table.caption = "* headline outcome"
+    table.caption = (
+        "* headline outcome; ~ noise-dominated: replicate noise is most of its variance "
+        "(docs/noise-shares.csv)"
+    )
     return table
 
 

@@ -92,15 +92,16 @@ KNOCKOUTS: tuple[Knockout, ...] = (
         "associations",
         "cooperation",
         _off("associations"),
-        "industry associations: demand forecasts and brokerage",
-        "002 §1.2.1, §2.4",
+        "industry associations: brokerage (and pooled training bases where on)",
+        "002 §1.2.1, §3.4",
     ),
     Knockout(
-        "associations.forecasts",
-        "cooperation",
+        "schools.programme_adjustment",
+        "output-only",
         {"schools.programme_adjustment": 0.0},
-        "schools adjust programme intake to the associations' forecasts",
-        "002 §2.3-2.4",
+        "schools shift programme intake toward regional labour demand (skills mismatch, "
+        "employment)",
+        "002 §2.3",
     ),
     Knockout(
         "associations.brokerage",
@@ -237,7 +238,16 @@ KNOCKOUTS: tuple[Knockout, ...] = (
         "schools.budget_limit",
         "cooperation",
         {"schools.cooperation_reserve_share": 1.0},
-        "a school spends on cooperation only the money it has",
+        "a school spends on cooperation only the money it has (knocked out: it keeps all its "
+        "funding for cooperation)",
+        "000 §5.1",
+    ),
+    Knockout(
+        "schools.public_funding",
+        "cooperation",
+        {"schools.budget_per_student": 0.0},
+        "public funding per student pays a school's share of cooperation; a school short of "
+        "money coordinates less",
         "000 §5.1",
     ),
     Knockout(

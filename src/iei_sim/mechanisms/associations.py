@@ -1,14 +1,14 @@
-"""Industry associations (ODD §7.9; seed 002 §1.2.1, §2.4, §3.4): forecasts and brokerage.
+"""Industry associations (ODD §7.9; seed 002 §1.2.1, §3.4): brokerage and pooled training bases.
 
-Each association (one per region and sector) publishes a forecast of its members' graduate
-demand every year, with noise that falls as its information quality rises; schools plan their
-programme intake on it. After the partnership market, it introduces member SMEs without a
-partner to schools teaching the sector: a brokered introduction costs the firm no search, and
-goes ahead if the firm's expected net benefit, search cost saved, beats its outside option and
-the school accepts.
+After the partnership market, each association (one per region and sector) introduces member
+SMEs without a partner to schools teaching the sector: a brokered introduction costs the firm
+no search, and goes ahead if the firm's expected net benefit, search cost saved, beats its
+outside option and the school accepts. Pooled training bases
+(``associations.pooled_training_bases``) lower SMEs' overhead at medium and deep rungs
+(:func:`iei_sim.mechanisms.partnerships.size_firm_cost`). The associations' demand forecasts
+were removed: they moved no cooperation outcome (``associations.information_quality``).
 
-Switched off (``mechanisms.associations: false``): no forecasts (schools keep their intake
-shares) and no brokerage.
+Switched off (``mechanisms.associations: false``): no brokerage.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from iei_sim.vocabulary import FirmSize
 
 
 class Associations(Mechanism):
-    """The associations' forecasts (``step``) and brokered matches (``broker``)."""
+    """The associations' brokered matches (``broker``)."""
 
     name = "associations"
     section = "associations"
@@ -35,16 +35,6 @@ class Associations(Mechanism):
         )
         self.keys = np.array([a.key for a in self.associations], dtype=np.uint64)
 
-    def step(self) -> None:
-        """Publish this year's graduate demand per sector and region, with noise."""
-        model = self.model
-        errors = self.stream("forecast_error").normal(model.steps, self.keys).tolist()
-        for association, error in zip(self.associations, errors, strict=True):
-            association.brokered = 0
-            true_demand = model.labour_demand(association.region, association.sector)
-            noise_sd = 0.5 * (1.0 - association.information_quality)
-            association.forecast = max(0.0, true_demand * (1.0 + noise_sd * error))
-
     def broker(self) -> None:
         """Introduce member SMEs without a partner to schools teaching the sector."""
         model = self.model
@@ -53,6 +43,7 @@ class Associations(Mechanism):
         counts = self.stream("introductions").poisson(year, self.keys, lam=rate).tolist()
         whom = self.stream("members")
         for association, n in zip(self.associations, counts, strict=True):
+            association.brokered = 0
             if n == 0:
                 continue
             members = [

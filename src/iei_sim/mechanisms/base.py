@@ -12,7 +12,7 @@ A mechanism (ODD §7) is a class with
 
 The year's order is :data:`iei_sim.schedule.SCHEDULE`, not the classes: a mechanism never calls
 another's phase. A mechanism switched off runs no phase; what it offers other mechanisms
-(expectations, forecasts) is then neutral, as its class documents.
+(expectations, incentives) is then neutral, as its class documents.
 
 Each mechanism draws its random numbers from its own keyed streams (:meth:`stream`): the draws
 for one decision are a function of the seed, the year and the ids concerned, so one

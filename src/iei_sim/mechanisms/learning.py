@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 class Learning(Mechanism):
     """Reinforcement on realised private net benefit, optionally with imitation of peers.
 
-    ``learning.rule``: ``reinforcement``, ``reinforcement_imitation`` or ``none`` (the same as
-    switching the mechanism off: beliefs stay at their initial values)."""
+    ``learning.rule``: ``reinforcement`` (belief learning), ``imitation`` (strategy imitation
+    alone: beliefs change only by copying a better-off peer's), ``reinforcement_imitation`` or
+    ``none`` (the same as switching the mechanism off: beliefs stay at their initial values)."""
 
     name = "learning"
     section = "learning"
@@ -38,8 +39,8 @@ class Learning(Mechanism):
     def __init__(self, model: IEIModel) -> None:
         super().__init__(model)
         spec = model.config.learning
-        self.rate = spec.rate
-        imitate = spec.rule == "reinforcement_imitation"
+        self.rate = spec.rate if spec.rule != "imitation" else 0.0
+        imitate = spec.rule in ("reinforcement_imitation", "imitation")
         self.imitation_probability = spec.imitation_probability if imitate else 0.0
         self.sensitivity = spec.imitation_sensitivity
 

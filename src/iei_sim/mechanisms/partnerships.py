@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iei_sim.agents.school import INTERN_QUALITY_PRIOR
+from iei_sim.arrays import choice_chance
 from iei_sim.mechanisms.base import Mechanism
 from iei_sim.vocabulary import Depth, FirmSize, Orientation
 
@@ -194,8 +195,9 @@ def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
         firm, Orientation.EDUCATION, intern_places(model, Orientation.EDUCATION, rung), rnd
     )
     education += model.monitoring.expected_education_bonus(firm.region)
-    gap = (education - rnd) / model.config.learning.temperature
-    p_education = 1.0 / (1.0 + np.exp(-gap))
+    learning = model.config.learning
+    best_response = learning.choice == "best_response"
+    p_education = choice_chance(education - rnd, learning.temperature, best_response)
     draw = model.streams("partnerships.orientation").one(model.steps, school.key, firm.key)
     return Orientation.EDUCATION if draw < p_education else Orientation.RND
 
@@ -374,6 +376,7 @@ def review(model: IEIModel) -> None:
     """Close the year: each side's realised net benefit, then trust, depth and dissolution."""
     p = model.config.partnerships
     trust_gain, trust_loss, threshold = p.trust_gain, p.trust_loss, p.deepen_threshold
+    by_net_benefit = p.deepening == "net_benefit"
     year = model.steps
     firms, schools = model.firms, model.schools
     # Each side's figures for the year, gathered as lists and added to partnership by
@@ -423,11 +426,14 @@ def review(model: IEIModel) -> None:
         school_net_benefit[s] += partnership.school_value
         good_year = firm_net + partnership.firm_outlook > 0 and partnership.school_value > 0
         partnership.trust += trust_gain if good_year else -trust_loss
-        supported = depth_for_trust(partnership.trust, threshold)
-        if supported < partnership.depth:
-            partnership.depth = supported
-        elif supported > partnership.depth and firm_prefers_deeper(model, partnership):
-            partnership.depth += 1
+        if by_net_benefit:
+            partnership.depth += rung_step(model, partnership)
+        else:
+            supported = depth_for_trust(partnership.trust, threshold)
+            if supported < partnership.depth:
+                partnership.depth = supported
+            elif supported > partnership.depth and firm_prefers_deeper(model, partnership):
+                partnership.depth += 1
         partnership.peak_depth = max(partnership.peak_depth, partnership.depth)
         if ends_this_year(model, partnership, breakup_luck):
             end_partnership(model, partnership)
@@ -494,6 +500,18 @@ def firm_prefers_deeper(model: IEIModel, partnership: Partnership) -> bool:
     """Would the firm rather run this partnership one rung deeper? (it climbs only if so)"""
     depth = partnership.depth
     return rung_value(model, partnership, depth + 1) >= rung_value(model, partnership, depth)
+
+
+def rung_step(model: IEIModel, partnership: Partnership) -> int:
+    """``partnerships.deepening: net_benefit``: +1, −1 or 0, one rung toward the neighbouring
+    rung the firm values more than the present one (deeper first), trust aside."""
+    depth = partnership.depth
+    here = rung_value(model, partnership, depth)
+    if depth < 3 and rung_value(model, partnership, depth + 1) > here:
+        return 1
+    if depth > 1 and rung_value(model, partnership, depth - 1) > here:
+        return -1
+    return 0
 
 
 def rung_value(model: IEIModel, partnership: Partnership, depth: int) -> float:

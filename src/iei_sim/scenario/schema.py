@@ -226,16 +226,21 @@ class SchoolSpec(Section):
     )
     reputation_decay: Probability = Field(0.05, description="yearly decay of reputation toward 1")
     programme_adjustment: Probability = Field(
-        0.2, description="yearly pull of programme intake toward forecast demand (0 = fixed)"
+        0.2, description="yearly pull of programme intake toward regional labour demand (0 = fixed)"
     )
 
 
 class AssociationSpec(Section):
-    """Industry associations, one per region and sector (seed 002 §1.2.1, §2.4, §3.4)."""
+    """Industry associations, one per region and sector (seed 002 §1.2.1, §3.4)."""
 
-    information_quality: Probability = Field(
-        0.5, description="quality of published demand forecasts (1 = exact)"
-    )
+    removed_fields: ClassVar[dict[str, str]] = {
+        "information_quality": "associations' demand forecasts moved no cooperation outcome in "
+        "the ablation, even exact forecasts with schools following them fully "
+        "(docs/validation.md §4.3): the programme mix they steer reaches no firm's or school's "
+        "decision to cooperate, so they were removed; schools plan intake on the region's "
+        "labour demand itself (schools.programme_adjustment, an output-only submodel)"
+    }
+
     brokered_matches: NonNegative = Field(
         1.0, description="matches an association brokers per year between member SMEs and schools"
     )
@@ -364,6 +369,13 @@ class PartnershipSpec(Section):
     search_cost: NonNegative = Field(0.3, description="cost of screening one candidate partner")
     candidates_per_search: int = Field(
         5, ge=1, le=10_000, description="candidates screened per search"
+    )
+    deepening: Literal["trust_ladder", "net_benefit"] = Field(
+        "trust_ladder",
+        description="how a partnership changes rung: up the trust ladder (one rung per "
+        "deepen_threshold of trust, if the firm prefers the deeper rung), or one rung a year "
+        "toward whichever neighbouring rung the firm values more, trust aside (the structural "
+        "alternative of docs/validation.md)",
     )
     trust_gain: NonNegative = Field(
         0.25, description="trust gained after a year good for both sides"
@@ -574,7 +586,7 @@ class PlatformSpec(Section):
         5, ge=0, le=10_000, description="extra candidates a search reaches"
     )
     information_gain: Probability = Field(
-        0.5, description="share of forecast and belief noise the platform removes"
+        0.5, description="share of prior-belief noise the platform removes"
     )
     cross_region_share: Probability = Field(
         0.2, description="share of a search's candidates drawn from other regions"
@@ -606,9 +618,10 @@ class PolicySpec(Section):
 class LearningSpec(Section):
     """How firms and schools update their willingness from experience."""
 
-    rule: Literal["reinforcement_imitation", "reinforcement", "none"] = Field(
+    rule: Literal["reinforcement_imitation", "reinforcement", "imitation", "none"] = Field(
         "reinforcement_imitation",
-        description="reinforcement on own net benefit, optionally plus imitation of peers",
+        description="belief learning (reinforcement on own net benefit), strategy imitation of "
+        "better-off peers, or both",
     )
     rate: Probability = Field(0.3, description="weight of the latest realised net benefit")
     imitation_probability: Probability = Field(
@@ -619,6 +632,13 @@ class LearningSpec(Section):
     )
     temperature: Positive = Field(
         1.0, description="how sharply willingness responds to expected net benefit (10k CNY)"
+    )
+    choice: Literal["logit", "best_response"] = Field(
+        "logit",
+        description="how firms and schools choose to seek a partner and firms a project's "
+        "orientation: logit on the expected gain (at learning.temperature), or its "
+        "zero-temperature limit, the best response (the structural alternative of "
+        "docs/validation.md)",
     )
     prior_noise: NonNegative = Field(
         2.0, description="noise in each agent's initial view of cooperation's benefit (10k CNY)"
@@ -631,9 +651,7 @@ class MechanismsSpec(Section):
     others is neutral (no expected incentive, no expected risk loss, …); see docs/ODD.md."""
 
     governments: bool = Field(True, description="yearly budgets and school funding (§7.4)")
-    associations: bool = Field(
-        True, description="industry associations: demand forecasts and brokerage (§7.9)"
-    )
+    associations: bool = Field(True, description="industry associations: brokerage (§7.9)")
     market: bool = Field(True, description="the partnership market: search and proposals (§7.1)")
     partnerships: bool = Field(
         True, description="partnership years: flows, trust, depth, contracts, endings (§7.2)"
