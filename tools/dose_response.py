@@ -24,7 +24,6 @@ import pandas as pd
 
 from iei_sim.experiments.analysis import comparison_table
 from iei_sim.experiments.design import RunTask
-from iei_sim.experiments.executors import InlineExecutor, LocalExecutor
 from iei_sim.outcomes import COOPERATION
 from iei_sim.scenario import load_scenario, scenario_hash
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from tests.sizes import SMALL_20_YEARS  # noqa: E402
 
 from tools.ablation_tables import REPLICATES  # noqa: E402
+from tools.structural_alternatives import run_tasks  # noqa: E402
 
 OUT = ROOT / "docs" / "dose-response.csv"
 
@@ -123,29 +123,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=REPLICATES)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-    executor = LocalExecutor(args.workers) if args.workers > 1 else InlineExecutor()
     tables = []
-    try:
-        for dose in DOSES:
-            tasks = tasks_for(dose, 0, args.replicates)
-            rows = []
-            for k, result in enumerate(executor.run(tasks), 1):
-                row = result["row"]
-                if row["status"] != "ok":
-                    raise RuntimeError(f"run {row['run_key']} failed: {row['error']}")
-                rows.append(row)
-                print(f"\r{dose.mechanism}: {k}/{len(tasks)} runs", end="", flush=True)
-            print()
-            table = comparison_table(pd.DataFrame(rows), list(COOPERATION))
-            table = table[~table["scenario"].str.endswith("=off")]
-            setting = table["scenario"].str.split("=", n=1).str[1]
-            tables.append(
-                table.assign(mechanism=dose.mechanism, setting=setting)[
-                    ["mechanism", "setting", "outcome", "diff", "diff_ci_low", "diff_ci_high"]
-                ]
-            )
-    finally:
-        executor.close()
+    for dose in DOSES:
+        runs = run_tasks(tasks_for(dose, 0, args.replicates), args.workers, f"{dose.mechanism}: ")
+        table = comparison_table(runs, list(COOPERATION))
+        table = table[~table["scenario"].str.endswith("=off")]
+        setting = table["scenario"].str.split("=", n=1).str[1]
+        tables.append(
+            table.assign(mechanism=dose.mechanism, setting=setting)[
+                ["mechanism", "setting", "outcome", "diff", "diff_ci_low", "diff_ci_high"]
+            ]
+        )
     pd.concat(tables, ignore_index=True).to_csv(OUT, index=False, float_format="%.6g")
     print(f"wrote {OUT.relative_to(ROOT)}")
     return 0

@@ -80,9 +80,9 @@ def tasks(replicates: int) -> list[RunTask]:
     return out
 
 
-def run(replicates: int, workers: int) -> pd.DataFrame:
-    """The runs table: one row per run (``scenario`` = "variant|regime", ``replicate`` = seed)."""
-    planned = tasks(replicates)
+def run_tasks(planned: list[RunTask], workers: int, label: str = "") -> pd.DataFrame:
+    """The runs table of ``planned`` (one row per run; a failed run stops it), with a progress
+    count; what tools.dose_response runs too."""
     executor = LocalExecutor(workers) if workers > 1 else InlineExecutor()
     rows = []
     try:
@@ -91,11 +91,16 @@ def run(replicates: int, workers: int) -> pd.DataFrame:
             if row["status"] != "ok":
                 raise RuntimeError(f"run {row['run_key']} failed: {row['error']}")
             rows.append(row)
-            print(f"\r{k}/{len(planned)} runs", end="", flush=True)
+            print(f"\r{label}{k}/{len(planned)} runs", end="", flush=True)
     finally:
         executor.close()
     print()
     return pd.DataFrame(rows)
+
+
+def run(replicates: int, workers: int) -> pd.DataFrame:
+    """The runs table: one row per run (``scenario`` = "variant|regime", ``replicate`` = seed)."""
+    return run_tasks(tasks(replicates), workers)
 
 
 def tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
