@@ -140,7 +140,8 @@ class Firm(TableView, mesa.Agent):
 
     @property
     def willingness(self) -> float:
-        """Chance of searching this year: logistic in the expected net benefit of searching."""
+        """Chance of searching this year: the logit (or best response, ``learning.choice``) on
+        the expected net benefit of searching."""
         model = self.model
         return _search_chance(
             self.expected_net_benefit, model.market.search_cost_per_year, model.config.learning
