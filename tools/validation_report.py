@@ -836,6 +836,7 @@ DOSE_FATES: dict[str, str] = {
 def dose_section() -> str:
     """Section 4.3: dose-response of the mechanisms the ablation does not detect, read from
     docs/dose-response.csv (``python -m tools.dose_response``)."""
+    from iei_sim.experiments.ablation import detected
     from iei_sim.outcomes import COOPERATION
 
     path = ROOT / "docs" / "dose-response.csv"
@@ -855,7 +856,7 @@ def dose_section() -> str:
             [*parts, "*No `docs/dose-response.csv`: run `python -m tools.dose_response`.*", ""]
         )
     frame = pd.read_csv(path)
-    found = (frame["diff_ci_low"] > 0) | (frame["diff_ci_high"] < 0)
+    found = detected(frame)
     frame = frame.assign(
         cell=[f"{d:+.3f}" + ("\\*" if f else "") for d, f in zip(frame["diff"], found, strict=True)]
     )
@@ -925,6 +926,7 @@ def noise_section() -> str:
 def alternatives_section() -> str:
     """Section 5: patterns and policy ranking under each structural alternative, read from
     docs/alternatives-*.csv (``python -m tools.structural_alternatives``)."""
+    from iei_sim.experiments.ablation import detected
 
     patterns_path = ROOT / "docs" / "alternatives-patterns.csv"
     policies_path = ROOT / "docs" / "alternatives-policies.csv"
@@ -970,7 +972,7 @@ def alternatives_section() -> str:
         "",
     ]
     policies = pd.read_csv(policies_path)
-    found = (policies["diff_ci_low"] > 0) | (policies["diff_ci_high"] < 0)
+    found = detected(policies)
     policies = policies.assign(found=found)
     regimes = list(dict.fromkeys(policies["regime"]))
     rows = []

@@ -181,6 +181,7 @@ def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
     expected_incentives = model.incentives.expected_for_firm
     search_cost = model.market.search_cost_per_year
     learning = model.config.learning
+    temperature, best_response = learning.temperature, learning.choice == "best_response"
     belief, certified = model.firms.belief.tolist(), model.firms.certified.tolist()
     # What a firm expects depends on its region and certification only (Incentives caches it
     # the same way): asked once per kind of firm.
@@ -191,7 +192,8 @@ def willingness_of(model: IEIModel, firms: list[Firm]) -> list[float]:
         kind = (firm.region, certified[i])
         if kind not in expected:
             expected[kind] = expected_incentives(firm)
-        chances.append(_search_chance(belief[i] + expected[kind], search_cost, learning))
+        gap = belief[i] + expected[kind] - search_cost
+        chances.append(choice_chance(gap, temperature, best_response))
     return chances
 
 
