@@ -88,6 +88,25 @@ DOSES: tuple[Dose, ...] = (
             ("reserve 0.0002", {"schools.cooperation_reserve_share": 0.0002}),
         ),
     ),
+    # At monitoring.yaml's evaluation intensity in every arm: only the funding changes.
+    Dose(
+        "monitoring.evaluation_funding",
+        {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 0.0},
+        (
+            (
+                "1.0 (monitoring.yaml)",
+                {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 1.0},
+            ),
+            (
+                "5.0",
+                {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 5.0},
+            ),
+            (
+                "20.0",
+                {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 20.0},
+            ),
+        ),
+    ),
 )
 
 

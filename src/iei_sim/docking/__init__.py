@@ -5,7 +5,10 @@
 - :mod:`~iei_sim.docking.replicator`: the replicator equations, rest points, stability;
 - :mod:`~iei_sim.docking.abm`: the docking-mode Mesa model (proportional imitation);
 - :mod:`~iei_sim.docking.experiment`: both side by side, written to a folder;
-- :mod:`~iei_sim.docking.bridge`: the full model's firm decision as game parameters;
+- :mod:`~iei_sim.docking.bridge`: the full model's firm decision as game parameters (a
+  consistency check, not evidence);
+- :mod:`~iei_sim.docking.mean_field`: ``IEIModel`` itself against the mean field of its own
+  decision rule, year by year;
 
 The ``iei-sim dock`` command is :mod:`iei_sim.cli.dock`. The validation report built on them
 (``docs/validation.md``, ``make validation``) is ``tools/validation_report.py`` in the source

@@ -177,7 +177,15 @@ def intern_places(model: IEIModel, orientation: str, depth: int) -> int:
 
 
 def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
-    """Logit choice between R&D and education on the firm's expected net values.
+    """Logit choice between R&D and education on the firm's expected net values
+    (:func:`education_chance`)."""
+    p_education = education_chance(model, firm, school)
+    draw = model.streams("partnerships.orientation").one(model.steps, school.key, firm.key)
+    return Orientation.EDUCATION if draw < p_education else Orientation.RND
+
+
+def education_chance(model: IEIModel, firm: Firm, school: School) -> float:
+    """Chance that a new project of ``firm`` with ``school`` is education-oriented.
 
     The firm weighs the two kinds of project as they would run at the medium rung, where they
     differ: value (R&D now, education later and uncertain), what the risk the firm itself would
@@ -197,9 +205,7 @@ def choose_orientation(model: IEIModel, firm: Firm, school: School) -> str:
     education += model.monitoring.expected_education_bonus(firm.region)
     learning = model.config.learning
     best_response = learning.choice == "best_response"
-    p_education = choice_chance(education - rnd, learning.temperature, best_response)
-    draw = model.streams("partnerships.orientation").one(model.steps, school.key, firm.key)
-    return Orientation.EDUCATION if draw < p_education else Orientation.RND
+    return choice_chance(education - rnd, learning.temperature, best_response)
 
 
 def operate(model: IEIModel) -> None:
