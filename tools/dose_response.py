@@ -8,7 +8,7 @@ numbers and the ablation's replicates (``tools.ablation_tables.REPLICATES``, who
 differences docs/validation.md states), and writes ``docs/dose-response.csv``: per mechanism,
 setting and cooperation outcome the paired difference from "off" with its 95% CI, as
 ``comparison.csv`` computes it. ``tools.validation_report`` reads it (docs/validation.md §4).
-With 2 workers it takes about 3 minutes.
+With 2 workers it takes about a minute.
 """
 
 from __future__ import annotations

@@ -947,6 +947,11 @@ DOSE_FATES: dict[str, str] = {
     "a small part of it), it binds when schools hold a tenth of it or less, and then lowers "
     "depth and coverage; public funding's own knock-out (`schools.public_funding`) shows the "
     "budget path at baseline",
+    "monitoring.evaluation_funding": "kept: a lever MODEL.md requires (evaluation-linked "
+    "funding). Paid to schools for genuine medium and deep projects, it raises school "
+    "willingness (+0.002 at monitoring.yaml's 1.0, +0.023 at 20 times that) and nothing firms "
+    "decide: schools are the willing side already (hot schools, cold firms, seed 000 §3.1), so "
+    "money for them does not bring firms in. An honest negative result for cooperation",
 }
 
 
@@ -964,7 +969,7 @@ def dose_section() -> str:
         "cooperation, or one too weak or slack at its shipped setting. Each is run on the "
         "baseline (same size, replicates and seeds as the ablation) switched off and at rising "
         "settings, the shipped or seed-given one first; a cell is the setting minus *off*, `*` a "
-        "95% CI excluding 0 (`python -m tools.dose_response`, about 3 minutes; "
+        "95% CI excluding 0 (`python -m tools.dose_response`, about a minute with 2 workers; "
         "[`docs/dose-response.csv`](dose-response.csv)).",
         "",
     ]
@@ -1192,13 +1197,13 @@ The figures quoted here are those of the committed tables (2026-12-06; knocked o
     gives each one's dose-response and fate: the floor acts from 65%, above the seed's 50%;
     the dual-teacher subsidy does not reach cooperation even at 10 times its setting, an
     honest negative result for a lever MODEL.md requires; pooled bases act on the baseline
-    alone. Each table's last row is the smallest effect 10 replicates detect with power 0.8;
-    an undetected mechanism has no effect larger than about that. Migration and programme
-    intake are output-only, as their ODD entries say.
-- **Not yet done (issue 18 stays open).** The dock of the model's own decision rule against
-  its mean-field dynamics. Which patterns fail under their generating knock-out is in
+    alone; evaluation funding moves only the already willing schools. Each table's last row
+    is the smallest effect 10 replicates detect with power 0.8; an undetected mechanism has no
+    effect larger than about that. Migration and programme intake are output-only, as their
+    ODD entries say.
+- **Elsewhere.** Which patterns fail under their generating knock-out is in
   [calibration.md](calibration.md#patterns-under-knock-out); which survive a swap of decision
-  rule is in §5.
+  rule is in §5; the model's own decision rule against its mean-field dynamics is §1.6.
 """
 
 
