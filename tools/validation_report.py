@@ -477,14 +477,8 @@ def bridge_section() -> str:
 
 
 MODEL_DOCK_REPLICATES = 10
-MODEL_DOCK_LEVERS: dict[str, dict[str, Any]] = {
-    "status quo": {},
-    "tax deduction 30 %, all firms": {
-        "policy.tax_deduction.enabled": True,
-        "policy.tax_deduction.certified_only": False,
-        "policy.tax_deduction.rate": 0.3,
-    },
-}
+# The bridge's first two lever sets: the status quo and a deduction every firm can claim.
+MODEL_DOCK_LEVERS = dict(list(LEVER_SETS.items())[:2])
 
 
 def model_dock_section(figures: Path, workers: int = 2) -> str:
