@@ -1184,8 +1184,8 @@ The figures quoted here are those of the committed tables (2026-12-06; knocked o
   - *On-paper projects* do not occur at baseline (no deduction to collect); with every policy
     on, knocking them out raises school willingness (+0.022), depth (+0.018) and coverage
     (+0.022).
-  - *The platform's open-place list* lowers participation (−0.022 when knocked out) and the
-    education share (−0.034).
+  - *The platform's open-place list* raises participation (knocked out: −0.022, 0.562 → 0.540)
+    and the education share (knocked out: −0.034): searches stop failing on full schools.
   - *The practical-course floor*, *the dual-teacher subsidy*, *pooled training bases* (with
     every policy on) and *evaluation funding* move no cooperation outcome detectably. §4.3
     gives each one's dose-response and fate: the floor acts from 65%, above the seed's 50%;
