@@ -92,6 +92,11 @@ def test_the_dock_s_assumptions_hold_in_the_model():
         assert np.all(firms.partnership_years <= 1)
 
 
+def test_an_override_that_breaks_the_derivation_is_refused():
+    with pytest.raises(ValueError, match=r"firms\.rnd_value .* needs \[0\.0, 0\.0, 0\.0\]"):
+        dock_scenario(SMALL, {"firms.rnd_value": [1.0, 2.0, 3.0]})
+
+
 def test_forward_equation_is_exact_in_simple_cases():
     """Hand-solvable chains: without learning each firm's chance of a partner follows
     z' = (1 − β)(z + (1 − z) q); with certain seeking and β = 0 everyone is in from year 1."""

@@ -24,8 +24,8 @@ independent Markov chains. :func:`forward` computes those chances exactly (up to
 grid) by propagating each firm's distribution over (partner state, belief) year by year, in
 model years. The ABM's share then differs from it by sampling noise alone, whose standard error
 :func:`dock` reports: the test (``tests/test_docking_model.py``) holds the gap to 4 standard
-errors in every year and shows that a mis-specified rule (no learning, or half the learning
-rate) is rejected.
+errors in every year and shows that a mis-specified rule (no learning, the best response, an
+incentive left out of the choice) is rejected.
 """
 
 from __future__ import annotations
@@ -116,8 +116,8 @@ def chains_of(model: IEIModel) -> FirmChains:
         [min(market.search_candidates, pool[(f.region, f.sector)]) for f in firms], dtype=float
     )
     cost = np.array([p.firm_cost(model, 1, f) for f in firms])
-    # Every firm proposes to the school with the highest research capacity it reaches; with
-    # reputation off all schools of a type are alike, so p_e is read against any school.
+    # The school enters p_e only through R&D value × its research capacity, and R&D value is 0
+    # under MODEL_DOCK: p_e is the same against any school.
     school = model.school_list[0]
     return FirmChains(
         belief=model.firms.belief.copy(),
@@ -227,7 +227,17 @@ def dock_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """``path`` with :data:`MODEL_DOCK` (and then ``overrides``) applied."""
     from iei_sim.scenario import load_scenario
 
-    return load_scenario(path, overrides={**MODEL_DOCK, **(overrides or {})})
+    scenario = load_scenario(path, overrides={**MODEL_DOCK, **(overrides or {})})
+    for key, needed in MODEL_DOCK.items():
+        value: Any = scenario
+        for part in key.split("."):
+            value = getattr(value, part)
+        if (list(value) if isinstance(value, tuple) else value) != needed:
+            raise ValueError(
+                f"{path}: {key} = {value!r} breaks the dock's derivation (docs/docking.md), "
+                f"which needs {needed!r}; override policy levers only"
+            )
+    return scenario
 
 
 def dock_replicate(scenario: Scenario, seed: int) -> ReplicateDock:
