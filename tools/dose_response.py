@@ -46,6 +46,12 @@ class Dose:
     settings: tuple[tuple[str, dict[str, Any]], ...]
 
 
+def _evaluated(funding: float) -> dict[str, Any]:
+    """Evaluation funding at monitoring.yaml's evaluation intensity: in every arm of its dose
+    only the funding changes."""
+    return {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": funding}
+
+
 DOSES: tuple[Dose, ...] = (
     Dose(
         "policy.practical_share_floor",
@@ -88,23 +94,13 @@ DOSES: tuple[Dose, ...] = (
             ("reserve 0.0002", {"schools.cooperation_reserve_share": 0.0002}),
         ),
     ),
-    # At monitoring.yaml's evaluation intensity in every arm: only the funding changes.
     Dose(
         "monitoring.evaluation_funding",
-        {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 0.0},
+        _evaluated(0.0),
         (
-            (
-                "1.0 (monitoring.yaml)",
-                {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 1.0},
-            ),
-            (
-                "5.0",
-                {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 5.0},
-            ),
-            (
-                "20.0",
-                {"policy.monitoring.intensity": 0.25, "policy.monitoring.evaluation_funding": 20.0},
-            ),
+            ("1.0 (monitoring.yaml)", _evaluated(1.0)),
+            ("5.0", _evaluated(5.0)),
+            ("20.0", _evaluated(20.0)),
         ),
     ),
 )

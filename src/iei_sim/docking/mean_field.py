@@ -105,15 +105,8 @@ def chains_of(model: IEIModel) -> FirmChains:
     cfg = model.config
     market = model.market
     firms = model.firm_list
-    pool = {
-        (r, s): sum(
-            1 for school in model.school_list if school.region == r and s in school.programmes
-        )
-        for r in model.region_names
-        for s in model.sectors
-    }
     reached = np.array(
-        [min(market.search_candidates, pool[(f.region, f.sector)]) for f in firms], dtype=float
+        [min(market.search_candidates, market.home_pool_size(f)) for f in firms], dtype=float
     )
     cost = np.array([p.firm_cost(model, 1, f) for f in firms])
     # The school enters p_e only through R&D value × its research capacity, and R&D value is 0

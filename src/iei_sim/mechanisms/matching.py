@@ -105,6 +105,11 @@ class PartnershipMarket(Mechanism):
             return self._school_pools[seeker.sector][seeker.region]
         return self._firm_pools_for(seeker.programmes)[seeker.region]
 
+    def home_pool_size(self, seeker: Firm | School) -> int:
+        """How many candidates the seeker's own region offers it (all a search can reach when
+        no share of it goes to other regions)."""
+        return len(self._pools_of(seeker)[0])
+
     def reached(self, seekers: list, keys: np.ndarray) -> list[list]:
         """The candidates each seeker's search reaches this year: for every seeker what
         :meth:`_sample` gives it (the same keyed draws), drawn as arrays for all at once."""
