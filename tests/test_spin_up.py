@@ -122,26 +122,45 @@ def test_shipped_baseline_status_quo_is_stationary():
     assert all(abs(change) <= TOLERANCE for change in changes.values()), changes
 
 
+def spin_up_task(point: int, seed: int, spin_up: int):
+    from iei_sim.experiments.design import RunTask
+
+    return RunTask(
+        key=f"{point}-{seed}",
+        point=point,
+        scenario_label="s",
+        values={},
+        replicate=seed,
+        seed=seed,
+        scenario={"spin_up_years": spin_up},
+        scenario_hash="h",
+        outcomes=(),
+    )
+
+
 def test_runs_sharing_a_seed_follow_each_other_when_scenarios_spin_up():
     """So a process computes each spin-up once for every point that shares it."""
-    from iei_sim.experiments.design import RunTask
     from iei_sim.experiments.runner import spin_up_order
 
-    def task(point: int, seed: int, spin_up: int) -> RunTask:
-        return RunTask(
-            key=f"{point}-{seed}",
-            point=point,
-            scenario_label="s",
-            values={},
-            replicate=seed,
-            seed=seed,
-            scenario={"spin_up_years": spin_up},
-            scenario_hash="h",
-            outcomes=(),
-        )
-
+    task = spin_up_task
     planned = [task(point, seed, 40) for point in range(3) for seed in range(2)]
     assert [t.seed for t in spin_up_order(planned)] == [0, 0, 0, 1, 1, 1]
     assert [t.point for t in spin_up_order(planned)] == [0, 1, 2, 0, 1, 2]
     cold = [task(point, seed, 0) for point in range(3) for seed in range(2)]
     assert spin_up_order(cold) == cold
+
+
+def test_a_local_worker_takes_the_runs_of_one_spin_up_together():
+    """The local pool's batches: one seed's runs in even batches of at most ``most``, never
+    two seeds in one batch, every run exactly once, in order; runs without a spin-up alone."""
+    from iei_sim.experiments.executors import spin_up_batches
+    from iei_sim.experiments.runner import spin_up_order
+
+    planned = spin_up_order([spin_up_task(p, s, 40) for p in range(7) for s in range(3)])
+    batches = list(spin_up_batches(planned, most=3))
+    assert [len(b) for b in batches] == [3, 2, 2] * 3
+    assert all(len({t.seed for t in b}) == 1 for b in batches)
+    assert [t for b in batches for t in b] == planned
+    assert [len(b) for b in spin_up_batches(planned, most=32)] == [7, 7, 7]
+    cold = [spin_up_task(p, s, 0) for p in range(3) for s in range(2)]
+    assert [b for b in spin_up_batches(cold)] == [[t] for t in cold]

@@ -8,7 +8,7 @@ the scheduled phases in order.
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -259,9 +259,10 @@ class IEIModel(mesa.Model):
         return self.students.student(index)
 
 
-# Spun-up models kept for reuse (build_model), least recently used first, and the bound on the
-# student records they may hold together (about 64 bytes each: 256 MB).
-_SPUN_UP: OrderedDict[tuple[str, int], IEIModel] = OrderedDict()
+# Spun-up models kept for reuse (build_model) as pickled snapshots, least recently used first,
+# with the number of student records each holds; the bound on the records they may hold
+# together (about 64 bytes each: 256 MB).
+_SPUN_UP: OrderedDict[tuple[str, int], tuple[bytes, int]] = OrderedDict()
 SPIN_UP_CACHE_RECORDS = 4_000_000
 
 
@@ -278,20 +279,23 @@ def build_model(scenario: Scenario, seed: int | None = None) -> IEIModel:
     """``IEIModel(scenario, seed)``, with its spin-up computed once per (structure, seed) in this
     process and reused by every scenario that shares it (regimes, design points that differ
     only in policy): a copy of the spun-up model has its policy brought into force. The result
-    is the same as building the model afresh; only the time differs."""
+    is the same as building the model afresh; only the time differs.
+
+    The spun-up model is kept as a pickle, not as a live object copied with ``copy.deepcopy``:
+    unpickling is the same copy (both follow ``__reduce_ex__``) at about a fifth of the cost
+    (9 against 43 ms on the small scenario, a third of a sweep run's time)."""
     seed = scenario.seed if seed is None else seed
     if not scenario.spin_up_years:
         return IEIModel(scenario, seed)
     check_run_fits(scenario, f"scenario '{scenario.name}'")
     key = (spin_up_key(scenario), seed)
-    spun_up = _SPUN_UP.pop(key, None)
-    if spun_up is None:
+    entry = _SPUN_UP.pop(key, None)
+    if entry is None:
         spun_up = IEIModel(scenario.under_baseline_policy(), seed)
-    _SPUN_UP[key] = spun_up
-    while len(_SPUN_UP) > 1 and sum(m.students.n for m in _SPUN_UP.values()) > (
-        SPIN_UP_CACHE_RECORDS
-    ):
+        entry = (pickle.dumps(spun_up, protocol=pickle.HIGHEST_PROTOCOL), spun_up.students.n)
+    _SPUN_UP[key] = entry
+    while len(_SPUN_UP) > 1 and sum(n for _, n in _SPUN_UP.values()) > SPIN_UP_CACHE_RECORDS:
         _SPUN_UP.popitem(last=False)
-    model = copy.deepcopy(spun_up)
+    model = pickle.loads(entry[0])
     model.bring_policy_into_force(scenario)
     return model

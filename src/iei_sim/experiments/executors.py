@@ -72,6 +72,49 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     return {"row": row, "steps": steps}
 
 
+def execute_runs(tasks: list[RunTask]) -> list[dict[str, Any]]:
+    """:func:`execute_run` for each of ``tasks``, in one worker: runs that share a spin-up
+    compute it once there (:func:`iei_sim.model.build_model` keeps it)."""
+    return [execute_run(task) for task in tasks]
+
+
+# The most runs a local worker takes at once when they share a spin-up (see spin_up_batches).
+MOST_RUNS_PER_BATCH = 32
+
+
+def spin_up_batches(
+    tasks: Iterable[RunTask], most: int = MOST_RUNS_PER_BATCH
+) -> Iterator[list[RunTask]]:
+    """``tasks`` in batches for the local pool's workers: consecutive runs that spin up from
+    the same seed go to one worker together (in as few batches of at most ``most`` as hold
+    them, of even sizes), so that each worker spins up only the seeds it is given instead of
+    every seed of the design; every other run is a batch of its own. The runner orders a
+    design's runs by seed (:func:`iei_sim.experiments.runner.spin_up_order`)."""
+    block: list[RunTask] = []
+
+    def split(block: list[RunTask]) -> Iterator[list[RunTask]]:
+        parts = -(-len(block) // most)
+        size, extra = divmod(len(block), parts)
+        start = 0
+        for part in range(parts):
+            end = start + size + (part < extra)
+            yield block[start:end]
+            start = end
+
+    for task in tasks:
+        if not task.scenario.get("spin_up_years"):
+            yield from split(block) if block else ()
+            block = []
+            yield [task]
+        elif block and block[0].seed != task.seed:
+            yield from split(block)
+            block = [task]
+        else:
+            block.append(task)
+    if block:
+        yield from split(block)
+
+
 def _words(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
@@ -171,7 +214,8 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 class LocalExecutor:
     """A local process pool (see :func:`process_pool`: no worker outlives a killed sweep).
 
-    At most ``2 × workers`` runs are queued at a time, so an interrupted sweep has little in
+    Runs go to the workers in batches that share a spin-up (:func:`spin_up_batches`), and at
+    most ``2 × workers`` batches are queued at a time, so an interrupted sweep has little in
     flight and memory stays flat however long the design.
     """
 
@@ -181,19 +225,19 @@ class LocalExecutor:
 
     def run(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
         pending: set[Future] = set()
-        queue = iter(tasks)
+        queue = spin_up_batches(tasks)
         try:
             while True:
                 while len(pending) < 2 * self.workers:
-                    task = next(queue, None)
-                    if task is None:
+                    batch = next(queue, None)
+                    if batch is None:
                         break
-                    pending.add(self.pool.submit(execute_run, task))
+                    pending.add(self.pool.submit(execute_runs, batch))
                 if not pending:
                     return
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    yield future.result()
+                    yield from future.result()
         finally:
             for future in pending:
                 future.cancel()
