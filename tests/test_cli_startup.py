@@ -139,3 +139,38 @@ def test_a_pool_worker_loads_the_model_but_not_scipy_stats_the_store_or_the_plot
     assert "mesa" in loaded and "iei_sim.model" in loaded
     unwanted = {"scipy.stats", "matplotlib", "iei_sim.experiments.store"}
     assert loaded.isdisjoint(unwanted), sorted(loaded & unwanted)
+
+
+def test_the_console_starts_the_workers_server_before_the_command_line_loads():
+    """`--workers N` (N > 1) on the command line starts the fork server before the command
+    line's own imports, so the model is being imported while they run; nothing else does."""
+    done = python(
+        """
+        import sys
+        import iei_sim.experiments.worker_server as server
+        started = []
+        server.start_worker_server = lambda: started.append(sorted(
+            m for m in sys.modules if m.startswith("iei_sim.cli") or m == "typer"))
+        from iei_sim.console import main
+        sys.argv = ["iei-sim", "sweep", "--help", "--workers", "2"]
+        try:
+            main()
+        except SystemExit:
+            pass
+        print(started, file=sys.stderr)
+        """
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[[]]", done.stderr  # once, before the CLI
+
+
+def test_only_a_request_for_local_workers_starts_the_server_early():
+    from iei_sim.experiments.worker_server import local_workers_asked
+
+    assert local_workers_asked(["sweep", "x.yaml", "--workers", "2"])
+    assert local_workers_asked(["compare", "a.yaml", "--workers=4", "--out", "o"])
+    assert not local_workers_asked(["sweep", "x.yaml", "--workers", "1"])
+    assert not local_workers_asked(["sweep", "x.yaml"])
+    assert not local_workers_asked(["sweep", "x.yaml", "--workers", "two"])
+    assert not local_workers_asked(["sweep", "x.yaml", "--workers"])
+    assert not local_workers_asked(["sweep", "x.yaml", "--workers", "2", "--dask-address", "t"])
+    assert not local_workers_asked(["sweep", "--dask-address=tcp://h:1", "--workers", "2"])

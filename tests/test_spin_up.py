@@ -164,3 +164,21 @@ def test_a_local_worker_takes_the_runs_of_one_spin_up_together():
     assert [len(b) for b in spin_up_batches(planned, most=32)] == [7, 7, 7]
     cold = [spin_up_task(p, s, 0) for p in range(3) for s in range(2)]
     assert [b for b in spin_up_batches(cold)] == [[t] for t in cold]
+
+
+def test_the_spin_up_computes_no_outcomes_and_the_reported_years_every_one(monkeypatch):
+    """Outcomes of spin-up years are never reported, so none is computed; the first reported
+    year computes them all again (or an experiment's kept ones)."""
+    asked: list = []
+    original = model_module.compute_outcomes
+
+    def recording(model, names=None):
+        asked.append(names)
+        return original(model, names)
+
+    monkeypatch.setattr(model_module, "compute_outcomes", recording)
+    model = IEIModel(tiny_regime("baseline", 4), seed=1)
+    assert asked == [frozenset()] * 4 and model.records == [] and model.outcomes == {}
+    assert model.kept_outcomes is None
+    model.step()
+    assert asked[-1] is None and set(model.records[0]) == set(OUTCOMES)

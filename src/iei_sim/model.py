@@ -129,13 +129,17 @@ class IEIModel(mesa.Model):
     def _spin_up(self) -> None:
         """Run the spin-up years under the baseline policy.
 
-        The spin-up's outcome rows are dropped (they are not reported); its ledger flows stay
-        in the ledger under their model years, which :func:`iei_sim.run.collect_result` leaves
-        out of ``ledger.csv``.
+        The spin-up's outcomes are not computed (they are not reported, and no mechanism reads
+        them: :func:`~iei_sim.outcomes.compute_outcomes` only reads the model); its ledger flows
+        stay in the ledger under their model years, which :func:`iei_sim.run.collect_result`
+        leaves out of ``ledger.csv``.
         """
+        kept, self.kept_outcomes = self.kept_outcomes, frozenset()
         for _ in range(self.spin_up_years):
             self.step()
+        self.kept_outcomes = kept
         self.records = []
+        self.outcomes = {}
 
     def bring_policy_into_force(self, scenario: Scenario) -> None:
         """From now on run ``scenario`` (its policy; every other field as the spin-up's): the

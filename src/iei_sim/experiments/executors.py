@@ -8,7 +8,6 @@ seed), so the results are identical run for run whichever executor and however m
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import threading
 import time
@@ -19,6 +18,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from iei_sim.errors import BadInputError, UserError
 from iei_sim.experiments.design import RunTask
+from iei_sim.experiments.worker_server import (  # noqa: F401  (re-exported)
+    WORKER_MODULES,
+    start_worker_server,
+    worker_context,
+)
 from iei_sim.extras import needs_extra
 
 if TYPE_CHECKING:
@@ -175,26 +179,6 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-# What a worker needs, imported once by the fork server, so that each worker starts at once
-# (with ``spawn`` each one imported Mesa, pandas and the model anew: a second or more apiece).
-WORKER_MODULES = ["iei_sim.run", "iei_sim.experiments.executors"]
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_MODULES)
-    return context
-
-
-def start_worker_server() -> None:
-    """Start the fork server now, so that it imports the model while this process still reads
-    and plans the experiment (a command calls this first when it will use local workers)."""
-    from multiprocessing import forkserver
-
-    _worker_context()
-    forkserver.ensure_running()
-
-
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A local pool whose workers start at once and end when this process dies.
 
@@ -205,7 +189,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     """
     return ProcessPoolExecutor(
         workers,
-        mp_context=_worker_context(),
+        mp_context=worker_context(),
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
     )
