@@ -11,7 +11,7 @@ what it computed when agents held plain attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -64,6 +64,12 @@ class Column[T]:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+    if TYPE_CHECKING:  # what the property reads and writes, for type checkers
+
+        def __get__(self, agent: Any, owner: type | None = None) -> T: ...
+
+        def __set__(self, agent: Any, value: T) -> None: ...
 
     def as_property(self) -> property:
         """The attribute: reads ``table.<name>[index]`` as a Python scalar, writes it back."""
