@@ -219,6 +219,38 @@ def test_results_are_identical_inline_and_in_a_two_worker_pool(tmp_path):
     assert runs.groupby("point")["firm_participation_rate"].nunique().max() > 1
 
 
+def test_a_worker_returns_a_batch_early_and_the_rest_is_run_once(tmp_path):
+    """With no time to spare, each batch comes back after its first run and the rest is
+    resubmitted: every run exactly once, with the results of one process running them all."""
+    from iei_sim.experiments.executors import InlineExecutor, LocalExecutor
+    from iei_sim.experiments.runner import spin_up_order
+
+    tasks = spin_up_order(plan_runs(load_experiment(write_experiment(tmp_path))))
+    assert len({t.seed for t in tasks}) < len(tasks)  # batches of several runs
+    pool = LocalExecutor(2)
+    pool.batch_seconds = 0.0
+    submitted: list[int] = []
+    submit = pool.pool.submit
+
+    def counting(fn, batch, *args):
+        submitted.append(len(batch))
+        return submit(fn, batch, *args)
+
+    pool.pool.submit = counting
+    try:
+        pooled = list(pool.run(tasks))
+    finally:
+        pool.close()
+    assert len(submitted) == len(tasks) and max(submitted) > 1  # one run back per batch
+    inline = list(InlineExecutor().run(tasks))
+
+    def by_key(results):
+        rows = {r["row"]["run_key"]: {**r["row"], "duration_s": None} for r in results}
+        return rows, {r["row"]["run_key"]: r["steps"] for r in results}
+
+    assert len(pooled) == len(tasks) and by_key(pooled) == by_key(inline)
+
+
 def test_a_run_of_an_experiment_keeps_what_a_full_run_computes(tmp_path):
     """A worker computes only the kept outcomes (and the tally's): their values, per year and
     summarised, and the tally's counts are those of a run that computes every outcome."""

@@ -76,14 +76,24 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     return {"row": row, "steps": steps}
 
 
-def execute_runs(tasks: list[RunTask]) -> list[dict[str, Any]]:
-    """:func:`execute_run` for each of ``tasks``, in one worker: runs that share a spin-up
-    compute it once there (:func:`iei_sim.model.build_model` keeps it)."""
-    return [execute_run(task) for task in tasks]
+def execute_runs(tasks: list[RunTask], seconds: float) -> list[dict[str, Any]]:
+    """:func:`execute_run` for ``tasks`` in turn, in one worker, so that runs sharing a spin-up
+    compute it once there (:func:`iei_sim.model.build_model` keeps it); returns early, with the
+    results of the first runs only, once ``seconds`` have passed (the caller submits the rest),
+    so a worker never holds more than that much finished work back from the store."""
+    start = time.perf_counter()
+    results = []
+    for task in tasks:
+        results.append(execute_run(task))
+        if time.perf_counter() - start >= seconds:
+            break
+    return results
 
 
-# The most runs a local worker takes at once when they share a spin-up (see spin_up_batches).
+# The most runs a local worker takes at once when they share a spin-up (see spin_up_batches),
+# and the longest it works on a batch before it returns what it has finished.
 MOST_RUNS_PER_BATCH = 32
+BATCH_SECONDS = 5.0
 
 
 def spin_up_batches(
@@ -198,30 +208,40 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
 class LocalExecutor:
     """A local process pool (see :func:`process_pool`: no worker outlives a killed sweep).
 
-    Runs go to the workers in batches that share a spin-up (:func:`spin_up_batches`), and at
-    most ``2 × workers`` batches are queued at a time, so an interrupted sweep has little in
-    flight and memory stays flat however long the design.
+    Runs go to the workers in batches that share a spin-up (:func:`spin_up_batches`); a worker
+    returns a batch's finished runs after at most ``batch_seconds`` (and the rest goes back to
+    the queue's front), and at most ``2 × workers`` batches are queued at a time, so an
+    interrupted sweep loses at most a few seconds of each worker's work, progress is reported
+    at least that often, and memory stays flat however long the design.
     """
+
+    batch_seconds = BATCH_SECONDS
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.pool = process_pool(workers)
 
     def run(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
-        pending: set[Future] = set()
+        pending: dict[Future, list[RunTask]] = {}
         queue = spin_up_batches(tasks)
+        unfinished: list[list[RunTask]] = []  # the rest of batches returned early, first
         try:
             while True:
                 while len(pending) < 2 * self.workers:
-                    batch = next(queue, None)
+                    batch = unfinished.pop() if unfinished else next(queue, None)
                     if batch is None:
                         break
-                    pending.add(self.pool.submit(execute_runs, batch))
+                    future = self.pool.submit(execute_runs, batch, self.batch_seconds)
+                    pending[future] = batch
                 if not pending:
                     return
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    yield from future.result()
+                    batch = pending.pop(future)
+                    results = future.result()
+                    if len(results) < len(batch):
+                        unfinished.append(batch[len(results) :])
+                    yield from results
         finally:
             for future in pending:
                 future.cancel()
