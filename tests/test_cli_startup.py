@@ -124,7 +124,7 @@ def test_a_pool_worker_loads_the_model_but_not_scipy_stats_the_store_or_the_plot
         task = pickle.dumps(RunTask("k", 0, "s", {}, 0, 1, {"steps": "bad"}, "h", ("fiscal_cost",)))
         for name in [m for m in sys.modules if m.startswith("iei_sim")]:
             del sys.modules[name]
-        from iei_sim.experiments.executors import WORKER_MODULES
+        from iei_sim.experiments.worker_server import WORKER_MODULES
         import importlib
         for module in WORKER_MODULES:
             importlib.import_module(module)

@@ -446,7 +446,7 @@ def check_cluster(dask_address: str | None, workers: int = 1) -> None:
     if dask_address:
         check_extra("cluster")
     elif workers > 1:
-        from iei_sim.experiments.executors import start_worker_server
+        from iei_sim.experiments.worker_server import start_worker_server
 
         start_worker_server()
 

@@ -18,11 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from iei_sim.errors import BadInputError, UserError
 from iei_sim.experiments.design import RunTask
-from iei_sim.experiments.worker_server import (  # noqa: F401  (re-exported)
-    WORKER_MODULES,
-    start_worker_server,
-    worker_context,
-)
+from iei_sim.experiments.worker_server import worker_context
 from iei_sim.extras import needs_extra
 
 if TYPE_CHECKING:
@@ -192,7 +188,7 @@ def _exit_with_parent(parent: int) -> None:
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A local pool whose workers start at once and end when this process dies.
 
-    ``forkserver``, with the model preloaded (:data:`WORKER_MODULES`): the workers are forked
+    ``forkserver``, with the model preloaded (:data:`~iei_sim.experiments.worker_server.WORKER_MODULES`): the workers are forked
     from a clean server process that imported the model once, never from this process (forking
     a process that holds threads, as a sweep with its progress bar does, can deadlock). Each
     worker watches this process (:func:`_exit_with_parent`), so none outlives a hard kill.
